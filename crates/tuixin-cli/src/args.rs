@@ -1,0 +1,128 @@
+//! Command-line flags, parsed once into a [`Config`].
+
+use anstream::ColorChoice;
+use clap::{Parser, Subcommand, ValueEnum};
+use tuixin::Lang;
+
+/// Diagnose bounced email: SMTP reply codes and enhanced status codes explained.
+#[derive(Debug, Parser)]
+#[command(name = "tuixin", version, about, long_about = None, after_help = EXAMPLES)]
+pub struct Args {
+    /// Language of explanations [default: from LC_ALL, LC_MESSAGES or LANG; zh_* gives Chinese]
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<LangArg>,
+
+    /// Print JSON instead of text for people
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// When to colour the output
+    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  tuixin explain 550
+  tuixin explain 5.1.1 --lang zh
+  tuixin explain \"550-5.1.1 The email account that you tried to reach does not exist.\"
+  tuixin codes --csv > codes.csv";
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Explain reply codes, enhanced status codes, or every code in a pasted diagnostic line
+    #[command(after_help = EXPLAIN_EXAMPLES)]
+    Explain(ExplainArgs),
+    /// Print the whole registry: every reply code and enhanced status code
+    #[command(after_help = CODES_EXAMPLES)]
+    Codes(CodesArgs),
+}
+
+const EXPLAIN_EXAMPLES: &str = "\
+Examples:
+  tuixin explain 550
+  tuixin explain 550 5.1.1
+  tuixin explain 5.7.509                      # not registered: explained from class and subject
+  tuixin explain --provider google 5.7.27     # Gmail's own meaning of the code
+  tuixin explain \"550-5.1.1 The email account that you tried to reach does not exist.\"
+  tuixin explain --lang zh --json 4.2.2
+
+Exit status: 0 when every code was explained, 2 when the input holds no valid code.";
+
+const CODES_EXAMPLES: &str = "\
+Examples:
+  tuixin codes
+  tuixin codes --lang zh
+  tuixin codes --json | jq '.[] | select(.code == \"5.1.1\")'
+  tuixin codes --csv > codes.csv";
+
+/// Flags of `tuixin explain`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// Codes (550, 5.1.1) or diagnostic text to find codes in
+    #[arg(required = true, value_name = "CODE_OR_TEXT")]
+    pub input: Vec<String>,
+
+    /// Explain enhanced codes as this provider uses them (e.g. google, microsoft)
+    #[arg(long, value_name = "PROVIDER")]
+    pub provider: Option<String>,
+}
+
+/// Flags of `tuixin codes`.
+#[derive(Debug, clap::Args)]
+pub struct CodesArgs {
+    /// Print CSV with both languages, one row per code
+    #[arg(long, conflicts_with = "json")]
+    pub csv: bool,
+}
+
+/// `--lang` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// English
+    En,
+    /// Simplified Chinese (简体中文)
+    Zh,
+}
+
+/// `--color` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// Colour when writing to a terminal
+    Auto,
+    /// Always colour
+    Always,
+    /// Never colour
+    Never,
+}
+
+/// The settings every command runs with.
+#[derive(Debug, Clone, Copy)]
+pub struct Config {
+    /// Language of explanations.
+    pub lang: Lang,
+    /// JSON output.
+    pub json: bool,
+    /// Colour choice for stdout and stderr.
+    pub color: ColorChoice,
+}
+
+impl Config {
+    /// Settles the flags, reading the locale from the environment when `--lang` is not given.
+    pub fn from_args(args: &Args, env: impl FnMut(&str) -> Option<String>) -> Config {
+        let lang = match args.lang {
+            Some(LangArg::En) => Lang::En,
+            Some(LangArg::Zh) => Lang::Zh,
+            None => Lang::from_env_vars(env),
+        };
+        Config {
+            lang,
+            json: args.json,
+            color: args.color.choice(),
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! The `tuixin` binary as a user runs it: output, languages, exit status.
+
+use std::process::{Command, Output};
+
+fn tuixin(args: &[&str]) -> Output {
+    tuixin_env(args, &[])
+}
+
+/// Runs the binary with a clean locale, plus the given environment.
+fn tuixin_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tuixin"));
+    command.args(args);
+    for name in [
+        "LC_ALL",
+        "LC_MESSAGES",
+        "LANG",
+        "NO_COLOR",
+        "CLICOLOR_FORCE",
+    ] {
+        command.env_remove(name);
+    }
+    command.envs(env.iter().copied());
+    command.output().expect("the tuixin binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}
+
+fn ok(args: &[&str]) -> String {
+    let output = tuixin(args);
+    assert!(
+        output.status.success(),
+        "{args:?} failed: {}",
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
+const GMAIL_LINE: &str = "550-5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos";
+
+#[test]
+fn explain_reply_code() {
+    insta::assert_snapshot!("explain_550_en", ok(&["explain", "550", "--lang", "en"]));
+    insta::assert_snapshot!("explain_550_zh", ok(&["explain", "550", "--lang", "zh"]));
+}
+
+#[test]
+fn explain_registered_enhanced_code() {
+    insta::assert_snapshot!(
+        "explain_5.1.1_en",
+        ok(&["explain", "5.1.1", "--lang", "en"])
+    );
+    insta::assert_snapshot!(
+        "explain_5.1.1_zh",
+        ok(&["explain", "5.1.1", "--lang", "zh"])
+    );
+}
+
+#[test]
+fn explain_unregistered_enhanced_code() {
+    let en = ok(&["explain", "5.7.509", "--lang", "en"]);
+    assert!(en.contains("not registered"), "{en}");
+    insta::assert_snapshot!("explain_5.7.509_en", en);
+    let zh = ok(&["explain", "5.7.509", "--lang", "zh"]);
+    assert!(zh.contains("未注册"), "{zh}");
+    insta::assert_snapshot!("explain_5.7.509_zh", zh);
+}
+
+#[test]
+fn explain_free_text_diagnostic() {
+    let en = ok(&["explain", GMAIL_LINE, "--lang", "en"]);
+    assert!(en.starts_with("550 "), "{en}");
+    assert!(en.contains("\n5.1.1 "), "{en}");
+    insta::assert_snapshot!("explain_gmail_line_en", en);
+    insta::assert_snapshot!(
+        "explain_gmail_line_zh",
+        ok(&["explain", GMAIL_LINE, "--lang", "zh"])
+    );
+}
+
+#[test]
+fn explain_finds_codes_in_every_written_form() {
+    for (text, codes) in [
+        (
+            "Remote host said: 550 #5.1.1 user unknown",
+            vec!["550", "5.1.1"],
+        ),
+        ("Message rejected (5.7.1)", vec!["5.7.1"]),
+        ("smtp; 552-5.2.2 mailbox full", vec!["552", "5.2.2"]),
+    ] {
+        let output = tuixin(&["explain", "--json", text]);
+        assert!(output.status.success(), "{text}");
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let found: Vec<&str> = json["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(found, codes, "{text}");
+    }
+}
+
+#[test]
+fn explain_reply_and_enhanced_code_together() {
+    let out = ok(&["explain", "550", "5.1.1", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let codes = json["codes"].as_array().unwrap();
+    assert_eq!(codes.len(), 2);
+    assert_eq!(codes[0]["kind"], "reply");
+    assert_eq!(codes[1]["kind"], "enhanced");
+    assert_eq!(codes[1]["severity"], "permanent");
+    assert_eq!(codes[1]["registered"], true);
+    assert_eq!(codes[1]["references"][0], "RFC 3463");
+}
+
+#[test]
+fn explain_with_a_provider_uses_its_meaning() {
+    let out = ok(&["explain", "--provider", "google", "--json", "5.7.27"]);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["codes"][0]["provider"], "google");
+    assert!(json["codes"][0]["title"].as_str().unwrap().contains("SPF"));
+
+    let unknown = tuixin(&["explain", "--provider", "nosuchmail", "5.7.27"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("unknown provider"),
+        "{}",
+        stderr(&unknown)
+    );
+}
+
+#[test]
+fn bad_input_exits_with_status_2_and_says_why() {
+    for (args, says) in [
+        (vec!["explain", "999"], "\"999\" is not an SMTP reply code"),
+        (
+            vec!["explain", "3.1.1"],
+            "the class (first number) must be 2, 4 or 5",
+        ),
+        (vec!["explain", "hello"], "no SMTP reply code"),
+        (vec!["explain", ""], "no SMTP reply code"),
+        (
+            vec!["explain", "550", "5.1"],
+            "\"5.1\" is not an enhanced status code",
+        ),
+    ] {
+        let output = tuixin(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?} printed to stdout");
+        assert!(
+            stderr(&output).contains(says),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    assert_eq!(
+        tuixin(&["explain", "550", "--lang", "fr"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(tuixin(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn language_follows_the_locale_unless_given() {
+    let zh = tuixin_env(&["explain", "5.2.2"], &[("LANG", "zh_CN.UTF-8")]);
+    assert!(stdout(&zh).contains("含义"), "{}", stdout(&zh));
+    let en = tuixin_env(
+        &["explain", "5.2.2"],
+        &[("LANG", "zh_CN.UTF-8"), ("LC_ALL", "en_US.UTF-8")],
+    );
+    assert!(stdout(&en).contains("Meaning"), "{}", stdout(&en));
+    let forced = tuixin_env(
+        &["explain", "5.2.2", "--lang", "en"],
+        &[("LC_ALL", "zh_CN.UTF-8")],
+    );
+    assert!(stdout(&forced).contains("Meaning"));
+    let messages = tuixin_env(&["explain", "5.2.2"], &[("LC_MESSAGES", "zh_CN.UTF-8")]);
+    assert!(stdout(&messages).contains("含义"));
+}
+
+#[test]
+fn colour_only_on_a_terminal_or_when_asked() {
+    let piped = ok(&["explain", "550"]);
+    assert!(!piped.contains('\u{1b}'), "escape codes in piped output");
+    let forced = ok(&["explain", "550", "--color", "always"]);
+    assert!(forced.contains('\u{1b}'), "no colour with --color always");
+}
+
+#[test]
+fn codes_json_holds_every_code_in_both_languages() {
+    let out = ok(&["codes", "--json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let listed: Vec<&str> = rows.iter().map(|r| r["code"].as_str().unwrap()).collect();
+    let mut expected: Vec<String> = [
+        211, 214, 220, 221, 235, 250, 251, 252, 334, 354, 421, 432, 450, 451, 452, 454, 455, 458,
+        459, 500, 501, 502, 503, 504, 521, 530, 534, 535, 538, 550, 551, 552, 553, 554, 555, 556,
+    ]
+    .iter()
+    .map(u16::to_string)
+    .collect();
+    let last_detail = [
+        (0, 0),
+        (1, 10),
+        (2, 4),
+        (3, 6),
+        (4, 7),
+        (5, 6),
+        (6, 10),
+        (7, 30),
+    ];
+    for class in [2, 4, 5] {
+        for (subject, last) in last_detail {
+            expected.extend((0..=last).map(|detail| format!("{class}.{subject}.{detail}")));
+        }
+    }
+    for code in &expected {
+        assert!(
+            listed.contains(&code.as_str()),
+            "{code} missing from `tuixin codes --json`"
+        );
+    }
+    assert_eq!(rows.len(), expected.len());
+    for row in &rows {
+        for lang in ["en", "zh"] {
+            for field in ["title", "meaning", "cause", "action"] {
+                let text = row[lang][field].as_str().unwrap_or_default();
+                assert!(
+                    !text.trim().is_empty(),
+                    "{} has no {lang} {field}",
+                    row["code"]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn codes_csv_has_one_row_per_code_with_both_languages() {
+    let json: Vec<serde_json::Value> = serde_json::from_str(&ok(&["codes", "--json"])).unwrap();
+    let csv_text = ok(&["codes", "--csv"]);
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[0], "code");
+    assert!(headers.iter().any(|h| h == "zh_action"));
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), json.len());
+    let row = records.iter().find(|r| &r[0] == "5.2.2").unwrap();
+    assert_eq!(&row[2], "permanent");
+    assert!(!row[headers.iter().position(|h| h == "zh_meaning").unwrap()].is_empty());
+}
+
+#[test]
+fn codes_table_for_people_follows_the_language() {
+    let en = ok(&["codes", "--lang", "en"]);
+    assert!(en.contains("Bad destination mailbox address"));
+    assert!(en.lines().any(|l| l.trim_start().starts_with("5.7.30")));
+    let zh = ok(&["codes", "--lang", "zh"]);
+    assert!(zh.contains("增强状态码"));
+}
+
+#[test]
+fn help_shows_examples() {
+    let help = ok(&["explain", "--help"]);
+    assert!(help.contains("tuixin explain 550 5.1.1"), "{help}");
+    assert!(ok(&["--help"]).contains("Examples"));
+}

@@ -1,0 +1,161 @@
+//! Finding reply codes and enhanced status codes in free text.
+//!
+//! One pass over the bytes, linear in the input. A code counts only where it stands on its own:
+//! `550-5.1.1`, `#5.1.1`, `(5.7.1)`, `smtp; 550` match; `10.5.1.1` (an IP address), `1,250` and
+//! `v5.1.12a` do not.
+
+use super::{Code, EnhancedStatus, ReplyCode};
+
+/// A code found in text, with its byte range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Found {
+    /// The code.
+    pub code: Code,
+    /// Byte offset where the code starts.
+    pub start: usize,
+    /// Byte offset just past the code.
+    pub end: usize,
+}
+
+/// Every reply code and enhanced status code in `text`, in order of appearance.
+pub fn find_codes(text: &str) -> Vec<Found> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let run_end = digit_run_end(bytes, i);
+        if opens_code(bytes, i) {
+            if let Some((status, end)) = enhanced_at(bytes, i, run_end) {
+                found.push(Found {
+                    code: Code::Enhanced(status),
+                    start: i,
+                    end,
+                });
+                i = end;
+                continue;
+            }
+            if run_end - i == 3 && closes_code(bytes, run_end) {
+                let value = u16::from(bytes[i] - b'0') * 100
+                    + u16::from(bytes[i + 1] - b'0') * 10
+                    + u16::from(bytes[i + 2] - b'0');
+                if let Some(code) = ReplyCode::new(value) {
+                    found.push(Found {
+                        code: Code::Reply(code),
+                        start: i,
+                        end: run_end,
+                    });
+                }
+            }
+        }
+        i = run_end;
+    }
+    found
+}
+
+fn digit_run_end(bytes: &[u8], start: usize) -> usize {
+    let mut end = start;
+    while end < bytes.len() && bytes[end].is_ascii_digit() {
+        end += 1;
+    }
+    end
+}
+
+fn is_word(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
+}
+
+/// A number separator (`.` `,` `:`) joins two digit runs into one number, date or address.
+fn is_joiner(byte: u8) -> bool {
+    matches!(byte, b'.' | b',' | b':')
+}
+
+fn opens_code(bytes: &[u8], start: usize) -> bool {
+    match start.checked_sub(1).map(|p| bytes[p]) {
+        None => true,
+        Some(b'.') => false,
+        Some(prev) if is_word(prev) => false,
+        Some(prev) if is_joiner(prev) => !(start >= 2 && bytes[start - 2].is_ascii_digit()),
+        Some(_) => true,
+    }
+}
+
+fn closes_code(bytes: &[u8], end: usize) -> bool {
+    match bytes.get(end) {
+        None => true,
+        Some(&next) if is_word(next) => false,
+        Some(&next) if is_joiner(next) => !bytes.get(end + 1).is_some_and(u8::is_ascii_digit),
+        Some(_) => true,
+    }
+}
+
+/// `class.subject.detail` starting at `start`, whose first digit run ends at `run_end`.
+fn enhanced_at(bytes: &[u8], start: usize, run_end: usize) -> Option<(EnhancedStatus, usize)> {
+    if run_end - start != 1 || bytes.get(run_end) != Some(&b'.') {
+        return None;
+    }
+    let subject_start = run_end + 1;
+    let subject_end = digit_run_end(bytes, subject_start);
+    if !(1..=3).contains(&(subject_end - subject_start)) || bytes.get(subject_end) != Some(&b'.') {
+        return None;
+    }
+    let detail_start = subject_end + 1;
+    let detail_end = digit_run_end(bytes, detail_start);
+    if !(1..=3).contains(&(detail_end - detail_start)) || !closes_code(bytes, detail_end) {
+        return None;
+    }
+    let text = std::str::from_utf8(&bytes[start..detail_end]).ok()?;
+    let status: EnhancedStatus = text.parse().ok()?;
+    Some((status, detail_end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(text: &str) -> Vec<String> {
+        find_codes(text)
+            .iter()
+            .map(|f| f.code.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn finds_codes_in_the_forms_servers_write() {
+        assert_eq!(
+            codes("550-5.1.1 The email account that you tried to reach does not exist."),
+            ["550", "5.1.1"]
+        );
+        assert_eq!(
+            codes("Remote server returned '550 #5.1.1 not found'"),
+            ["550", "5.1.1"]
+        );
+        assert_eq!(codes("rejected (5.7.1)."), ["5.7.1"]);
+        assert_eq!(codes("smtp;550 5.7.509 Access denied"), ["550", "5.7.509"]);
+        assert_eq!(codes("421 4.7.32 From not aligned"), ["421", "4.7.32"]);
+        assert_eq!(codes("赞赏。421 Service not available"), ["421"]);
+        assert_eq!(codes("Status: 5.2.2"), ["5.2.2"]);
+        assert_eq!(codes("code 554."), ["554"]);
+    }
+
+    #[test]
+    fn ignores_numbers_that_are_not_codes() {
+        assert!(codes("host 10.5.1.1 said").is_empty());
+        assert!(codes("[192.168.2.1]").is_empty());
+        assert!(codes("sent 1,250 messages at 10:45:21 on 2026-11-29").is_empty());
+        assert!(codes("version v5.1.1a and 5.1.1.4").is_empty());
+        assert!(codes("code 999 and 170 and 3.1.1").is_empty());
+        assert!(codes("4.1.X is a subject, not a code").is_empty());
+    }
+
+    #[test]
+    fn reports_byte_ranges() {
+        let text = "x 550 5.1.1";
+        let found = find_codes(text);
+        assert_eq!(&text[found[0].start..found[0].end], "550");
+        assert_eq!(&text[found[1].start..found[1].end], "5.1.1");
+    }
+}

@@ -1,0 +1,13 @@
+//! tuixin (退信): bounce-email diagnosis.
+//!
+//! This crate knows the SMTP reply codes (RFC 5321 and extensions) and the enhanced status codes
+//! (RFC 3463 and the IANA registry), finds them in free text, and explains them in English and
+//! Simplified Chinese. It does no I/O: bytes and strings in, typed values out.
+
+pub mod code;
+mod lang;
+pub mod registry;
+
+pub use code::{Code, CodeError, EnhancedStatus, ReplyCode, Severity, find_codes};
+pub use lang::{Lang, LangError};
+pub use registry::{Explanation, Registry};
