@@ -40,6 +40,45 @@ pub enum Command {
     /// Print the whole registry: every reply code and enhanced status code
     #[command(after_help = CODES_EXAMPLES)]
     Codes(CodesArgs),
+    /// Decode bounce emails into one record per failed recipient
+    #[command(after_help = PARSE_EXAMPLES)]
+    Parse(ParseArgs),
+}
+
+const PARSE_EXAMPLES: &str = "\
+Examples:
+  tuixin parse examples/                      # every file under a folder
+  tuixin parse bounce.eml --format json --explain
+  tuixin parse ~/Maildir/.Bounces --format csv > bounces.csv
+  tuixin parse archive.mbox -j 2 > records.jsonl
+  cat bounce.eml | tuixin parse -
+
+Output: human on a terminal, JSON Lines otherwise. A summary goes to stderr.
+Exit status: 0 when every input was read (a message without a bounce is not an error),
+1 when some input could not be read (each is named on stderr; the rest are still decoded).";
+
+/// Flags of `tuixin parse`.
+#[derive(Debug, clap::Args)]
+pub struct ParseArgs {
+    /// Files, folders (recursive), maildirs or mbox files; `-` or nothing reads stdin
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<std::path::PathBuf>,
+
+    /// Output format [default: human on a terminal, jsonl otherwise; json with --json]
+    #[arg(long, value_enum)]
+    pub format: Option<crate::output::Format>,
+
+    /// Add the registry's explanation of each record's codes
+    #[arg(long)]
+    pub explain: bool,
+
+    /// Threads to decode with [default: all cores]
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// No progress bar and no summary on stderr
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 const EXPLAIN_EXAMPLES: &str = "\

@@ -3,6 +3,9 @@
 mod args;
 mod codes;
 mod explain;
+mod inputs;
+mod output;
+mod parse;
 mod render;
 
 use std::process::ExitCode;
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     let result = match &args.command {
         Command::Explain(explain) => explain::run(&config, explain),
         Command::Codes(codes) => codes::run(&config, codes),
+        Command::Parse(parse) => parse::run(&config, parse),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -39,6 +43,7 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) if error.is::<parse::InputsFailed>() => ExitCode::from(1),
         Err(error) => {
             eprintln!("tuixin: {error:#}");
             ExitCode::from(1)

@@ -5,9 +5,15 @@
 //! Simplified Chinese. It does no I/O: bytes and strings in, typed values out.
 
 pub mod code;
+mod decode;
 mod lang;
+mod reason;
+mod record;
 pub mod registry;
 
 pub use code::{Code, CodeError, EnhancedStatus, ReplyCode, Severity, find_codes};
+pub use decode::{DecodeError, decode};
 pub use lang::{Lang, LangError};
+pub use reason::Reason;
+pub use record::Record;
 pub use registry::{Explanation, Registry};

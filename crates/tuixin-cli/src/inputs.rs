@@ -1,0 +1,146 @@
+//! What `tuixin parse` reads: files, folders (recursive), maildirs, mbox files and stdin,
+//! turned into a stream of messages in a stable order.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use mail_parser::mailbox::mbox::MessageIterator;
+
+/// One message to decode, or the reason its input could not be read.
+pub struct Item {
+    /// The input path as the user gave it (or `-`).
+    pub origin: String,
+    /// 1-based index of the message inside its input.
+    pub message: usize,
+    /// The bytes, or what went wrong reading them.
+    pub bytes: io::Result<Vec<u8>>,
+}
+
+/// The files under the given paths, in order: folders walked recursively in name order.
+pub fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, (PathBuf, io::Error)>> {
+    let mut out = Vec::new();
+    for path in paths {
+        walk(path, &mut out);
+    }
+    out
+}
+
+fn walk(path: &Path, out: &mut Vec<Result<PathBuf, (PathBuf, io::Error)>>) {
+    if path.as_os_str() == "-" {
+        out.push(Ok(path.to_path_buf()));
+        return;
+    }
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => match std::fs::read_dir(path) {
+            Ok(entries) => {
+                let mut children: Vec<PathBuf> =
+                    entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                children.sort();
+                for child in children {
+                    // Maildir's tmp/ holds messages still being written.
+                    if child.file_name().is_some_and(|n| n == "tmp") && is_maildir(path) {
+                        continue;
+                    }
+                    if child
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                    {
+                        continue;
+                    }
+                    walk(&child, out);
+                }
+            }
+            Err(e) => out.push(Err((path.to_path_buf(), e))),
+        },
+        Ok(_) => out.push(Ok(path.to_path_buf())),
+        Err(e) => out.push(Err((path.to_path_buf(), e))),
+    }
+}
+
+fn is_maildir(path: &Path) -> bool {
+    path.join("cur").is_dir() && path.join("new").is_dir()
+}
+
+/// The messages of one input: one for a message file, each message of an mbox.
+pub fn messages(path: &Path) -> Box<dyn Iterator<Item = Item> + Send> {
+    let origin = path.display().to_string();
+    let reader: io::Result<Box<dyn BufRead + Send>> = if path.as_os_str() == "-" {
+        Ok(Box::new(BufReader::new(io::stdin())))
+    } else {
+        File::open(path)
+            .map(|f| Box::new(BufReader::with_capacity(1 << 16, f)) as Box<dyn BufRead + Send>)
+    };
+    let mut reader = match reader.and_then(cr_only_to_lf) {
+        Ok(reader) => reader,
+        Err(e) => {
+            return Box::new(std::iter::once(Item {
+                origin,
+                message: 1,
+                bytes: Err(e),
+            }));
+        }
+    };
+    match is_mbox(&mut reader) {
+        Ok(true) => {
+            let iter = MessageIterator::new(reader)
+                .enumerate()
+                .map(move |(i, m)| Item {
+                    origin: origin.clone(),
+                    message: i + 1,
+                    bytes: m.map(|m| m.unwrap_contents()),
+                });
+            Box::new(iter)
+        }
+        Ok(false) => {
+            let mut bytes = Vec::new();
+            let result = reader.read_to_end(&mut bytes).map(|_| bytes);
+            Box::new(std::iter::once(Item {
+                origin,
+                message: 1,
+                bytes: result,
+            }))
+        }
+        Err(e) => Box::new(std::iter::once(Item {
+            origin,
+            message: 1,
+            bytes: Err(e),
+        })),
+    }
+}
+
+/// Old Mac files end lines with CR alone; the mbox reader splits on LF, so such an input is
+/// read whole and converted (the only case where an mbox is not streamed).
+fn cr_only_to_lf(mut reader: Box<dyn BufRead + Send>) -> io::Result<Box<dyn BufRead + Send>> {
+    let head = reader.fill_buf()?;
+    let window = &head[..head.len().min(8192)];
+    if window.contains(&b'\n') || !window.contains(&b'\r') {
+        return Ok(reader);
+    }
+    let mut bytes = Vec::new();
+    reader.read_to_end(&mut bytes)?;
+    for b in &mut bytes {
+        if *b == b'\r' {
+            *b = b'\n';
+        }
+    }
+    Ok(Box::new(io::Cursor::new(bytes)))
+}
+
+/// An mbox starts with a `From ` line followed by a header line.
+fn is_mbox(reader: &mut dyn BufRead) -> io::Result<bool> {
+    let head = reader.fill_buf()?;
+    if !head.starts_with(b"From ") {
+        return Ok(false);
+    }
+    let Some(end) = head.iter().position(|&b| b == b'\n') else {
+        return Ok(true);
+    };
+    let next = &head[end + 1..];
+    let header_like = next
+        .iter()
+        .take_while(|&&b| b != b'\n')
+        .position(|&b| b == b':')
+        .is_some();
+    Ok(header_like || next.is_empty())
+}

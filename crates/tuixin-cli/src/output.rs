@@ -1,0 +1,240 @@
+//! How records are printed: for people, or as JSON, JSON Lines or CSV. Chosen once per run.
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+use serde::Serialize;
+use tuixin::{Code, Explanation, Lang, Record, Registry};
+
+/// Output formats of `tuixin parse`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Per recipient: address, reason, codes and their meaning, what to do
+    Human,
+    /// One JSON array of records
+    Json,
+    /// One JSON object per record per line
+    Jsonl,
+    /// CSV with a header row
+    Csv,
+}
+
+/// The registry's explanation of a record's codes.
+#[derive(Debug, Serialize)]
+struct Explained {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deliverystatus: Option<Explanation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replycode: Option<Explanation>,
+}
+
+#[derive(Serialize)]
+struct WithExplanation<'a> {
+    #[serde(flatten)]
+    record: &'a Record,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanation: Option<Explained>,
+}
+
+fn explain(record: &Record, lang: Lang) -> Explained {
+    let registry = Registry::builtin();
+    let get = |text: &str| {
+        Code::parse(text)
+            .ok()
+            .map(|code| registry.explain(code, lang))
+    };
+    Explained {
+        deliverystatus: get(&record.deliverystatus),
+        replycode: get(&record.replycode),
+    }
+}
+
+const CSV_FIELDS: &[&str] = &[
+    "origin",
+    "message",
+    "recipient",
+    "addresser",
+    "senderdomain",
+    "destination",
+    "alias",
+    "action",
+    "deliverystatus",
+    "replycode",
+    "command",
+    "diagnosticcode",
+    "diagnostictype",
+    "rhost",
+    "lhost",
+    "feedbacktype",
+    "messageid",
+    "subject",
+    "listid",
+    "timestamp",
+    "timezoneoffset",
+    "decodedby",
+    "token",
+    "reason",
+    "hardbounce",
+];
+
+/// Writes records in one format.
+pub struct Printer<W: Write> {
+    out: W,
+    format: Format,
+    lang: Lang,
+    explain: bool,
+    count: usize,
+}
+
+impl<W: Write> Printer<W> {
+    /// A printer; `explain` adds the registry's explanation of each record's codes.
+    pub fn new(out: W, format: Format, lang: Lang, explain: bool) -> Printer<W> {
+        Printer {
+            out,
+            format,
+            lang,
+            explain,
+            count: 0,
+        }
+    }
+
+    /// Writes one record.
+    pub fn record(&mut self, record: &Record) -> io::Result<()> {
+        match self.format {
+            Format::Jsonl | Format::Json => {
+                if self.format == Format::Json {
+                    self.out
+                        .write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
+                }
+                let explanation = self.explain.then(|| explain(record, self.lang));
+                serde_json::to_writer(
+                    &mut self.out,
+                    &WithExplanation {
+                        record,
+                        explanation,
+                    },
+                )?;
+                if self.format == Format::Jsonl {
+                    self.out.write_all(b"\n")?;
+                }
+            }
+            Format::Csv => self.csv_row(record)?,
+            Format::Human => self.human(record)?,
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    fn csv_row(&mut self, r: &Record) -> io::Result<()> {
+        let explain = self.explain;
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        if self.count == 0 {
+            let mut header: Vec<&str> = CSV_FIELDS.to_vec();
+            if explain {
+                header.extend(["status_meaning", "status_action", "replycode_meaning"]);
+            }
+            writer.write_record(&header)?;
+        }
+        let mut row: Vec<String> = vec![
+            r.origin.clone(),
+            r.message.to_string(),
+            r.recipient.clone(),
+            r.addresser.clone(),
+            r.senderdomain.clone(),
+            r.destination.clone(),
+            r.alias.clone(),
+            r.action.clone(),
+            r.deliverystatus.clone(),
+            r.replycode.clone(),
+            r.command.clone(),
+            r.diagnosticcode.clone(),
+            r.diagnostictype.clone(),
+            r.rhost.clone(),
+            r.lhost.clone(),
+            r.feedbacktype.clone(),
+            r.messageid.clone(),
+            r.subject.clone(),
+            r.listid.clone(),
+            r.timestamp.to_string(),
+            r.timezoneoffset.clone(),
+            r.decodedby.clone(),
+            r.token.clone(),
+            r.reason.to_string(),
+            r.hardbounce.to_string(),
+        ];
+        if explain {
+            let e = self::explain(r, self.lang);
+            let status = e.deliverystatus.as_ref();
+            row.push(status.map(|s| s.meaning.clone()).unwrap_or_default());
+            row.push(status.map(|s| s.action.clone()).unwrap_or_default());
+            row.push(e.replycode.map(|s| s.meaning).unwrap_or_default());
+        }
+        writer.write_record(&row)?;
+        let bytes = writer.into_inner().map_err(|e| e.into_error())?;
+        self.out.write_all(&bytes)
+    }
+
+    fn human(&mut self, r: &Record) -> io::Result<()> {
+        let zh = self.lang == Lang::Zh;
+        let bold = Style::new().bold();
+        let dim = Style::new().dimmed();
+        let hard = Style::new().fg_color(Some(AnsiColor::Red.into()));
+        let soft = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
+        let place = if r.message > 1 {
+            format!("{}#{}", r.origin, r.message)
+        } else {
+            r.origin.clone()
+        };
+        if self.count > 0 {
+            writeln!(self.out)?;
+        }
+        writeln!(self.out, "{dim}{place}{dim:#}")?;
+        let (style, kind) = match (r.hardbounce, zh) {
+            (true, false) => (hard, "hard bounce: remove the address"),
+            (true, true) => (hard, "硬退信\u{ff1a}请删除该地址"),
+            (false, false) => (soft, "soft bounce: the address may be fine"),
+            (false, true) => (soft, "软退信\u{ff1a}地址本身可能没有问题"),
+        };
+        writeln!(
+            self.out,
+            "  {bold}{}{bold:#}  {style}{} · {kind}{style:#}",
+            r.recipient, r.reason
+        )?;
+        let codes = [r.replycode.as_str(), r.deliverystatus.as_str()]
+            .iter()
+            .filter(|c| !c.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !r.diagnosticcode.is_empty() {
+            let label = if zh { "服务器原文" } else { "Server said" };
+            writeln!(self.out, "  {dim}{label}:{dim:#} {}", r.diagnosticcode)?;
+        } else if !codes.is_empty() {
+            writeln!(self.out, "  {codes}")?;
+        }
+        let e = explain(r, self.lang);
+        if let Some(code) = e.deliverystatus.as_ref().or(e.replycode.as_ref()) {
+            let (meaning, action) = if zh {
+                ("含义", "建议操作")
+            } else {
+                ("Meaning", "What to do")
+            };
+            writeln!(
+                self.out,
+                "  {dim}{meaning}:{dim:#} {} {}: {}",
+                code.code, code.title, code.meaning
+            )?;
+            writeln!(self.out, "  {dim}{action}:{dim:#} {}", code.action)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the output (closes a JSON array).
+    pub fn finish(&mut self) -> io::Result<()> {
+        if self.format == Format::Json {
+            self.out
+                .write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
+        }
+        self.out.flush()
+    }
+}

@@ -1,0 +1,188 @@
+//! `tuixin parse`: decode bounces from files, folders, mbox files and stdin into records.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use tuixin::{DecodeError, Lang, Reason, Record};
+
+use crate::args::{Config, ParseArgs};
+use crate::inputs::{self, Item};
+use crate::output::{Format, Printer};
+
+/// Some inputs could not be read; the command exits with status 1 after the rest.
+#[derive(Debug)]
+pub struct InputsFailed(pub usize);
+
+impl std::fmt::Display for InputsFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} input(s) could not be read", self.0)
+    }
+}
+
+impl std::error::Error for InputsFailed {}
+
+/// Messages decoded together; their records are printed in input order before the next batch.
+const BATCH_MESSAGES: usize = 512;
+/// Bytes held in one batch at most (besides one message larger than this).
+const BATCH_BYTES: usize = 32 << 20;
+
+#[derive(Default)]
+struct Summary {
+    inputs: usize,
+    messages: usize,
+    bounces: usize,
+    records: usize,
+    failed: usize,
+    reasons: BTreeMap<Reason, usize>,
+}
+
+/// Runs the command.
+pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
+    let paths: Vec<PathBuf> = if args.paths.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        args.paths.clone()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()?;
+    let stdout = anstream::stdout();
+    let format = args
+        .format
+        .unwrap_or(if std::io::stdout().is_terminal() && !config.json {
+            Format::Human
+        } else if config.json {
+            Format::Json
+        } else {
+            Format::Jsonl
+        });
+    let mut printer = Printer::new(stdout.lock(), format, config.lang, args.explain);
+    let mut summary = Summary::default();
+
+    let files = inputs::expand(&paths);
+    let progress = if std::io::stderr().is_terminal() && files.len() > 1 && !args.quiet {
+        let bar = ProgressBar::new(files.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} inputs {elapsed} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+
+    let mut batch: Vec<Item> = Vec::new();
+    let mut batch_bytes = 0;
+    for file in files {
+        summary.inputs += 1;
+        progress.inc(1);
+        let path = match file {
+            Ok(path) => path,
+            Err((path, error)) => {
+                progress.suspend(|| eprintln!("tuixin: {}: {error}", path.display()));
+                summary.failed += 1;
+                continue;
+            }
+        };
+        for item in inputs::messages(&path) {
+            batch_bytes += item.bytes.as_ref().map_or(0, Vec::len);
+            batch.push(item);
+            if batch.len() >= BATCH_MESSAGES || batch_bytes >= BATCH_BYTES {
+                decode_batch(
+                    &pool,
+                    std::mem::take(&mut batch),
+                    &mut printer,
+                    &mut summary,
+                    &progress,
+                )?;
+                batch_bytes = 0;
+            }
+        }
+    }
+    decode_batch(&pool, batch, &mut printer, &mut summary, &progress)?;
+    printer.finish()?;
+    progress.finish_and_clear();
+
+    if !args.quiet {
+        eprintln!("{}", summary_line(&summary, config.lang));
+    }
+    if summary.failed > 0 {
+        return Err(InputsFailed(summary.failed).into());
+    }
+    Ok(())
+}
+
+fn decode_batch<W: std::io::Write>(
+    pool: &rayon::ThreadPool,
+    batch: Vec<Item>,
+    printer: &mut Printer<W>,
+    summary: &mut Summary,
+    progress: &ProgressBar,
+) -> anyhow::Result<()> {
+    let results: Vec<(String, usize, Result<Vec<Record>, String>)> = pool.install(|| {
+        batch
+            .into_par_iter()
+            .map(|item| {
+                let result = match item.bytes {
+                    Ok(bytes) => tuixin::decode(&bytes).map_err(|e: DecodeError| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                (item.origin, item.message, result)
+            })
+            .collect()
+    });
+    for (origin, message, result) in results {
+        summary.messages += 1;
+        match result {
+            Ok(records) => {
+                if !records.is_empty() {
+                    summary.bounces += 1;
+                }
+                for mut record in records {
+                    record.origin = origin.clone();
+                    record.message = message;
+                    summary.records += 1;
+                    *summary.reasons.entry(record.reason).or_default() += 1;
+                    printer.record(&record)?;
+                }
+            }
+            Err(error) => {
+                summary.failed += 1;
+                let place = if message > 1 {
+                    format!("{origin} (message {message})")
+                } else {
+                    origin
+                };
+                progress.suspend(|| eprintln!("tuixin: {place}: {error}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn summary_line(s: &Summary, lang: Lang) -> String {
+    let reasons = s
+        .reasons
+        .iter()
+        .map(|(r, n)| format!("{r} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let reasons = if reasons.is_empty() {
+        String::new()
+    } else {
+        format!(" ({reasons})")
+    };
+    match lang {
+        Lang::En => format!(
+            "tuixin: {} inputs, {} messages, {} bounces, {} records{reasons}; {} could not be read",
+            s.inputs, s.messages, s.bounces, s.records, s.failed
+        ),
+        Lang::Zh => format!(
+            "tuixin\u{ff1a}输入 {} 个\u{ff0c}邮件 {} 封\u{ff0c}退信 {} 封\u{ff0c}记录 {} 条{reasons}\u{ff1b}{} 个无法读取",
+            s.inputs, s.messages, s.bounces, s.records, s.failed
+        ),
+    }
+}

@@ -1,0 +1,86 @@
+//! Automatic replies (RFC 3834): vacation and out-of-office notices. The recipient is the
+//! person who is away; the addresser is the one the reply went to.
+
+use super::address;
+use super::delivery::{Delivery, Report, squeeze};
+use super::mail::Mail;
+use super::original::Original;
+use crate::reason::Reason;
+
+/// Subject prefixes of auto-replies in the languages seen in the wild.
+const SUBJECTS: &[&str] = &[
+    "auto:",
+    "auto reply",
+    "auto-reply",
+    "autoreply",
+    "automatic reply",
+    "autorespons",
+    "auto response",
+    "out of office",
+    "out of the office",
+    "away from",
+    "away until",
+    "on vacation",
+    "vacation",
+    "abwesenheit",
+    "automatische antwort",
+    "réponse automatique",
+    "respuesta automática",
+    "risposta automatica",
+    "自动回复",
+    "自動回覆",
+    "自動応答",
+    "不在",
+];
+
+/// Whether the headers say this is an automatic reply.
+pub(crate) fn claims(mail: &Mail<'_>) -> bool {
+    let auto_submitted = mail
+        .header("Auto-Submitted")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if auto_submitted.starts_with("auto-replied") {
+        return true;
+    }
+    if ["X-Autoreply", "X-Autorespond", "X-Auto-Reply"]
+        .iter()
+        .any(|h| mail.header(h).is_some())
+    {
+        return true;
+    }
+    let subject = mail.subject().to_lowercase();
+    let subject = subject.trim();
+    let suppress = mail.header("X-Auto-Response-Suppress").is_some()
+        || mail
+            .header("Precedence")
+            .is_some_and(|p| p.eq_ignore_ascii_case("auto_reply"));
+    SUBJECTS.iter().any(|s| subject.starts_with(s))
+        && (suppress || !auto_submitted.is_empty() || subject.contains(':'))
+}
+
+/// The auto-reply as one record.
+pub(crate) fn decode(mail: &Mail<'_>, original: &mut Original) -> Option<Report> {
+    let recipient = address::clean(&mail.header("From").unwrap_or_default());
+    if recipient.is_empty() {
+        return None;
+    }
+    original.addresser = address::clean(&mail.header("To").unwrap_or_default());
+    let text = mail.text();
+    let mut diagnostic = squeeze(&text);
+    if diagnostic.len() > 500 {
+        let cut = (0..=500)
+            .rev()
+            .find(|&i| diagnostic.is_char_boundary(i))
+            .unwrap_or(0);
+        diagnostic.truncate(cut);
+    }
+    Some(Report {
+        decoded_by: "RFC3834",
+        deliveries: vec![Delivery {
+            recipient,
+            diagnostic,
+            reason: Some(Reason::Vacation),
+            ..Delivery::default()
+        }],
+    })
+}

@@ -1,0 +1,243 @@
+//! What a decoder found about one recipient, and how it becomes a [`Record`].
+
+use sha1::{Digest, Sha1};
+
+use super::address;
+use super::original::Original;
+use crate::code::{Code, EnhancedStatus, ReplyCode, find_codes};
+use crate::reason::Reason;
+use crate::record::Record;
+
+/// One recipient as a decoder read it; empty strings where the bounce says nothing.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Delivery {
+    pub recipient: String,
+    pub alias: String,
+    pub action: String,
+    pub status: String,
+    pub reply_code: String,
+    pub command: String,
+    pub diagnostic: String,
+    pub diagnostic_type: String,
+    pub rhost: String,
+    pub lhost: String,
+    pub feedback_type: String,
+    /// A date the report gives for this recipient (Last-Attempt-Date, Arrival-Date).
+    pub date: Option<mail_parser::DateTime>,
+    /// A reason the decoder knows from the report's kind (feedback, vacation, delivered).
+    pub reason: Option<Reason>,
+}
+
+/// What one decoder read from one bounce.
+#[derive(Debug, Clone)]
+pub(crate) struct Report {
+    pub decoded_by: &'static str,
+    pub deliveries: Vec<Delivery>,
+}
+
+/// Whitespace runs (line breaks included) as single spaces.
+pub(crate) fn squeeze(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// The SMTP command a diagnostic says failed, where it says.
+pub(crate) fn command_in(text: &str) -> &'static str {
+    let lower = text.to_ascii_lowercase();
+    const COMMANDS: &[(&str, &str)] = &[
+        ("rcpt to", "RCPT"),
+        (">>> rcpt", "RCPT"),
+        ("mail from", "MAIL"),
+        (">>> mail", "MAIL"),
+        ("end of data", "DATA"),
+        ("final data", "DATA"),
+        ("after data", "DATA"),
+        (">>> data", "DATA"),
+        ("data command", "DATA"),
+        ("message data", "DATA"),
+        ("ehlo", "EHLO"),
+        ("helo", "HELO"),
+    ];
+    COMMANDS
+        .iter()
+        .filter_map(|(needle, command)| lower.find(needle).map(|at| (at, *command)))
+        .min_by_key(|(at, _)| *at)
+        .map_or("", |(_, command)| command)
+}
+
+/// The remote host a diagnostic names: `host mx.example.com [192.0.2.1]`, `talking to ...`.
+pub(crate) fn rhost_in(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    for anchor in [
+        "remote host ",
+        "host ",
+        "talking to ",
+        "from mta(",
+        "remote-mta: dns; ",
+    ] {
+        let mut from = 0;
+        while let Some(at) = lower[from..].find(anchor) {
+            let start = from + at + anchor.len();
+            let token: String = text[start..]
+                .chars()
+                .take_while(|c| {
+                    c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '[' | ']' | ':')
+                })
+                .collect();
+            let token = token.trim_matches(|c| matches!(c, '.' | ':' | '[' | ']'));
+            if token.contains('.')
+                && token
+                    .chars()
+                    .any(|c| c.is_ascii_alphabetic() || c.is_ascii_digit())
+            {
+                return token.to_ascii_lowercase();
+            }
+            from = start;
+        }
+    }
+    String::new()
+}
+
+fn timezone(date: &mail_parser::DateTime) -> String {
+    let sign = if date.tz_before_gmt { '-' } else { '+' };
+    format!("{sign}{:02}{:02}", date.tz_hour, date.tz_minute)
+}
+
+/// Sisimai's token: SHA-1 over STX, addresser, RS, recipient, RS, timestamp, ETX.
+fn token(addresser: &str, recipient: &str, timestamp: i64) -> String {
+    let mut hasher = Sha1::new();
+    hasher.update(format!("\x02{addresser}\x1e{recipient}\x1e{timestamp}\x03").as_bytes());
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Delivery {
+    /// Fills what the diagnostic text implies and makes the record.
+    pub fn into_record(
+        mut self,
+        decoded_by: &str,
+        original: &Original,
+        bounce_date: Option<mail_parser::DateTime>,
+    ) -> Record {
+        self.diagnostic = squeeze(&self.diagnostic);
+        let found = find_codes(&self.diagnostic);
+        let text_status = found.iter().find_map(|f| match f.code {
+            Code::Enhanced(s) => Some(s),
+            Code::Reply(_) => None,
+        });
+        let text_reply = found.iter().find_map(|f| match f.code {
+            Code::Reply(r) => Some(r),
+            Code::Enhanced(_) => None,
+        });
+
+        let mut status: Option<EnhancedStatus> = self
+            .status
+            .split_whitespace()
+            .next()
+            .and_then(|s| s.parse().ok());
+        if let Some(from_text) = text_status {
+            let vague = status
+                .is_none_or(|s| s.subject == 0 && s.detail == 0 && s.class == from_text.class);
+            if vague {
+                status = Some(from_text);
+            }
+        }
+        let reply: Option<ReplyCode> = self.reply_code.trim().parse().ok().or(text_reply);
+
+        if self.command.is_empty() {
+            self.command = command_in(&self.diagnostic).to_owned();
+        }
+        if self.rhost.is_empty() {
+            self.rhost = rhost_in(&self.diagnostic);
+        }
+        let permanent = status
+            .map(|s| s.is_permanent())
+            .or(reply.map(|r| r.is_permanent()));
+        if self.action.is_empty() && self.reason.is_none() {
+            self.action = match permanent {
+                Some(false)
+                    if status.is_some_and(|s| s.class == 4)
+                        || reply.is_some_and(|r| r.is_transient()) =>
+                {
+                    "delayed"
+                }
+                _ => "failed",
+            }
+            .to_owned();
+        }
+        let reason = self
+            .reason
+            .or(match self.action.as_str() {
+                "delivered" | "relayed" | "expanded" => Some(Reason::Delivered),
+                _ => None,
+            })
+            .or_else(|| status.and_then(Reason::from_status))
+            .or_else(|| reply.and_then(Reason::from_reply))
+            .unwrap_or(Reason::Undefined);
+        let hardbounce = reason.is_hard(permanent.unwrap_or(true));
+
+        let date = self.date.or(bounce_date).or(original.date);
+        let timestamp = date.map_or(0, |d| d.to_timestamp());
+        let recipient = address::clean(&self.recipient);
+        let addresser = original.addresser.clone();
+        Record {
+            origin: String::new(),
+            message: 1,
+            destination: address::domain_of(&recipient),
+            senderdomain: address::domain_of(&addresser),
+            token: token(&addresser, &recipient, timestamp),
+            recipient,
+            addresser,
+            alias: address::clean(&self.alias),
+            action: self.action,
+            deliverystatus: status.map(|s| s.to_string()).unwrap_or_default(),
+            replycode: reply.map(|r| r.to_string()).unwrap_or_default(),
+            command: self.command,
+            diagnosticcode: self.diagnostic,
+            diagnostictype: self.diagnostic_type,
+            rhost: self.rhost,
+            lhost: self.lhost,
+            feedbacktype: self.feedback_type,
+            messageid: original.message_id.clone(),
+            subject: original.subject.clone(),
+            listid: original.list_id.clone(),
+            timestamp,
+            timezoneoffset: date.map(|d| timezone(&d)).unwrap_or_default(),
+            decodedby: decoded_by.to_owned(),
+            reason,
+            hardbounce,
+            headers: original.headers.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_command_and_host_in_diagnostics() {
+        let exim = "SMTP error from remote mail server after RCPT TO:<a@b.jp>: host mx.b.jp [192.0.2.1]: 550 5.1.1 unknown";
+        assert_eq!(command_in(exim), "RCPT");
+        assert_eq!(rhost_in(exim), "mx.b.jp");
+        let sendmail = "... while talking to mx.example.org.: >>> DATA <<< 554 rejected";
+        assert_eq!(command_in(sendmail), "DATA");
+        assert_eq!(rhost_in(sendmail), "mx.example.org");
+    }
+
+    #[test]
+    fn token_is_stable() {
+        assert_eq!(token("a@b.jp", "c@d.jp", 1), token("a@b.jp", "c@d.jp", 1));
+        assert_ne!(token("a@b.jp", "c@d.jp", 1), token("a@b.jp", "c@d.jp", 2));
+        assert_eq!(token("a", "b", 0).len(), 40);
+    }
+}

@@ -1,0 +1,171 @@
+//! The fields of an RFC 3464 delivery-status body (and RFC 6533's global variant).
+//!
+//! mail-parser hands `message/delivery-status` over as bytes: split it into groups on blank
+//! lines, unfold continuation lines, and read `Name: value` pairs. The first group holds the
+//! per-message fields; each group with a recipient field is one recipient.
+
+/// One group of fields, in order, names lowercased.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Fields {
+    fields: Vec<(String, String)>,
+}
+
+impl Fields {
+    /// The first value of a field.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The value after the type prefix: `rfc822; user@example.com` gives `user@example.com`.
+    pub fn typed(&self, name: &str) -> Option<&str> {
+        self.get(name)
+            .map(|v| typed_value(v).1)
+            .filter(|v| !v.is_empty())
+    }
+
+    fn has_recipient(&self) -> bool {
+        self.get("final-recipient").is_some() || self.get("original-recipient").is_some()
+    }
+
+    fn push(&mut self, name: String, value: String) {
+        self.fields.push((name, value));
+    }
+
+    fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+}
+
+/// `type; value` split in two; a value without a type gives an empty type.
+pub(crate) fn typed_value(value: &str) -> (&str, &str) {
+    match value.split_once(';') {
+        Some((kind, rest)) if is_type_token(kind.trim()) => (kind.trim(), rest.trim()),
+        _ => ("", value.trim()),
+    }
+}
+
+/// An address or diagnostic type: one short token such as `rfc822`, `smtp` or `X-Postfix`.
+fn is_type_token(kind: &str) -> bool {
+    !kind.is_empty()
+        && kind.len() <= 32
+        && !kind.contains(char::is_whitespace)
+        && !kind.contains('@')
+}
+
+/// A parsed delivery-status body.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DeliveryStatus {
+    /// Reporting-MTA, Arrival-Date and the other per-message fields.
+    pub message: Fields,
+    /// One group per recipient.
+    pub recipients: Vec<Fields>,
+}
+
+/// Parses a delivery-status body; text that is not UTF-8 is read lossily.
+pub(crate) fn parse(body: &[u8]) -> DeliveryStatus {
+    let text = String::from_utf8_lossy(body);
+    let mut groups: Vec<Fields> = Vec::new();
+    let mut current = Fields::default();
+    let mut last: Option<(String, String)> = None;
+
+    let finish_field = |current: &mut Fields, last: &mut Option<(String, String)>| {
+        if let Some((name, value)) = last.take() {
+            current.push(name, value.trim().to_owned());
+        }
+    };
+
+    for raw in text.split('\n') {
+        let line = raw.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            finish_field(&mut current, &mut last);
+            if !current.is_empty() {
+                groups.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = last.as_mut() {
+                value.push(' ');
+                value.push_str(line.trim());
+            }
+            continue;
+        }
+        finish_field(&mut current, &mut last);
+        if let Some((name, value)) = line.split_once(':') {
+            let name = name.trim();
+            if !name.is_empty() && !name.contains(' ') {
+                let name = name.to_ascii_lowercase();
+                // A second recipient field in one group starts the next recipient.
+                if is_recipient_field(&name)
+                    && current.has_recipient()
+                    && current_has_other(&current, &name)
+                {
+                    groups.push(std::mem::take(&mut current));
+                }
+                last = Some((name, value.trim().to_owned()));
+            }
+        }
+    }
+    finish_field(&mut current, &mut last);
+    if !current.is_empty() {
+        groups.push(current);
+    }
+
+    let mut status = DeliveryStatus::default();
+    for group in groups {
+        if group.has_recipient() {
+            status.recipients.push(group);
+        } else if status.recipients.is_empty() {
+            status.message.fields.extend(group.fields);
+        }
+    }
+    status
+}
+
+fn is_recipient_field(name: &str) -> bool {
+    name == "final-recipient" || name == "original-recipient"
+}
+
+/// Whether the group already holds this recipient field, or a Final-Recipient after which an
+/// Original-Recipient cannot belong to the same recipient.
+fn current_has_other(current: &Fields, name: &str) -> bool {
+    current.fields.iter().any(|(n, _)| n == name)
+        || (name == "original-recipient" && current.fields.iter().any(|(n, _)| n == "action"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_message_and_recipient_groups_with_folding() {
+        let body = b"Reporting-MTA: dns; mx.example.org\r\nArrival-Date: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\nFinal-Recipient: rfc822; a@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 <a@example.com>:\r\n    Recipient address rejected\r\n\r\nFinal-Recipient: rfc822; b@example.com\r\nAction: delayed\r\nStatus: 4.4.1\r\n";
+        let dsn = parse(body);
+        assert_eq!(dsn.message.typed("reporting-mta"), Some("mx.example.org"));
+        assert_eq!(dsn.recipients.len(), 2);
+        assert_eq!(
+            dsn.recipients[0].typed("final-recipient"),
+            Some("a@example.com")
+        );
+        assert_eq!(
+            dsn.recipients[0].typed("diagnostic-code"),
+            Some("550 5.1.1 <a@example.com>: Recipient address rejected")
+        );
+        assert_eq!(dsn.recipients[1].get("action"), Some("delayed"));
+    }
+
+    #[test]
+    fn splits_recipients_written_without_blank_lines() {
+        let body = b"Final-Recipient: rfc822; a@example.com\nAction: failed\nStatus: 5.0.0\nFinal-Recipient: rfc822; b@example.com\nAction: failed\nStatus: 5.0.0\n";
+        let dsn = parse(body);
+        assert_eq!(dsn.recipients.len(), 2);
+        assert_eq!(
+            dsn.recipients[1].typed("final-recipient"),
+            Some("b@example.com")
+        );
+    }
+}

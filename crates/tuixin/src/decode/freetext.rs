@@ -1,0 +1,332 @@
+//! The generic decoder for plain-text bounces: find the lines that name a failed recipient,
+//! then the server's words that follow each one.
+//!
+//! Most bounces in the wild are prose written by the sending MTA (Exim, qmail, Sendmail's
+//! transcript, Gmail, DMA, ...). They share a shape: an address on a line of its own or after a
+//! short label, and below it the remote server's reply. This decoder reads that shape; decoders
+//! for particular MTAs handle what it cannot.
+
+use super::address::{self, find_addresses};
+use super::delivery::{Delivery, Report};
+use super::mail::Mail;
+use crate::code::find_codes;
+
+/// Subject words of bounces, lowercased, in the languages seen in the wild.
+const SUBJECTS: &[&str] = &[
+    "undeliver",
+    "undelivered",
+    "delivery fail",
+    "delivery status",
+    "delivery notification",
+    "delivery problem",
+    "delivery report",
+    "returned mail",
+    "return mail",
+    "failure notice",
+    "mail delivery",
+    "could not be delivered",
+    "not delivered",
+    "delivery has failed",
+    "nondeliverable",
+    "non-deliverable",
+    "non delivery",
+    "non-delivery",
+    "rejected",
+    "mail failure",
+    "mail system error",
+    "bounce",
+    "warning: could not send",
+    "failed delivery",
+    "delivery error",
+    "message not delivered",
+    "unzustellbar",
+    "nicht zustellbar",
+    "non remis",
+    "non recapitabile",
+    "no se puede entregar",
+    "onbestelbaar",
+    "kan inte levereras",
+    "退信",
+    "退回",
+    "投递失败",
+    "发送失败",
+    "未能送达",
+    "無法傳遞",
+    "配信不能",
+    "不達",
+    "error sending",
+    "unable to deliver",
+    "message delayed",
+    "delayed mail",
+    "mail could not",
+    "notification",
+    "permanent error",
+    "failed",
+    "problem delivering",
+];
+
+/// Sender words of bounces, lowercased.
+const SENDERS: &[&str] = &[
+    "mailer-daemon",
+    "mailer daemon",
+    "postmaster",
+    "mail delivery",
+    "mail administrator",
+    "mail-daemon",
+    "mailerdaemon",
+    "mail system",
+    "mail.delivery",
+    "delivery subsystem",
+    "bounce",
+    "nobody@",
+    "daemon@",
+    "系统退信",
+    "系统邮件",
+];
+
+/// Whether the headers look like a bounce at all.
+pub(crate) fn claims(mail: &Mail<'_>) -> bool {
+    if mail.header("X-Failed-Recipients").is_some() {
+        return true;
+    }
+    let from = mail.sender_lower();
+    if SENDERS.iter().any(|s| from.contains(s)) {
+        return true;
+    }
+    let subject = mail.subject().to_lowercase();
+    SUBJECTS.iter().any(|s| subject.contains(s))
+}
+
+/// A line that names a recipient, and where its address ends.
+#[derive(Debug, Clone)]
+struct RecipientLine {
+    line: usize,
+    address: String,
+    after: usize,
+}
+
+/// Short labels that may stand before a recipient's address on its line, lowercased.
+fn is_label(prefix: &str) -> bool {
+    let p = prefix
+        .trim()
+        .trim_end_matches(['<', '"', '\'', '(', '['])
+        .trim();
+    if p.is_empty() {
+        return true;
+    }
+    if p.contains("from") || p.contains("sender") || p.contains("reply") {
+        return false;
+    }
+    if p.ends_with(':') || p.ends_with(';') {
+        return p.len() <= 48;
+    }
+    if p.starts_with(">>>") && p.contains("rcpt") {
+        return true;
+    }
+    let verbs = [
+        "deliver",
+        "send",
+        "sent",
+        "message",
+        "mail",
+        "recipient",
+        "address",
+        "relay",
+    ];
+    (p.ends_with(" to") || p.ends_with(" for") || p == "to" || p.ends_with("recipient"))
+        && verbs.iter().any(|v| p.contains(v))
+        && p.len() <= 120
+}
+
+fn recipient_lines(lines: &[&str], exclude: &[String]) -> Vec<RecipientLine> {
+    let mut found = Vec::new();
+    for (index, line) in lines.iter().enumerate() {
+        let addresses = find_addresses(line);
+        let Some(first) = addresses.first() else {
+            continue;
+        };
+        let prefix = line[..first.start].to_ascii_lowercase();
+        if !is_label(&prefix) {
+            continue;
+        }
+        let lower = first.address.to_ascii_lowercase();
+        if exclude.contains(&lower) {
+            continue;
+        }
+        found.push(RecipientLine {
+            line: index,
+            address: first.address.to_owned(),
+            after: first.end,
+        });
+    }
+    found
+}
+
+const MAX_DIAGNOSTIC: usize = 4096;
+
+/// The server's words for one recipient: the rest of its line, then the paragraph with codes.
+fn diagnostic(lines: &[&str], start: &RecipientLine, end: usize) -> String {
+    let first_rest = lines[start.line][start.after..]
+        .trim_start_matches(['>', ':', '.', ' ', '\t', ','])
+        .trim();
+    let mut paragraphs: Vec<Vec<&str>> = vec![Vec::new()];
+    if !first_rest.is_empty() {
+        paragraphs[0].push(first_rest);
+    }
+    for line in &lines[start.line + 1..end] {
+        if line.trim().is_empty() {
+            if !paragraphs.last().is_some_and(Vec::is_empty) {
+                paragraphs.push(Vec::new());
+            }
+        } else {
+            paragraphs
+                .last_mut()
+                .expect("one paragraph at least")
+                .push(line.trim());
+        }
+    }
+    paragraphs.retain(|p| !p.is_empty());
+    let has_code = |p: &Vec<&str>| p.iter().any(|l| !find_codes(l).is_empty());
+    let mut chosen: Vec<&str> = Vec::new();
+    if let Some(first) = paragraphs.first() {
+        chosen.extend(first.iter().copied());
+    }
+    if !paragraphs.first().is_some_and(has_code)
+        && let Some(with_code) = paragraphs.iter().skip(1).find(|p| has_code(p))
+    {
+        chosen.extend(with_code.iter().copied());
+    }
+    let mut text = chosen.join(" ");
+    if text.len() > MAX_DIAGNOSTIC {
+        let cut = (0..=MAX_DIAGNOSTIC)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
+        text.truncate(cut);
+    }
+    text
+}
+
+/// The first paragraph of the text that carries a code: the diagnostic when no recipient line
+/// has one of its own.
+fn paragraph_with_code(lines: &[&str]) -> String {
+    let mut paragraph: Vec<&str> = Vec::new();
+    let mut has_code = false;
+    for line in lines {
+        if line.trim().is_empty() {
+            if has_code {
+                break;
+            }
+            paragraph.clear();
+            continue;
+        }
+        has_code |= !find_codes(line).is_empty();
+        paragraph.push(line.trim());
+    }
+    if has_code {
+        paragraph.join(" ")
+    } else {
+        String::new()
+    }
+}
+
+/// The diagnostic for a known recipient inside a text, for reports that leave it out.
+pub(crate) fn text_for(text: &str, recipient: &str) -> String {
+    let region = &text[..super::original::inline_start(text).unwrap_or(text.len())];
+    let lines: Vec<&str> = region.lines().collect();
+    let found = recipient_lines(&lines, &[]);
+    let lower = recipient.to_ascii_lowercase();
+    for (i, line) in found.iter().enumerate() {
+        if line.address.eq_ignore_ascii_case(&lower) {
+            let end = found.get(i + 1).map_or(lines.len(), |next| next.line);
+            let text = diagnostic(&lines, line, end);
+            if !text.is_empty() {
+                return text;
+            }
+        }
+    }
+    paragraph_with_code(&lines)
+}
+
+/// Records from a plain-text bounce; `None` when no recipient can be found.
+pub(crate) fn decode(mail: &Mail<'_>, text: &str) -> Option<Report> {
+    let region = &text[..super::original::inline_start(text).unwrap_or(text.len())];
+    let lines: Vec<&str> = region.lines().collect();
+
+    let mut exclude: Vec<String> = ["From", "To", "Reply-To", "Sender"]
+        .iter()
+        .filter_map(|h| mail.header(h))
+        .map(|v| address::clean(&v).to_ascii_lowercase())
+        .filter(|a| !a.is_empty())
+        .collect();
+    exclude.sort();
+    exclude.dedup();
+
+    let failed: Vec<String> = mail
+        .headers_named("X-Failed-Recipients")
+        .iter()
+        .flat_map(|v| {
+            find_addresses(v)
+                .into_iter()
+                .map(|f| f.address.to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+
+    let mut found = recipient_lines(&lines, &exclude);
+    if found.is_empty() && failed.is_empty() {
+        found = recipient_lines(&lines, &[]);
+    }
+
+    let mut deliveries: Vec<Delivery> = Vec::new();
+    for (i, line) in found.iter().enumerate() {
+        if !failed.is_empty() && !failed.iter().any(|f| f.eq_ignore_ascii_case(&line.address)) {
+            continue;
+        }
+        let end = found.get(i + 1).map_or(lines.len(), |next| next.line);
+        let text = diagnostic(&lines, line, end);
+        match deliveries
+            .iter_mut()
+            .find(|d| d.recipient.eq_ignore_ascii_case(&line.address))
+        {
+            Some(existing) => {
+                if find_codes(&existing.diagnostic).is_empty() && !find_codes(&text).is_empty() {
+                    existing.diagnostic = text;
+                }
+            }
+            None => deliveries.push(Delivery {
+                recipient: line.address.clone(),
+                diagnostic: text,
+                ..Delivery::default()
+            }),
+        }
+    }
+    for address in &failed {
+        if !deliveries
+            .iter()
+            .any(|d| d.recipient.eq_ignore_ascii_case(address))
+        {
+            deliveries.push(Delivery {
+                recipient: address.clone(),
+                ..Delivery::default()
+            });
+        }
+    }
+    if deliveries.is_empty() {
+        return None;
+    }
+    let fallback = paragraph_with_code(&lines);
+    for delivery in &mut deliveries {
+        if find_codes(&delivery.diagnostic).is_empty() && !fallback.is_empty() {
+            if delivery.diagnostic.is_empty() {
+                delivery.diagnostic = fallback.clone();
+            } else {
+                delivery.diagnostic = format!("{} {}", delivery.diagnostic, fallback);
+            }
+        }
+    }
+    Some(Report {
+        decoded_by: "FreeText",
+        deliveries,
+    })
+}

@@ -1,0 +1,189 @@
+//! The parsed bounce: its headers, its human-readable text, its machine-readable parts and the
+//! original message it returns, over mail-parser.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use mail_parser::{
+    HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType,
+};
+
+/// One parser for every message: MIME headers and the few fields a bounce needs are structured,
+/// the rest stays raw text.
+static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
+    MessageParser::new()
+        .with_mime_headers()
+        .header_text(HeaderName::Subject)
+        .header_address(HeaderName::From)
+        .header_address(HeaderName::To)
+        .header_date(HeaderName::Date)
+        .header_id(HeaderName::MessageId)
+});
+
+/// Parses a message (or a header block); `None` when no header is found.
+pub(crate) fn parse(bytes: &[u8]) -> Option<Message<'_>> {
+    PARSER.parse(bytes)
+}
+
+/// A bounce as the decoders see it.
+pub(crate) struct Mail<'x> {
+    pub message: Message<'x>,
+}
+
+/// A header value as one line: folding removed, whitespace collapsed.
+pub(crate) fn header_text(value: &HeaderValue<'_>) -> String {
+    match value {
+        HeaderValue::Text(text) => unfold(text),
+        HeaderValue::TextList(list) => list
+            .iter()
+            .map(|t| unfold(t))
+            .collect::<Vec<_>>()
+            .join(", "),
+        HeaderValue::Address(address) => address
+            .iter()
+            .map(|a| match (&a.name, &a.address) {
+                (Some(name), Some(addr)) => format!("{name} <{addr}>"),
+                (None, Some(addr)) => addr.to_string(),
+                (Some(name), None) => name.to_string(),
+                (None, None) => String::new(),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        HeaderValue::DateTime(date) => date.to_rfc822(),
+        HeaderValue::ContentType(ct) => match &ct.c_subtype {
+            Some(sub) => format!("{}/{}", ct.c_type, sub),
+            None => ct.c_type.to_string(),
+        },
+        HeaderValue::Received(_) | HeaderValue::Empty => String::new(),
+    }
+}
+
+/// Folded header text as one line.
+pub(crate) fn unfold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, piece) in text
+        .split(['\r', '\n'])
+        .filter(|p| !p.trim().is_empty())
+        .enumerate()
+    {
+        if i > 0 {
+            out.push(' ');
+            out.push_str(piece.trim_start());
+        } else {
+            out.push_str(piece);
+        }
+    }
+    out.trim().to_owned()
+}
+
+/// The value of the first header with this name (any case) among `headers`.
+pub(crate) fn find_header<'a>(
+    headers: &'a [mail_parser::Header<'_>],
+    name: &str,
+) -> Option<&'a HeaderValue<'a>> {
+    headers
+        .iter()
+        .find(|h| h.name().eq_ignore_ascii_case(name))
+        .map(|h| h.value())
+}
+
+/// `type/subtype` of a part, lowercased; `text/plain` when it has none.
+pub(crate) fn mime_type(part: &MessagePart<'_>) -> String {
+    match part.content_type() {
+        Some(ct) => match &ct.c_subtype {
+            Some(sub) => format!("{}/{}", ct.c_type, sub).to_ascii_lowercase(),
+            None => ct.c_type.to_ascii_lowercase(),
+        },
+        None => "text/plain".to_owned(),
+    }
+}
+
+impl<'x> Mail<'x> {
+    /// The first top-level header with this name, as one line.
+    pub fn header(&self, name: &str) -> Option<String> {
+        find_header(self.message.headers(), name)
+            .map(header_text)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Every top-level header with this name, as lines.
+    pub fn headers_named(&self, name: &str) -> Vec<String> {
+        self.message
+            .headers()
+            .iter()
+            .filter(|h| h.name().eq_ignore_ascii_case(name))
+            .map(|h| header_text(h.value()))
+            .collect()
+    }
+
+    /// The From header as text, lowercased, for matching.
+    pub fn sender_lower(&self) -> String {
+        self.header("From").unwrap_or_default().to_ascii_lowercase()
+    }
+
+    /// The Subject, decoded.
+    pub fn subject(&self) -> &str {
+        self.message.subject().unwrap_or("")
+    }
+
+    /// The parts of this message (not of messages attached to it) with a given `type/subtype`.
+    pub fn parts_of_type<'s>(
+        &'s self,
+        wanted: &'s [&'s str],
+    ) -> impl Iterator<Item = &'s MessagePart<'x>> + 's {
+        self.message
+            .parts
+            .iter()
+            .filter(move |part| wanted.iter().any(|w| mime_type(part) == *w))
+    }
+
+    /// The human-readable text: the first text/plain part, else the first HTML part as text.
+    pub fn text(&self) -> Cow<'_, str> {
+        if let Some(part) = self
+            .message
+            .text_bodies()
+            .find(|p| matches!(p.body, PartType::Text(_)))
+            && let Some(text) = part.text_contents()
+        {
+            return Cow::Borrowed(text);
+        }
+        self.message
+            .body_text(0)
+            .map(|t| Cow::Owned(t.into_owned()))
+            .unwrap_or_default()
+    }
+
+    /// The machine-readable delivery reports: message/delivery-status and its global form.
+    pub fn delivery_reports(&self) -> Vec<&[u8]> {
+        self.parts_of_type(&["message/delivery-status", "message/global-delivery-status"])
+            .map(|part| part.contents())
+            .collect()
+    }
+
+    /// The message returned with the bounce: an attached message/rfc822 or message/global, or
+    /// an attached header block (text/rfc822-headers, message/global-headers).
+    pub fn attached_original(&self) -> Option<AttachedOriginal<'_, 'x>> {
+        for part in &self.message.parts {
+            if let PartType::Message(message) = &part.body {
+                return Some(AttachedOriginal::Message(message));
+            }
+            let kind = mime_type(part);
+            if matches!(
+                kind.as_str(),
+                "text/rfc822-headers" | "message/global-headers" | "message/rfc822-headers"
+            ) || (kind == "message/rfc822" || kind == "message/global")
+            {
+                return Some(AttachedOriginal::Headers(part.contents()));
+            }
+        }
+        None
+    }
+}
+
+/// Where the original message came from.
+pub(crate) enum AttachedOriginal<'m, 'x> {
+    /// A whole message, parsed.
+    Message(&'m Message<'x>),
+    /// Headers (or a message mail-parser kept as bytes) still to parse.
+    Headers(&'m [u8]),
+}

@@ -1,0 +1,153 @@
+//! Decoding a bounce: bytes of one message in, one record per recipient out.
+//!
+//! The decoders are tried from the most to the least specific: feedback reports (ARF), standard
+//! delivery status notifications (RFC 3464 / 6533), plain-text bounces, then automatic replies.
+//! A message that is none of these gives no record: that is a result, not an error.
+
+mod address;
+mod arf;
+mod autoreply;
+mod delivery;
+mod dsn;
+mod freetext;
+mod mail;
+mod original;
+mod rfc3464;
+
+use std::borrow::Cow;
+
+use crate::record::Record;
+use delivery::Report;
+use mail::{AttachedOriginal, Mail};
+use original::Original;
+
+pub(crate) use freetext::text_for;
+
+/// Why a message could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The input holds no bytes, or only whitespace.
+    #[error("empty input")]
+    Empty,
+    /// No message header could be found.
+    #[error("not an email message: no header found")]
+    NotAMessage,
+}
+
+/// Decodes one message: every recipient the bounce reports, or none if it is not a bounce.
+pub fn decode(bytes: &[u8]) -> Result<Vec<Record>, DecodeError> {
+    let bytes = normalize(bytes);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(DecodeError::Empty);
+    }
+    let message = mail::parse(&bytes).ok_or(DecodeError::NotAMessage)?;
+    if message.headers().is_empty() {
+        return Err(DecodeError::NotAMessage);
+    }
+    let mail = Mail { message };
+    let text = mail.text();
+
+    let mut original = match mail.attached_original() {
+        Some(AttachedOriginal::Message(message)) => Original::from_message(message),
+        Some(AttachedOriginal::Headers(bytes)) => Original::from_bytes(bytes).unwrap_or_default(),
+        None => original::inline_start(&text)
+            .and_then(|start| Original::from_bytes(text[start..].as_bytes()))
+            .unwrap_or_default(),
+    };
+
+    let report: Option<Report> = arf::decode(&mail, &mut original)
+        .or_else(|| rfc3464::decode(&mail))
+        .or_else(|| {
+            if freetext::claims(&mail) {
+                freetext::decode(&mail, &text)
+            } else {
+                None
+            }
+        })
+        .or_else(|| {
+            if autoreply::claims(&mail) {
+                autoreply::decode(&mail, &mut original)
+            } else {
+                None
+            }
+        });
+
+    let Some(report) = report else {
+        return Ok(Vec::new());
+    };
+    let bounce_date = mail.message.date().copied();
+    Ok(report
+        .deliveries
+        .into_iter()
+        .filter(|d| !d.recipient.is_empty())
+        .map(|d| d.into_record(report.decoded_by, &original, bounce_date))
+        .filter(|r| !r.recipient.is_empty())
+        .collect())
+}
+
+/// Line ends as mail-parser reads them (CR-only files become LF), without an mbox `From ` line.
+fn normalize(bytes: &[u8]) -> Cow<'_, [u8]> {
+    let mut bytes = bytes;
+    if bytes.starts_with(b"From ") {
+        let end = bytes
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+            .unwrap_or(bytes.len());
+        bytes = &bytes[end..];
+        while let Some((&first, rest)) = bytes.split_first() {
+            if first == b'\r' || first == b'\n' {
+                bytes = rest;
+                if first == b'\n' || rest.first() != Some(&b'\n') {
+                    break;
+                }
+            } else {
+                break;
+            }
+        }
+    }
+    let lone_cr =
+        bytes.windows(2).any(|w| w[0] == b'\r' && w[1] != b'\n') || bytes.last() == Some(&b'\r');
+    if !lone_cr {
+        return Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'\r' {
+            out.push(b'\n');
+            if bytes.get(i + 1) == Some(&b'\n') {
+                i += 1;
+            }
+        } else {
+            out.push(b);
+        }
+        i += 1;
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_ends_and_mbox_lines_are_normalized() {
+        assert_eq!(&*normalize(b"From a@b Mon\nSubject: x\n"), b"Subject: x\n");
+        assert_eq!(
+            &*normalize(b"Subject: x\rFrom: y\r\rbody\r"),
+            b"Subject: x\nFrom: y\n\nbody\n"
+        );
+        assert!(matches!(normalize(b"Subject: x\r\n\r\n"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn junk_is_an_error_not_a_panic() {
+        assert_eq!(decode(b""), Err(DecodeError::Empty));
+        assert_eq!(decode(b" \n"), Err(DecodeError::Empty));
+        assert!(
+            decode(&[0xff, 0x00, 0x13, 0x37]).is_ok_and(|r| r.is_empty())
+                || decode(&[0xff, 0x00]).is_err()
+        );
+    }
+}

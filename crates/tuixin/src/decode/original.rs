@@ -1,0 +1,185 @@
+//! What a bounce tells of the message it returns: sender, Message-ID, Subject, List-Id, Date
+//! and the `X-` headers where senders keep campaign and subscriber ids.
+
+use std::collections::BTreeMap;
+
+use mail_parser::{DateTime, HeaderValue, Message};
+
+use super::address;
+use super::mail::{self, header_text};
+
+/// The original message's identifying fields.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Original {
+    pub addresser: String,
+    pub recipient: String,
+    pub message_id: String,
+    pub subject: String,
+    pub list_id: String,
+    pub date: Option<DateTime>,
+    pub headers: BTreeMap<String, String>,
+}
+
+/// Most `X-` headers kept from one original message.
+const MAX_X_HEADERS: usize = 64;
+
+impl Original {
+    /// Reads the fields of a parsed message.
+    pub fn from_message(message: &Message<'_>) -> Original {
+        let mut original = Original::default();
+        for header in message.headers() {
+            let name = header.name();
+            let value = header.value();
+            let lower = name.to_ascii_lowercase();
+            match lower.as_str() {
+                "from" if original.addresser.is_empty() => {
+                    original.addresser = address::clean(&header_text(value));
+                }
+                "return-path" | "sender" | "x-envelope-from" if original.addresser.is_empty() => {
+                    original.addresser = address::clean(&header_text(value));
+                }
+                "to" if original.recipient.is_empty() => {
+                    original.recipient = address::clean(&header_text(value));
+                }
+                "message-id" if original.message_id.is_empty() => {
+                    original.message_id = message_id(value);
+                }
+                "subject" if original.subject.is_empty() => original.subject = header_text(value),
+                "list-id" if original.list_id.is_empty() => original.list_id = header_text(value),
+                "date" if original.date.is_none() => original.date = value.as_datetime().copied(),
+                _ if lower.starts_with("x-") && original.headers.len() < MAX_X_HEADERS => {
+                    original
+                        .headers
+                        .entry(name.to_owned())
+                        .or_insert_with(|| header_text(value));
+                }
+                _ => {}
+            }
+        }
+        // A From header without an address (`From: MAILER-DAEMON`) says nothing of the sender.
+        original
+    }
+
+    /// Reads the fields of a message or header block given as bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Original> {
+        mail::parse(bytes).map(|m| Original::from_message(&m))
+    }
+}
+
+fn message_id(value: &HeaderValue<'_>) -> String {
+    let text = header_text(value);
+    text.trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_owned()
+}
+
+/// Where a copy of the original message starts inside a plain-text bounce, if it has one:
+/// the first header line after a line that announces it.
+pub(crate) fn inline_start(text: &str) -> Option<usize> {
+    let lower = text.to_ascii_lowercase();
+    let marker = ORIGINAL_MARKERS
+        .iter()
+        .filter_map(|m| lower.find(m))
+        .min()?;
+    // The header block begins on a following line of the form `Name: value`.
+    let mut offset = lower[marker..].find('\n')? + marker + 1;
+    for line in text[offset..].split_inclusive('\n') {
+        let trimmed = line.trim_end();
+        if is_header_line(trimmed) {
+            return Some(offset);
+        }
+        if !trimmed.is_empty()
+            && !trimmed.starts_with(['-', '=', '*', '_', '>'])
+            && line.len() > 200
+        {
+            return None;
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// Lines that announce the returned message in plain-text bounces of common MTAs.
+const ORIGINAL_MARKERS: &[&str] = &[
+    "this is a copy of the message",
+    "below this line is a copy of the message",
+    "message headers follow",
+    "original message follows",
+    "original message headers",
+    "headers of the original message",
+    "----- original message -----",
+    "------ original message ------",
+    "the original message was received",
+    "unsent message below",
+    "undelivered message headers",
+    "-- returned message --",
+    "------ returned mail ------",
+    "----- message header follows -----",
+    "content-type: message/rfc822",
+    "copy of message follows",
+    "original-message:",
+];
+
+fn is_header_line(line: &str) -> bool {
+    let Some((name, _)) = line.split_once(':') else {
+        return false;
+    };
+    !name.is_empty()
+        && name.len() < 64
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && [
+            "received",
+            "return-path",
+            "from",
+            "to",
+            "subject",
+            "date",
+            "message-id",
+            "mime-version",
+            "content-type",
+            "x-",
+            "delivered-to",
+            "reply-to",
+            "sender",
+            "dkim-signature",
+            "cc",
+            "authentication-results",
+            "arc-",
+            "list-",
+            "user-agent",
+            "thread-",
+            "envelope-to",
+        ]
+        .iter()
+        .any(|h| name.to_ascii_lowercase().starts_with(h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_fields_senders_use() {
+        let raw = b"From: Shop <news@shop.example>\nTo: a@example.com\nSubject: Sale\nMessage-ID: <abc@shop.example>\nList-Id: <news.shop.example>\nX-Campaign-Id: 42\nDate: Thu, 1 Feb 2024 10:00:00 +0900\n\nbody\n";
+        let o = Original::from_bytes(raw).unwrap();
+        assert_eq!(o.addresser, "news@shop.example");
+        assert_eq!(o.recipient, "a@example.com");
+        assert_eq!(o.message_id, "abc@shop.example");
+        assert_eq!(o.subject, "Sale");
+        assert_eq!(o.list_id, "<news.shop.example>");
+        assert_eq!(
+            o.headers.get("X-Campaign-Id").map(String::as_str),
+            Some("42")
+        );
+        assert_eq!(o.date.unwrap().to_timestamp(), 1706749200);
+    }
+
+    #[test]
+    fn finds_the_quoted_original_after_its_marker() {
+        let text = "Sorry.\n\n------ This is a copy of the message, including all the headers. ------\n\nReturn-path: <a@b.example>\nSubject: hi\n\nbody\n";
+        let start = inline_start(text).unwrap();
+        assert!(text[start..].starts_with("Return-path:"));
+        assert!(inline_start("no copy here\nSubject: x\n").is_none());
+    }
+}

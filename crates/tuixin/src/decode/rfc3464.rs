@@ -1,0 +1,88 @@
+//! Standard delivery status notifications: RFC 3464 `message/delivery-status` inside an
+//! RFC 6522 `multipart/report`, and RFC 6533's `message/global-delivery-status`.
+
+use mail_parser::DateTime;
+
+use super::delivery::{Delivery, Report};
+use super::dsn::{self, typed_value};
+use super::mail::Mail;
+use super::{address, text_for};
+
+/// Records from every delivery-status part of the bounce; `None` when it has none.
+pub(crate) fn decode(mail: &Mail<'_>) -> Option<Report> {
+    let reports = mail.delivery_reports();
+    if reports.is_empty() {
+        return None;
+    }
+    let text = mail.text();
+    let mut deliveries = Vec::new();
+    for body in reports {
+        let status = dsn::parse(body);
+        let lhost = status
+            .message
+            .typed("reporting-mta")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let message_date = status
+            .message
+            .get("arrival-date")
+            .and_then(DateTime::parse_rfc822);
+        for fields in &status.recipients {
+            let final_rcpt = fields
+                .typed("final-recipient")
+                .map(address::clean)
+                .unwrap_or_default();
+            let original_rcpt = fields
+                .typed("original-recipient")
+                .map(address::clean)
+                .unwrap_or_default();
+            let recipient = if final_rcpt.is_empty() {
+                original_rcpt.clone()
+            } else {
+                final_rcpt
+            };
+            if recipient.is_empty() {
+                continue;
+            }
+            let (kind, diagnostic) = fields
+                .get("diagnostic-code")
+                .map(typed_value)
+                .unwrap_or(("", ""));
+            let mut delivery = Delivery {
+                alias: if original_rcpt.eq_ignore_ascii_case(&recipient) {
+                    String::new()
+                } else {
+                    original_rcpt
+                },
+                action: fields
+                    .get("action")
+                    .and_then(|a| a.split_whitespace().next())
+                    .unwrap_or("")
+                    .to_ascii_lowercase(),
+                status: fields.get("status").unwrap_or("").to_owned(),
+                diagnostic: diagnostic.to_owned(),
+                diagnostic_type: kind.to_ascii_uppercase(),
+                rhost: fields
+                    .typed("remote-mta")
+                    .unwrap_or_default()
+                    .to_ascii_lowercase(),
+                lhost: lhost.clone(),
+                date: fields
+                    .get("last-attempt-date")
+                    .and_then(DateTime::parse_rfc822)
+                    .or(message_date),
+                recipient,
+                ..Delivery::default()
+            };
+            if delivery.diagnostic.trim().is_empty() {
+                // Some MTAs leave Diagnostic-Code out and explain in the human-readable part.
+                delivery.diagnostic = text_for(&text, &delivery.recipient);
+            }
+            deliveries.push(delivery);
+        }
+    }
+    (!deliveries.is_empty()).then_some(Report {
+        decoded_by: "RFC3464",
+        deliveries,
+    })
+}
