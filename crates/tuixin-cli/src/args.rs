@@ -158,10 +158,6 @@ impl Config {
             Some(LangArg::Zh) => Lang::Zh,
             None => Lang::from_env_vars(env),
         };
-        Config {
-            lang,
-            json: args.json,
-            color: args.color.choice(),
-        }
+        Config { lang, json: args.json, color: args.color.choice() }
     }
 }

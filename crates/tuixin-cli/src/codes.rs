@@ -48,10 +48,8 @@ pub fn run(config: &Config, args: &CodesArgs) -> anyhow::Result<()> {
             writeln!(out)?;
         }
     } else {
-        let explanations: Vec<_> = codes
-            .iter()
-            .map(|&c| registry.explain(c, config.lang))
-            .collect();
+        let explanations: Vec<_> =
+            codes.iter().map(|&c| registry.explain(c, config.lang)).collect();
         render::code_table(&mut out, &explanations, config.lang)?;
     }
     out.flush()?;
@@ -70,18 +68,8 @@ fn text(e: &tuixin::Explanation) -> Text {
 fn write_csv(out: &mut impl Write, rows: &[Row]) -> anyhow::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record([
-        "code",
-        "kind",
-        "severity",
-        "references",
-        "en_title",
-        "en_meaning",
-        "en_cause",
-        "en_action",
-        "zh_title",
-        "zh_meaning",
-        "zh_cause",
-        "zh_action",
+        "code", "kind", "severity", "references", "en_title", "en_meaning", "en_cause",
+        "en_action", "zh_title", "zh_meaning", "zh_cause", "zh_action",
     ])?;
     for row in rows {
         let kind = match row.kind {

@@ -26,18 +26,12 @@ pub fn run(config: &Config, args: &ExplainArgs) -> anyhow::Result<()> {
     };
     let input = args.input.join(" ");
     let codes = codes_in(&args.input)?;
-    let explanations: Vec<Explanation> = codes
-        .into_iter()
-        .map(|code| registry.explain_for(code, provider, config.lang))
-        .collect();
+    let explanations: Vec<Explanation> =
+        codes.into_iter().map(|code| registry.explain_for(code, provider, config.lang)).collect();
 
     let mut out = anstream::stdout().lock();
     if config.json {
-        let output = Output {
-            input: &input,
-            lang: config.lang,
-            codes: &explanations,
-        };
+        let output = Output { input: &input, lang: config.lang, codes: &explanations };
         serde_json::to_writer_pretty(&mut out, &output)?;
         writeln!(out)?;
     } else {
@@ -49,16 +43,12 @@ pub fn run(config: &Config, args: &ExplainArgs) -> anyhow::Result<()> {
 
 fn known_provider<'r>(registry: &'r Registry, name: &str) -> Result<&'r str, UsageError> {
     let providers = registry.providers();
-    providers
-        .iter()
-        .find(|p| p.eq_ignore_ascii_case(name))
-        .copied()
-        .ok_or_else(|| {
-            UsageError(format!(
-                "unknown provider {name:?}: known providers are {}",
-                providers.join(", ")
-            ))
-        })
+    providers.iter().find(|p| p.eq_ignore_ascii_case(name)).copied().ok_or_else(|| {
+        UsageError(format!(
+            "unknown provider {name:?}: known providers are {}",
+            providers.join(", ")
+        ))
+    })
 }
 
 /// The codes to explain, each once, in order: every word a valid code, or the codes found in text.
@@ -106,12 +96,7 @@ mod tests {
 
     #[test]
     fn text_without_codes_is_refused_and_repeats_are_dropped() {
-        assert!(
-            codes_in(&words(&["hello"]))
-                .unwrap_err()
-                .0
-                .contains("no SMTP reply code")
-        );
+        assert!(codes_in(&words(&["hello"])).unwrap_err().0.contains("no SMTP reply code"));
         let codes = codes_in(&words(&["550 5.1.1 user unknown; 550 5.1.1 again"])).unwrap();
         assert_eq!(codes.len(), 2);
     }

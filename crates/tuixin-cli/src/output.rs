@@ -38,43 +38,15 @@ struct WithExplanation<'a> {
 
 fn explain(record: &Record, lang: Lang) -> Explained {
     let registry = Registry::builtin();
-    let get = |text: &str| {
-        Code::parse(text)
-            .ok()
-            .map(|code| registry.explain(code, lang))
-    };
-    Explained {
-        deliverystatus: get(&record.deliverystatus),
-        replycode: get(&record.replycode),
-    }
+    let get = |text: &str| Code::parse(text).ok().map(|code| registry.explain(code, lang));
+    Explained { deliverystatus: get(&record.deliverystatus), replycode: get(&record.replycode) }
 }
 
 const CSV_FIELDS: &[&str] = &[
-    "origin",
-    "message",
-    "recipient",
-    "addresser",
-    "senderdomain",
-    "destination",
-    "alias",
-    "action",
-    "deliverystatus",
-    "replycode",
-    "command",
-    "diagnosticcode",
-    "diagnostictype",
-    "rhost",
-    "lhost",
-    "feedbacktype",
-    "messageid",
-    "subject",
-    "listid",
-    "timestamp",
-    "timezoneoffset",
-    "decodedby",
-    "token",
-    "reason",
-    "hardbounce",
+    "origin", "message", "recipient", "addresser", "senderdomain", "destination", "alias",
+    "action", "deliverystatus", "replycode", "command", "diagnosticcode", "diagnostictype",
+    "rhost", "lhost", "feedbacktype", "messageid", "subject", "listid", "timestamp",
+    "timezoneoffset", "decodedby", "token", "reason", "hardbounce",
 ];
 
 /// Writes records in one format.
@@ -89,13 +61,7 @@ pub struct Printer<W: Write> {
 impl<W: Write> Printer<W> {
     /// A printer; `explain` adds the registry's explanation of each record's codes.
     pub fn new(out: W, format: Format, lang: Lang, explain: bool) -> Printer<W> {
-        Printer {
-            out,
-            format,
-            lang,
-            explain,
-            count: 0,
-        }
+        Printer { out, format, lang, explain, count: 0 }
     }
 
     /// Writes one record.
@@ -103,17 +69,10 @@ impl<W: Write> Printer<W> {
         match self.format {
             Format::Jsonl | Format::Json => {
                 if self.format == Format::Json {
-                    self.out
-                        .write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
+                    self.out.write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
                 }
                 let explanation = self.explain.then(|| explain(record, self.lang));
-                serde_json::to_writer(
-                    &mut self.out,
-                    &WithExplanation {
-                        record,
-                        explanation,
-                    },
-                )?;
+                serde_json::to_writer(&mut self.out, &WithExplanation { record, explanation })?;
                 if self.format == Format::Jsonl {
                     self.out.write_all(b"\n")?;
                 }
@@ -180,11 +139,8 @@ impl<W: Write> Printer<W> {
         let dim = Style::new().dimmed();
         let hard = Style::new().fg_color(Some(AnsiColor::Red.into()));
         let soft = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
-        let place = if r.message > 1 {
-            format!("{}#{}", r.origin, r.message)
-        } else {
-            r.origin.clone()
-        };
+        let place =
+            if r.message > 1 { format!("{}#{}", r.origin, r.message) } else { r.origin.clone() };
         if self.count > 0 {
             writeln!(self.out)?;
         }
@@ -214,11 +170,8 @@ impl<W: Write> Printer<W> {
         }
         let e = explain(r, self.lang);
         if let Some(code) = e.deliverystatus.as_ref().or(e.replycode.as_ref()) {
-            let (meaning, action) = if zh {
-                ("含义", "建议操作")
-            } else {
-                ("Meaning", "What to do")
-            };
+            let (meaning, action) =
+                if zh { ("含义", "建议操作") } else { ("Meaning", "What to do") };
             writeln!(
                 self.out,
                 "  {dim}{meaning}:{dim:#} {} {}: {}",
@@ -232,8 +185,7 @@ impl<W: Write> Printer<W> {
     /// Ends the output (closes a JSON array).
     pub fn finish(&mut self) -> io::Result<()> {
         if self.format == Format::Json {
-            self.out
-                .write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
+            self.out.write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
         }
         self.out.flush()
     }

@@ -41,24 +41,17 @@ struct Summary {
 
 /// Runs the command.
 pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
-    let paths: Vec<PathBuf> = if args.paths.is_empty() {
-        vec![PathBuf::from("-")]
-    } else {
-        args.paths.clone()
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build()?;
+    let paths: Vec<PathBuf> =
+        if args.paths.is_empty() { vec![PathBuf::from("-")] } else { args.paths.clone() };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
     let stdout = anstream::stdout();
-    let format = args
-        .format
-        .unwrap_or(if std::io::stdout().is_terminal() && !config.json {
-            Format::Human
-        } else if config.json {
-            Format::Json
-        } else {
-            Format::Jsonl
-        });
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() && !config.json {
+        Format::Human
+    } else if config.json {
+        Format::Json
+    } else {
+        Format::Jsonl
+    });
     let mut printer = Printer::new(stdout.lock(), format, config.lang, args.explain);
     let mut summary = Summary::default();
 
@@ -151,11 +144,8 @@ fn decode_batch<W: std::io::Write>(
             }
             Err(error) => {
                 summary.failed += 1;
-                let place = if message > 1 {
-                    format!("{origin} (message {message})")
-                } else {
-                    origin
-                };
+                let place =
+                    if message > 1 { format!("{origin} (message {message})") } else { origin };
                 progress.suspend(|| eprintln!("tuixin: {place}: {error}"));
             }
         }
@@ -164,17 +154,8 @@ fn decode_batch<W: std::io::Write>(
 }
 
 fn summary_line(s: &Summary, lang: Lang) -> String {
-    let reasons = s
-        .reasons
-        .iter()
-        .map(|(r, n)| format!("{r} {n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let reasons = if reasons.is_empty() {
-        String::new()
-    } else {
-        format!(" ({reasons})")
-    };
+    let reasons = s.reasons.iter().map(|(r, n)| format!("{r} {n}")).collect::<Vec<_>>().join(", ");
+    let reasons = if reasons.is_empty() { String::new() } else { format!(" ({reasons})") };
     match lang {
         Lang::En => format!(
             "tuixin: {} inputs, {} messages, {} bounces, {} records{reasons}; {} could not be read",

@@ -88,10 +88,7 @@ pub fn explanations(out: &mut impl Write, list: &[Explanation], lang: Lang) -> i
         }
         writeln!(out, "{CODE}{}{CODE:#}  {}", e.code, e.title)?;
         let style = severity_style(e.severity);
-        let mut facts = vec![format!(
-            "{style}{}{style:#}",
-            severity_name(e.severity, lang)
-        )];
+        let mut facts = vec![format!("{style}{}{style:#}", severity_name(e.severity, lang))];
         facts.push(
             match e.kind {
                 CodeKind::Reply => w.reply_code,
@@ -112,17 +109,9 @@ pub fn explanations(out: &mut impl Write, list: &[Explanation], lang: Lang) -> i
         }
         writeln!(out, "  {}", facts.join(" · "))?;
         if let Some(title) = &e.registry_title {
-            writeln!(
-                out,
-                "  {LABEL}{}{}{LABEL:#}{title}",
-                w.registry_says, w.separator
-            )?;
+            writeln!(out, "  {LABEL}{}{}{LABEL:#}{title}", w.registry_says, w.separator)?;
         }
-        for (label, text) in [
-            (w.meaning, &e.meaning),
-            (w.cause, &e.cause),
-            (w.action, &e.action),
-        ] {
+        for (label, text) in [(w.meaning, &e.meaning), (w.cause, &e.cause), (w.action, &e.action)] {
             writeln!(out, "  {LABEL}{label}{}{LABEL:#}{text}", w.separator)?;
         }
     }

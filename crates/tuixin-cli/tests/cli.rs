@@ -10,13 +10,7 @@ fn tuixin(args: &[&str]) -> Output {
 fn tuixin_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tuixin"));
     command.args(args);
-    for name in [
-        "LC_ALL",
-        "LC_MESSAGES",
-        "LANG",
-        "NO_COLOR",
-        "CLICOLOR_FORCE",
-    ] {
+    for name in ["LC_ALL", "LC_MESSAGES", "LANG", "NO_COLOR", "CLICOLOR_FORCE"] {
         command.env_remove(name);
     }
     command.envs(env.iter().copied());
@@ -33,11 +27,7 @@ fn stderr(output: &Output) -> String {
 
 fn ok(args: &[&str]) -> String {
     let output = tuixin(args);
-    assert!(
-        output.status.success(),
-        "{args:?} failed: {}",
-        stderr(&output)
-    );
+    assert!(output.status.success(), "{args:?} failed: {}", stderr(&output));
     stdout(&output)
 }
 
@@ -51,14 +41,8 @@ fn explain_reply_code() {
 
 #[test]
 fn explain_registered_enhanced_code() {
-    insta::assert_snapshot!(
-        "explain_5.1.1_en",
-        ok(&["explain", "5.1.1", "--lang", "en"])
-    );
-    insta::assert_snapshot!(
-        "explain_5.1.1_zh",
-        ok(&["explain", "5.1.1", "--lang", "zh"])
-    );
+    insta::assert_snapshot!("explain_5.1.1_en", ok(&["explain", "5.1.1", "--lang", "en"]));
+    insta::assert_snapshot!("explain_5.1.1_zh", ok(&["explain", "5.1.1", "--lang", "zh"]));
 }
 
 #[test]
@@ -77,31 +61,21 @@ fn explain_free_text_diagnostic() {
     assert!(en.starts_with("550 "), "{en}");
     assert!(en.contains("\n5.1.1 "), "{en}");
     insta::assert_snapshot!("explain_gmail_line_en", en);
-    insta::assert_snapshot!(
-        "explain_gmail_line_zh",
-        ok(&["explain", GMAIL_LINE, "--lang", "zh"])
-    );
+    insta::assert_snapshot!("explain_gmail_line_zh", ok(&["explain", GMAIL_LINE, "--lang", "zh"]));
 }
 
 #[test]
 fn explain_finds_codes_in_every_written_form() {
     for (text, codes) in [
-        (
-            "Remote host said: 550 #5.1.1 user unknown",
-            vec!["550", "5.1.1"],
-        ),
+        ("Remote host said: 550 #5.1.1 user unknown", vec!["550", "5.1.1"]),
         ("Message rejected (5.7.1)", vec!["5.7.1"]),
         ("smtp; 552-5.2.2 mailbox full", vec!["552", "5.2.2"]),
     ] {
         let output = tuixin(&["explain", "--json", text]);
         assert!(output.status.success(), "{text}");
         let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        let found: Vec<&str> = json["codes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["code"].as_str().unwrap())
-            .collect();
+        let found: Vec<&str> =
+            json["codes"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
         assert_eq!(found, codes, "{text}");
     }
 }
@@ -128,41 +102,24 @@ fn explain_with_a_provider_uses_its_meaning() {
 
     let unknown = tuixin(&["explain", "--provider", "nosuchmail", "5.7.27"]);
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(
-        stderr(&unknown).contains("unknown provider"),
-        "{}",
-        stderr(&unknown)
-    );
+    assert!(stderr(&unknown).contains("unknown provider"), "{}", stderr(&unknown));
 }
 
 #[test]
 fn bad_input_exits_with_status_2_and_says_why() {
     for (args, says) in [
         (vec!["explain", "999"], "\"999\" is not an SMTP reply code"),
-        (
-            vec!["explain", "3.1.1"],
-            "the class (first number) must be 2, 4 or 5",
-        ),
+        (vec!["explain", "3.1.1"], "the class (first number) must be 2, 4 or 5"),
         (vec!["explain", "hello"], "no SMTP reply code"),
         (vec!["explain", ""], "no SMTP reply code"),
-        (
-            vec!["explain", "550", "5.1"],
-            "\"5.1\" is not an enhanced status code",
-        ),
+        (vec!["explain", "550", "5.1"], "\"5.1\" is not an enhanced status code"),
     ] {
         let output = tuixin(&args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         assert!(output.stdout.is_empty(), "{args:?} printed to stdout");
-        assert!(
-            stderr(&output).contains(says),
-            "{args:?}: {}",
-            stderr(&output)
-        );
+        assert!(stderr(&output).contains(says), "{args:?}: {}", stderr(&output));
     }
-    assert_eq!(
-        tuixin(&["explain", "550", "--lang", "fr"]).status.code(),
-        Some(2)
-    );
+    assert_eq!(tuixin(&["explain", "550", "--lang", "fr"]).status.code(), Some(2));
     assert_eq!(tuixin(&["frobnicate"]).status.code(), Some(2));
 }
 
@@ -170,15 +127,10 @@ fn bad_input_exits_with_status_2_and_says_why() {
 fn language_follows_the_locale_unless_given() {
     let zh = tuixin_env(&["explain", "5.2.2"], &[("LANG", "zh_CN.UTF-8")]);
     assert!(stdout(&zh).contains("含义"), "{}", stdout(&zh));
-    let en = tuixin_env(
-        &["explain", "5.2.2"],
-        &[("LANG", "zh_CN.UTF-8"), ("LC_ALL", "en_US.UTF-8")],
-    );
+    let en =
+        tuixin_env(&["explain", "5.2.2"], &[("LANG", "zh_CN.UTF-8"), ("LC_ALL", "en_US.UTF-8")]);
     assert!(stdout(&en).contains("Meaning"), "{}", stdout(&en));
-    let forced = tuixin_env(
-        &["explain", "5.2.2", "--lang", "en"],
-        &[("LC_ALL", "zh_CN.UTF-8")],
-    );
+    let forced = tuixin_env(&["explain", "5.2.2", "--lang", "en"], &[("LC_ALL", "zh_CN.UTF-8")]);
     assert!(stdout(&forced).contains("Meaning"));
     let messages = tuixin_env(&["explain", "5.2.2"], &[("LC_MESSAGES", "zh_CN.UTF-8")]);
     assert!(stdout(&messages).contains("含义"));
@@ -204,37 +156,21 @@ fn codes_json_holds_every_code_in_both_languages() {
     .iter()
     .map(u16::to_string)
     .collect();
-    let last_detail = [
-        (0, 0),
-        (1, 10),
-        (2, 4),
-        (3, 6),
-        (4, 7),
-        (5, 6),
-        (6, 10),
-        (7, 30),
-    ];
+    let last_detail = [(0, 0), (1, 10), (2, 4), (3, 6), (4, 7), (5, 6), (6, 10), (7, 30)];
     for class in [2, 4, 5] {
         for (subject, last) in last_detail {
             expected.extend((0..=last).map(|detail| format!("{class}.{subject}.{detail}")));
         }
     }
     for code in &expected {
-        assert!(
-            listed.contains(&code.as_str()),
-            "{code} missing from `tuixin codes --json`"
-        );
+        assert!(listed.contains(&code.as_str()), "{code} missing from `tuixin codes --json`");
     }
     assert_eq!(rows.len(), expected.len());
     for row in &rows {
         for lang in ["en", "zh"] {
             for field in ["title", "meaning", "cause", "action"] {
                 let text = row[lang][field].as_str().unwrap_or_default();
-                assert!(
-                    !text.trim().is_empty(),
-                    "{} has no {lang} {field}",
-                    row["code"]
-                );
+                assert!(!text.trim().is_empty(), "{} has no {lang} {field}", row["code"]);
             }
         }
     }

@@ -38,10 +38,7 @@ fn recipient(v: &Value) -> String {
 }
 
 fn key(v: &Value) -> (String, u64) {
-    (
-        origin_key(v["origin"].as_str().unwrap_or("")),
-        v["message"].as_u64().unwrap_or(1),
-    )
+    (origin_key(v["origin"].as_str().unwrap_or("")), v["message"].as_u64().unwrap_or(1))
 }
 
 /// Sisimai invents X.0.9NN when a bounce carries no enhanced code: not comparable.
@@ -60,11 +57,7 @@ struct Score {
 impl Score {
     fn pct(&self, field: &str) -> f64 {
         let (n, d) = self.agree.get(field).copied().unwrap_or((0, 0));
-        if d == 0 {
-            0.0
-        } else {
-            100.0 * n as f64 / d as f64
-        }
+        if d == 0 { 0.0 } else { 100.0 * n as f64 / d as f64 }
     }
     fn paired_pct(&self) -> f64 {
         100.0 * self.paired as f64 / self.expected as f64
@@ -96,23 +89,16 @@ fn score(
             s.expected += 1;
             let rcpt = recipient(e);
             let mut hit = pool.iter().position(|a| recipient(a) == rcpt);
-            let shared = es
-                .iter()
-                .any(|x| !std::ptr::eq(*x, *e) && recipient(x) == rcpt);
+            let shared = es.iter().any(|x| !std::ptr::eq(*x, *e) && recipient(x) == rcpt);
             if hit.is_none() && !pool.is_empty() && !shared && es.len() == 1 {
                 hit = Some(0);
             }
             let Some(i) = hit else { continue };
             let a = pool.remove(i);
             s.paired += 1;
-            for field in [
-                "recipient",
-                "reason",
-                "deliverystatus",
-                "replycode",
-                "hardbounce",
-                "action",
-            ] {
+            for field in
+                ["recipient", "reason", "deliverystatus", "replycode", "hardbounce", "action"]
+            {
                 if field == "deliverystatus" && pseudo_status(&text(e, field)) {
                     continue;
                 }
@@ -137,11 +123,7 @@ fn score(
 fn corpus_figures_hold() {
     let root = corpus();
     let samples = root.join("set-of-emails");
-    assert!(
-        samples.is_dir(),
-        "the corpus is missing: {}",
-        samples.display()
-    );
+    assert!(samples.is_dir(), "the corpus is missing: {}", samples.display());
     let output = Command::new(env!("CARGO_BIN_EXE_tuixin"))
         .args(["parse", "--format", "jsonl", "--quiet"])
         .args(["maildir", "mailbox", "to-be-debugged-because"].map(|d| samples.join(d)))
@@ -155,10 +137,7 @@ fn corpus_figures_hold() {
     }
 
     let mut ours: BTreeMap<(String, u64), Vec<Value>> = BTreeMap::new();
-    for line in String::from_utf8(output.stdout)
-        .expect("UTF-8 output")
-        .lines()
-    {
+    for line in String::from_utf8(output.stdout).expect("UTF-8 output").lines() {
         let v: Value = serde_json::from_str(line).expect("each line is JSON");
         ours.entry(key(&v)).or_default().push(v);
     }
@@ -169,10 +148,7 @@ fn corpus_figures_hold() {
         .collect();
 
     // Inputs that hold no bounce give no record.
-    for e in expected
-        .iter()
-        .filter(|e| e["decoded"].as_bool() == Some(false))
-    {
+    for e in expected.iter().filter(|e| e["decoded"].as_bool() == Some(false)) {
         let origin = origin_key(e["origin"].as_str().unwrap());
         let got: Vec<_> = ours.keys().filter(|k| k.0 == origin).collect();
         assert!(got.is_empty(), "{origin} holds no bounce but gave records");
@@ -180,29 +156,15 @@ fn corpus_figures_hold() {
 
     // The CRLF and CR-only copies read like their LF originals (or like each other where the
     // LF original is not in the corpus).
-    let fields = [
-        "recipient",
-        "deliverystatus",
-        "replycode",
-        "reason",
-        "action",
-        "diagnosticcode",
-    ];
+    let fields = ["recipient", "deliverystatus", "replycode", "reason", "action", "diagnosticcode"];
     let rows = |origin: &str, message: u64| -> Option<Vec<Vec<String>>> {
-        ours.get(&(origin.to_owned(), message)).map(|r| {
-            r.iter()
-                .map(|v| fields.iter().map(|f| text(v, f)).collect())
-                .collect()
-        })
+        ours.get(&(origin.to_owned(), message))
+            .map(|r| r.iter().map(|v| fields.iter().map(|f| text(v, f)).collect()).collect())
     };
     let copies_dir = samples.join("maildir/dos");
     let mut copies = 0;
     for entry in std::fs::read_dir(&copies_dir).expect("maildir/dos") {
-        let name = entry
-            .expect("dir entry")
-            .file_name()
-            .to_string_lossy()
-            .into_owned();
+        let name = entry.expect("dir entry").file_name().to_string_lossy().into_owned();
         let versions: Vec<(String, Option<Vec<Vec<String>>>)> = ["bsd", "dos", "mac"]
             .iter()
             .filter(|dir| samples.join("maildir").join(dir).join(&name).is_file())
@@ -214,27 +176,16 @@ fn corpus_figures_hold() {
             .collect();
         assert!(versions.len() >= 2, "{name} has no copy to compare");
         for (origin, got) in &versions[1..] {
-            assert_eq!(
-                got, &versions[0].1,
-                "{origin} differs from {}",
-                versions[0].0
-            );
+            assert_eq!(got, &versions[0].1, "{origin} differs from {}", versions[0].0);
             copies += 1;
         }
     }
     assert!(copies >= 80, "only {copies} CRLF/CR copies compared");
 
     // The mbox holds 37 bounces.
-    let mbox: BTreeSet<u64> = ours
-        .keys()
-        .filter(|k| k.0 == "mailbox/mbox-0")
-        .map(|k| k.1)
-        .collect();
-    assert_eq!(
-        mbox,
-        (1..=37).collect(),
-        "messages of mailbox/mbox-0 with records"
-    );
+    let mbox: BTreeSet<u64> =
+        ours.keys().filter(|k| k.0 == "mailbox/mbox-0").map(|k| k.1).collect();
+    assert_eq!(mbox, (1..=37).collect(), "messages of mailbox/mbox-0 with records");
 
     let tested = score(&expected, &ours, true);
     let all = score(&expected, &ours, false);
@@ -261,10 +212,8 @@ fn corpus_figures_hold() {
     .expect("the baseline is a JSON object of figures");
     let mut dropped = Vec::new();
     for (name, best) in &baseline {
-        let now = figures
-            .get(name.as_str())
-            .copied()
-            .unwrap_or_else(|| panic!("unknown figure {name}"));
+        let now =
+            figures.get(name.as_str()).copied().unwrap_or_else(|| panic!("unknown figure {name}"));
         if now + 1e-9 < *best {
             dropped.push(format!("{name}: {now:.2} < best {best:.2}"));
         } else if now > best + 0.005 {

@@ -25,11 +25,7 @@ impl Lang {
     /// The language a POSIX locale name asks for (`zh_CN.UTF-8` is Chinese, anything else English).
     pub fn from_locale(locale: &str) -> Lang {
         let lower = locale.trim().to_ascii_lowercase();
-        if lower.starts_with("zh") {
-            Lang::Zh
-        } else {
-            Lang::En
-        }
+        if lower.starts_with("zh") { Lang::Zh } else { Lang::En }
     }
 
     /// The language the environment asks for: the first set of `LC_ALL`, `LC_MESSAGES`, `LANG`.
@@ -86,12 +82,7 @@ mod tests {
     #[test]
     fn lc_all_wins_over_lang_and_empty_values_are_skipped() {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| v.to_string())
-            }
+            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
         };
         assert_eq!(
             Lang::from_env_vars(env(&[("LC_ALL", "en_US.UTF-8"), ("LANG", "zh_CN.UTF-8")])),

@@ -14,16 +14,7 @@ const REPLY_CODES: &[u16] = &[
 
 /// Every subject.detail in the IANA registry: RFC 3463 and everything registered since.
 fn enhanced_details() -> Vec<(u16, u16)> {
-    let last_detail = [
-        (0, 0),
-        (1, 10),
-        (2, 4),
-        (3, 6),
-        (4, 7),
-        (5, 6),
-        (6, 10),
-        (7, 30),
-    ];
+    let last_detail = [(0, 0), (1, 10), (2, 4), (3, 6), (4, 7), (5, 6), (6, 10), (7, 30)];
     last_detail
         .iter()
         .flat_map(|&(subject, last)| (0..=last).map(move |detail| (subject, detail)))
@@ -68,10 +59,7 @@ fn every_iana_enhanced_code_is_registered_for_classes_2_4_and_5() {
     let details = enhanced_details();
     assert_eq!(details.len(), 81);
     for (subject, detail) in details {
-        assert!(
-            registry.detail_name(subject, detail).is_some(),
-            "X.{subject}.{detail} is missing"
-        );
+        assert!(registry.detail_name(subject, detail).is_some(), "X.{subject}.{detail} is missing");
         for class in [2, 4, 5] {
             let code = Code::Enhanced(EnhancedStatus::new(class, subject, detail).unwrap());
             for lang in [Lang::En, Lang::Zh] {
@@ -95,18 +83,8 @@ fn registry_lists_exactly_the_registered_codes() {
 #[test]
 fn chinese_texts_use_mainland_terms() {
     let registry = Registry::builtin();
-    let taiwan = [
-        "伺服器",
-        "信箱",
-        "網路",
-        "网路",
-        "設定",
-        "資訊",
-        "资讯",
-        "寄件者",
-        "支援",
-        "連線",
-    ];
+    let taiwan =
+        ["伺服器", "信箱", "網路", "网路", "設定", "資訊", "资讯", "寄件者", "支援", "連線"];
     for code in registry.codes() {
         let e = registry.explain(code, Lang::Zh);
         for text in [&e.title, &e.meaning, &e.cause, &e.action] {
@@ -143,11 +121,7 @@ fn chinese_texts_use_full_width_punctuation() {
 fn seed_error_on_x_1_5_is_corrected() {
     // The seed page renders "Destination address valid" as 无效 (invalid).
     let e = Registry::builtin().explain(Code::parse("2.1.5").unwrap(), Lang::Zh);
-    assert!(
-        e.title.contains("有效") && !e.title.contains("无效"),
-        "{}",
-        e.title
-    );
+    assert!(e.title.contains("有效") && !e.title.contains("无效"), "{}", e.title);
 }
 
 #[test]
@@ -160,11 +134,7 @@ fn unregistered_codes_are_explained_from_class_and_subject() {
             assert!(!e.registered, "{text}");
             assert_complete(&e);
             let subject = registry.subject(e.subject.as_ref().unwrap().digit).unwrap();
-            assert!(
-                e.meaning.contains(&subject.get(lang).meaning),
-                "{text}: {}",
-                e.meaning
-            );
+            assert!(e.meaning.contains(&subject.get(lang).meaning), "{text}: {}", e.meaning);
         }
     }
     let odd = registry.explain(Code::parse("5.9.1").unwrap(), Lang::En);
@@ -199,10 +169,7 @@ fn a_provider_can_give_a_code_its_own_meaning() {
     assert!(gmail.title.contains("SPF"), "{}", gmail.title);
     assert_eq!(gmail.registry_title.as_deref(), Some(iana.title.as_str()));
     // The same code from another provider keeps the registry's meaning.
-    assert_eq!(
-        registry.explain_for(code, Some("microsoft"), Lang::En),
-        iana
-    );
+    assert_eq!(registry.explain_for(code, Some("microsoft"), Lang::En), iana);
 
     let ms = registry.explain_for(Code::parse("5.1.10").unwrap(), Some("microsoft"), Lang::Zh);
     assert_eq!(ms.provider.as_deref(), Some("microsoft"));

@@ -16,10 +16,7 @@ fn seed_text() -> String {
 fn every_code_on_the_seed_page_is_explained_in_english_and_chinese() {
     let text = seed_text();
     let registry = Registry::builtin();
-    let found: BTreeSet<String> = find_codes(&text)
-        .iter()
-        .map(|f| f.code.to_string())
-        .collect();
+    let found: BTreeSet<String> = find_codes(&text).iter().map(|f| f.code.to_string()).collect();
 
     // Counted apart from the scanner: table rows "4.1.1 | ..." and the reply codes of the page.
     let rows: BTreeSet<String> = text
@@ -36,10 +33,7 @@ fn every_code_on_the_seed_page_is_explained_in_english_and_chinese() {
 
     for text in &found {
         let code = Code::parse(text).unwrap();
-        assert!(
-            registry.is_registered(code),
-            "{text} is not in the registry"
-        );
+        assert!(registry.is_registered(code), "{text} is not in the registry");
         for lang in [Lang::En, Lang::Zh] {
             let e = registry.explain(code, lang);
             assert!(!e.meaning.is_empty() && !e.cause.is_empty() && !e.action.is_empty());

@@ -60,9 +60,7 @@ impl FromStr for ReplyCode {
         if text.len() != 3 || !text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(CodeError::ReplyShape(s.to_owned()));
         }
-        let value: u16 = text
-            .parse()
-            .map_err(|_| CodeError::ReplyShape(s.to_owned()))?;
+        let value: u16 = text.parse().map_err(|_| CodeError::ReplyShape(s.to_owned()))?;
         ReplyCode::new(value).ok_or_else(|| CodeError::ReplyRange(s.to_owned()))
     }
 }
@@ -82,38 +80,17 @@ mod tests {
         let code: ReplyCode = "550".parse().unwrap();
         assert_eq!(code.value(), 550);
         assert!(code.is_permanent());
-        assert_eq!(
-            "421".parse::<ReplyCode>().unwrap().severity(),
-            Severity::Transient
-        );
-        assert_eq!(
-            "354".parse::<ReplyCode>().unwrap().severity(),
-            Severity::Intermediate
-        );
+        assert_eq!("421".parse::<ReplyCode>().unwrap().severity(), Severity::Transient);
+        assert_eq!("354".parse::<ReplyCode>().unwrap().severity(), Severity::Intermediate);
     }
 
     #[test]
     fn rejects_codes_outside_the_grammar() {
-        assert_eq!(
-            "999".parse::<ReplyCode>(),
-            Err(CodeError::ReplyRange("999".into()))
-        );
-        assert_eq!(
-            "160".parse::<ReplyCode>(),
-            Err(CodeError::ReplyRange("160".into()))
-        );
-        assert_eq!(
-            "570".parse::<ReplyCode>(),
-            Err(CodeError::ReplyRange("570".into()))
-        );
-        assert_eq!(
-            "55".parse::<ReplyCode>(),
-            Err(CodeError::ReplyShape("55".into()))
-        );
-        assert_eq!(
-            "5500".parse::<ReplyCode>(),
-            Err(CodeError::ReplyShape("5500".into()))
-        );
+        assert_eq!("999".parse::<ReplyCode>(), Err(CodeError::ReplyRange("999".into())));
+        assert_eq!("160".parse::<ReplyCode>(), Err(CodeError::ReplyRange("160".into())));
+        assert_eq!("570".parse::<ReplyCode>(), Err(CodeError::ReplyRange("570".into())));
+        assert_eq!("55".parse::<ReplyCode>(), Err(CodeError::ReplyShape("55".into())));
+        assert_eq!("5500".parse::<ReplyCode>(), Err(CodeError::ReplyShape("5500".into())));
         assert!("+50".parse::<ReplyCode>().is_err());
     }
 }

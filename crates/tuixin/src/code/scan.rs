@@ -30,11 +30,7 @@ pub fn find_codes(text: &str) -> Vec<Found> {
         let run_end = digit_run_end(bytes, i);
         if opens_code(bytes, i) {
             if let Some((status, end)) = enhanced_at(bytes, i, run_end) {
-                found.push(Found {
-                    code: Code::Enhanced(status),
-                    start: i,
-                    end,
-                });
+                found.push(Found { code: Code::Enhanced(status), start: i, end });
                 i = end;
                 continue;
             }
@@ -43,11 +39,7 @@ pub fn find_codes(text: &str) -> Vec<Found> {
                     + u16::from(bytes[i + 1] - b'0') * 10
                     + u16::from(bytes[i + 2] - b'0');
                 if let Some(code) = ReplyCode::new(value) {
-                    found.push(Found {
-                        code: Code::Reply(code),
-                        start: i,
-                        end: run_end,
-                    });
+                    found.push(Found { code: Code::Reply(code), start: i, end: run_end });
                 }
             }
         }
@@ -117,10 +109,7 @@ mod tests {
     use super::*;
 
     fn codes(text: &str) -> Vec<String> {
-        find_codes(text)
-            .iter()
-            .map(|f| f.code.to_string())
-            .collect()
+        find_codes(text).iter().map(|f| f.code.to_string()).collect()
     }
 
     #[test]
@@ -129,10 +118,7 @@ mod tests {
             codes("550-5.1.1 The email account that you tried to reach does not exist."),
             ["550", "5.1.1"]
         );
-        assert_eq!(
-            codes("Remote server returned '550 #5.1.1 not found'"),
-            ["550", "5.1.1"]
-        );
+        assert_eq!(codes("Remote server returned '550 #5.1.1 not found'"), ["550", "5.1.1"]);
         assert_eq!(codes("rejected (5.7.1)."), ["5.7.1"]);
         assert_eq!(codes("smtp;550 5.7.509 Access denied"), ["550", "5.7.509"]);
         assert_eq!(codes("421 4.7.32 From not aligned"), ["421", "4.7.32"]);

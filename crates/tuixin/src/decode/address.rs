@@ -24,11 +24,19 @@ pub(crate) fn find_addresses(text: &str) -> Vec<Found<'_>> {
     while let Some(offset) = memchr_at(bytes, b'@', search_from) {
         let at = offset;
         let mut start = at;
-        while start > search_from && is_local_char(bytes[start - 1]) {
-            start -= 1;
+        if at > search_from + 1 && bytes[at - 1] == b'"' {
+            // A quoted local part: `"neko..nyaan"@example.org`.
+            if let Some(open) = bytes[search_from..at - 1].iter().rposition(|&b| b == b'"') {
+                start = search_from + open;
+            }
         }
-        while start < at && matches!(bytes[start], b'.' | b'\'' | b'=' | b'/') {
-            start += 1;
+        if start == at {
+            while start > search_from && is_local_char(bytes[start - 1]) {
+                start -= 1;
+            }
+            while start < at && matches!(bytes[start], b'.' | b'\'' | b'/') {
+                start += 1;
+            }
         }
         let mut end = at + 1;
         while end < bytes.len() && is_domain_char(bytes[end]) {
@@ -40,11 +48,7 @@ pub(crate) fn find_addresses(text: &str) -> Vec<Found<'_>> {
         let domain = &text[at + 1..end];
         if start < at && domain.contains('.') && !domain.starts_with('.') && !domain.contains("..")
         {
-            found.push(Found {
-                address: &text[start..end],
-                start,
-                end,
-            });
+            found.push(Found { address: &text[start..end], start, end });
             search_from = end;
         } else {
             search_from = at + 1;
@@ -54,27 +58,17 @@ pub(crate) fn find_addresses(text: &str) -> Vec<Found<'_>> {
 }
 
 fn memchr_at(bytes: &[u8], needle: u8, from: usize) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .iter()
-        .position(|&b| b == needle)
-        .map(|p| p + from)
+    bytes.get(from..)?.iter().position(|&b| b == needle).map(|p| p + from)
 }
 
 /// The address inside `<...>`, quotes or a `mailto:`, trimmed; empty when there is none.
 pub(crate) fn clean(text: &str) -> String {
-    find_addresses(text)
-        .first()
-        .map(|f| f.address.to_owned())
-        .unwrap_or_default()
+    find_addresses(text).first().map(|f| f.address.to_owned()).unwrap_or_default()
 }
 
 /// The domain part of an address, lowercased.
 pub(crate) fn domain_of(address: &str) -> String {
-    address
-        .rsplit_once('@')
-        .map(|(_, d)| d.to_ascii_lowercase())
-        .unwrap_or_default()
+    address.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -87,17 +81,13 @@ mod tests {
 
     #[test]
     fn finds_addresses_in_brackets_and_prose() {
+        assert_eq!(all("<kijitora@example.jp>: host said"), ["kijitora@example.jp"]);
+        assert_eq!(all("to a.b+c@mx.example.co.jp. Thanks"), ["a.b+c@mx.example.co.jp"]);
+        assert_eq!(all("RCPT TO:<x@y.org> and 'z@w.net'"), ["x@y.org", "z@w.net"]);
+        assert_eq!(all("<\"neko..nyaan\"@example.org>..."), ["\"neko..nyaan\"@example.org"]);
         assert_eq!(
-            all("<kijitora@example.jp>: host said"),
-            ["kijitora@example.jp"]
-        );
-        assert_eq!(
-            all("to a.b+c@mx.example.co.jp. Thanks"),
-            ["a.b+c@mx.example.co.jp"]
-        );
-        assert_eq!(
-            all("RCPT TO:<x@y.org> and 'z@w.net'"),
-            ["x@y.org", "z@w.net"]
+            all("<=?utf-8?B?8J+QiPCfkIg=?=@example.org>"),
+            ["=?utf-8?B?8J+QiPCfkIg=?=@example.org"]
         );
         assert!(all("user@localhost and @ alone and a@b").is_empty());
     }

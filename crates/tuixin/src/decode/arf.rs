@@ -9,42 +9,27 @@ use crate::reason::Reason;
 
 /// One record per complained-about recipient; `None` when the mail holds no feedback report.
 pub(crate) fn decode(mail: &Mail<'_>, original: &mut Original) -> Option<Report> {
-    let body = mail
-        .parts_of_type(&["message/feedback-report"])
-        .next()?
-        .contents();
+    let body = mail.parts_of_type(&["message/feedback-report"]).next()?.contents();
     let report = dsn::parse(body);
     let fields = &report.message;
-    let feedback_type = fields
-        .get("feedback-type")
-        .unwrap_or("abuse")
-        .to_ascii_lowercase();
-    if let Some(from) = fields
-        .get("original-mail-from")
-        .map(address::clean)
-        .filter(|a| !a.is_empty())
+    let feedback_type = fields.get("feedback-type").unwrap_or("abuse").to_ascii_lowercase();
+    if let Some(from) =
+        fields.get("original-mail-from").map(address::clean).filter(|a| !a.is_empty())
     {
         original.addresser = from;
     }
     let mut recipients: Vec<String> = fields
-        .get("original-rcpt-to")
-        .map(|v| {
-            address::find_addresses(v)
-                .iter()
-                .map(|f| f.address.to_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    if recipients.is_empty() && !original.recipient.is_empty() {
+        .all("original-rcpt-to")
+        .flat_map(|v| address::find_addresses(v).into_iter().map(|f| f.address.to_owned()))
+        .collect();
+    if recipients.is_empty() {
+        // A complaint about a message whose recipient the report hides is still a complaint.
         recipients.push(original.recipient.clone());
     }
     let text = mail.text();
     let diagnostic = squeeze(text.lines().find(|l| !l.trim().is_empty()).unwrap_or(""));
     let rhost = fields.get("source-ip").unwrap_or("").to_owned();
-    let lhost = fields
-        .typed("reporting-mta")
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let lhost = fields.typed("reporting-mta").unwrap_or("").to_ascii_lowercase();
     let deliveries = recipients
         .into_iter()
         .map(|recipient| Delivery {
@@ -57,8 +42,5 @@ pub(crate) fn decode(mail: &Mail<'_>, original: &mut Original) -> Option<Report>
             ..Delivery::default()
         })
         .collect::<Vec<_>>();
-    (!deliveries.is_empty()).then_some(Report {
-        decoded_by: "ARF",
-        deliveries,
-    })
+    (!deliveries.is_empty()).then_some(Report { decoded_by: "ARF", deliveries })
 }

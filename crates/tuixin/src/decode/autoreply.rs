@@ -9,51 +9,25 @@ use crate::reason::Reason;
 
 /// Subject prefixes of auto-replies in the languages seen in the wild.
 const SUBJECTS: &[&str] = &[
-    "auto:",
-    "auto reply",
-    "auto-reply",
-    "autoreply",
-    "automatic reply",
-    "autorespons",
-    "auto response",
-    "out of office",
-    "out of the office",
-    "away from",
-    "away until",
-    "on vacation",
-    "vacation",
-    "abwesenheit",
-    "automatische antwort",
-    "réponse automatique",
-    "respuesta automática",
-    "risposta automatica",
-    "自动回复",
-    "自動回覆",
-    "自動応答",
-    "不在",
+    "auto:", "auto reply", "auto-reply", "autoreply", "automatic reply", "autorespons",
+    "auto response", "out of office", "out of the office", "away from", "away until",
+    "on vacation", "vacation", "abwesenheit", "automatische antwort", "réponse automatique",
+    "respuesta automática", "risposta automatica", "自动回复", "自動回覆", "自動応答", "不在",
 ];
 
 /// Whether the headers say this is an automatic reply.
 pub(crate) fn claims(mail: &Mail<'_>) -> bool {
-    let auto_submitted = mail
-        .header("Auto-Submitted")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let auto_submitted = mail.header("Auto-Submitted").unwrap_or_default().to_ascii_lowercase();
     if auto_submitted.starts_with("auto-replied") {
         return true;
     }
-    if ["X-Autoreply", "X-Autorespond", "X-Auto-Reply"]
-        .iter()
-        .any(|h| mail.header(h).is_some())
-    {
+    if ["X-Autoreply", "X-Autorespond", "X-Auto-Reply"].iter().any(|h| mail.header(h).is_some()) {
         return true;
     }
     let subject = mail.subject().to_lowercase();
     let subject = subject.trim();
     let suppress = mail.header("X-Auto-Response-Suppress").is_some()
-        || mail
-            .header("Precedence")
-            .is_some_and(|p| p.eq_ignore_ascii_case("auto_reply"));
+        || mail.header("Precedence").is_some_and(|p| p.eq_ignore_ascii_case("auto_reply"));
     SUBJECTS.iter().any(|s| subject.starts_with(s))
         && (suppress || !auto_submitted.is_empty() || subject.contains(':'))
 }
@@ -68,10 +42,7 @@ pub(crate) fn decode(mail: &Mail<'_>, original: &mut Original) -> Option<Report>
     let text = mail.text();
     let mut diagnostic = squeeze(&text);
     if diagnostic.len() > 500 {
-        let cut = (0..=500)
-            .rev()
-            .find(|&i| diagnostic.is_char_boundary(i))
-            .unwrap_or(0);
+        let cut = (0..=500).rev().find(|&i| diagnostic.is_char_boundary(i)).unwrap_or(0);
         diagnostic.truncate(cut);
     }
     Some(Report {

@@ -74,13 +74,7 @@ pub(crate) fn command_in(text: &str) -> &'static str {
 /// The remote host a diagnostic names: `host mx.example.com [192.0.2.1]`, `talking to ...`.
 pub(crate) fn rhost_in(text: &str) -> String {
     let lower = text.to_ascii_lowercase();
-    for anchor in [
-        "remote host ",
-        "host ",
-        "talking to ",
-        "from mta(",
-        "remote-mta: dns; ",
-    ] {
+    for anchor in ["remote host ", "host ", "talking to ", "from mta(", "remote-mta: dns; "] {
         let mut from = 0;
         while let Some(at) = lower[from..].find(anchor) {
             let start = from + at + anchor.len();
@@ -92,9 +86,7 @@ pub(crate) fn rhost_in(text: &str) -> String {
                 .collect();
             let token = token.trim_matches(|c| matches!(c, '.' | ':' | '[' | ']'));
             if token.contains('.')
-                && token
-                    .chars()
-                    .any(|c| c.is_ascii_alphabetic() || c.is_ascii_digit())
+                && token.chars().any(|c| c.is_ascii_alphabetic() || c.is_ascii_digit())
             {
                 return token.to_ascii_lowercase();
             }
@@ -113,11 +105,7 @@ fn timezone(date: &mail_parser::DateTime) -> String {
 fn token(addresser: &str, recipient: &str, timestamp: i64) -> String {
     let mut hasher = Sha1::new();
     hasher.update(format!("\x02{addresser}\x1e{recipient}\x1e{timestamp}\x03").as_bytes());
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Delivery {
@@ -139,11 +127,8 @@ impl Delivery {
             Code::Enhanced(_) => None,
         });
 
-        let mut status: Option<EnhancedStatus> = self
-            .status
-            .split_whitespace()
-            .next()
-            .and_then(|s| s.parse().ok());
+        let mut status: Option<EnhancedStatus> =
+            self.status.split_whitespace().next().and_then(|s| s.parse().ok());
         if let Some(from_text) = text_status {
             let vague = status
                 .is_none_or(|s| s.subject == 0 && s.detail == 0 && s.class == from_text.class);
@@ -159,9 +144,7 @@ impl Delivery {
         if self.rhost.is_empty() {
             self.rhost = rhost_in(&self.diagnostic);
         }
-        let permanent = status
-            .map(|s| s.is_permanent())
-            .or(reply.map(|r| r.is_permanent()));
+        let permanent = status.map(|s| s.is_permanent()).or(reply.map(|r| r.is_permanent()));
         if self.action.is_empty() && self.reason.is_none() {
             self.action = match permanent {
                 Some(false)

@@ -20,11 +20,14 @@ impl Fields {
             .filter(|v| !v.is_empty())
     }
 
+    /// Every value of a field, in order.
+    pub fn all(&self, name: &str) -> impl Iterator<Item = &str> {
+        self.fields.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
     /// The value after the type prefix: `rfc822; user@example.com` gives `user@example.com`.
     pub fn typed(&self, name: &str) -> Option<&str> {
-        self.get(name)
-            .map(|v| typed_value(v).1)
-            .filter(|v| !v.is_empty())
+        self.get(name).map(|v| typed_value(v).1).filter(|v| !v.is_empty())
     }
 
     fn has_recipient(&self) -> bool {
@@ -147,10 +150,7 @@ mod tests {
         let dsn = parse(body);
         assert_eq!(dsn.message.typed("reporting-mta"), Some("mx.example.org"));
         assert_eq!(dsn.recipients.len(), 2);
-        assert_eq!(
-            dsn.recipients[0].typed("final-recipient"),
-            Some("a@example.com")
-        );
+        assert_eq!(dsn.recipients[0].typed("final-recipient"), Some("a@example.com"));
         assert_eq!(
             dsn.recipients[0].typed("diagnostic-code"),
             Some("550 5.1.1 <a@example.com>: Recipient address rejected")
@@ -163,9 +163,6 @@ mod tests {
         let body = b"Final-Recipient: rfc822; a@example.com\nAction: failed\nStatus: 5.0.0\nFinal-Recipient: rfc822; b@example.com\nAction: failed\nStatus: 5.0.0\n";
         let dsn = parse(body);
         assert_eq!(dsn.recipients.len(), 2);
-        assert_eq!(
-            dsn.recipients[1].typed("final-recipient"),
-            Some("b@example.com")
-        );
+        assert_eq!(dsn.recipients[1].typed("final-recipient"), Some("b@example.com"));
     }
 }

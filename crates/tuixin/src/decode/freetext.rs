@@ -13,75 +13,23 @@ use crate::code::find_codes;
 
 /// Subject words of bounces, lowercased, in the languages seen in the wild.
 const SUBJECTS: &[&str] = &[
-    "undeliver",
-    "undelivered",
-    "delivery fail",
-    "delivery status",
-    "delivery notification",
-    "delivery problem",
-    "delivery report",
-    "returned mail",
-    "return mail",
-    "failure notice",
-    "mail delivery",
-    "could not be delivered",
-    "not delivered",
-    "delivery has failed",
-    "nondeliverable",
-    "non-deliverable",
-    "non delivery",
-    "non-delivery",
-    "rejected",
-    "mail failure",
-    "mail system error",
-    "bounce",
-    "warning: could not send",
-    "failed delivery",
-    "delivery error",
-    "message not delivered",
-    "unzustellbar",
-    "nicht zustellbar",
-    "non remis",
-    "non recapitabile",
-    "no se puede entregar",
-    "onbestelbaar",
-    "kan inte levereras",
-    "退信",
-    "退回",
-    "投递失败",
-    "发送失败",
-    "未能送达",
-    "無法傳遞",
-    "配信不能",
-    "不達",
-    "error sending",
-    "unable to deliver",
-    "message delayed",
-    "delayed mail",
-    "mail could not",
-    "notification",
-    "permanent error",
-    "failed",
-    "problem delivering",
+    "undeliver", "undelivered", "delivery fail", "delivery status", "delivery notification",
+    "delivery problem", "delivery report", "returned mail", "return mail", "failure notice",
+    "mail delivery", "could not be delivered", "not delivered", "delivery has failed",
+    "nondeliverable", "non-deliverable", "non delivery", "non-delivery", "rejected",
+    "mail failure", "mail system error", "bounce", "warning: could not send", "failed delivery",
+    "delivery error", "message not delivered", "unzustellbar", "nicht zustellbar", "non remis",
+    "non recapitabile", "no se puede entregar", "onbestelbaar", "kan inte levereras", "退信",
+    "退回", "投递失败", "发送失败", "未能送达", "無法傳遞", "配信不能", "不達", "error sending",
+    "unable to deliver", "message delayed", "delayed mail", "mail could not", "notification",
+    "permanent error", "mail error", "メールエラー", "エラー通知", "failed", "problem delivering",
 ];
 
 /// Sender words of bounces, lowercased.
 const SENDERS: &[&str] = &[
-    "mailer-daemon",
-    "mailer daemon",
-    "postmaster",
-    "mail delivery",
-    "mail administrator",
-    "mail-daemon",
-    "mailerdaemon",
-    "mail system",
-    "mail.delivery",
-    "delivery subsystem",
-    "bounce",
-    "nobody@",
-    "daemon@",
-    "系统退信",
-    "系统邮件",
+    "mailer-daemon", "post_master", "mailer daemon", "postmaster", "mail delivery",
+    "mail administrator", "mail-daemon", "mailerdaemon", "mail system", "mail.delivery",
+    "delivery subsystem", "bounce", "nobody@", "daemon@", "系统退信", "系统邮件",
 ];
 
 /// Whether the headers look like a bounce at all.
@@ -107,32 +55,31 @@ struct RecipientLine {
 
 /// Short labels that may stand before a recipient's address on its line, lowercased.
 fn is_label(prefix: &str) -> bool {
-    let p = prefix
-        .trim()
-        .trim_end_matches(['<', '"', '\'', '(', '['])
-        .trim();
-    if p.is_empty() {
+    let p = prefix.trim().trim_end_matches(['<', '"', '\'', '(', '[']).trim();
+    // Bullets and transcript marks: `* a@b`, `- a@b`, `>>> a@b`, `554 <a@b>... Host unknown`.
+    let p = p.trim_start_matches(['*', '-', '\u{2022}', '>', '#']).trim();
+    if p.is_empty()
+        || (p.len() == 3
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && matches!(p.as_bytes()[0], b'4' | b'5'))
+    {
         return true;
     }
-    if p.contains("from") || p.contains("sender") || p.contains("reply") {
+    const NOT_RECIPIENT: &[&str] = &[
+        "from", "sender", "reply", "cc:", "message-id", "message id", "references", "return-path",
+    ];
+    if NOT_RECIPIENT.iter().any(|w| p.contains(w)) {
         return false;
     }
+    let topical =
+        ["recipient", "address", "deliver", "fail", "error", "rcpt", "user", "mailbox", "to:"];
     if p.ends_with(':') || p.ends_with(';') {
-        return p.len() <= 48;
+        return p.len() <= 40 || (p.len() <= 100 && topical.iter().any(|w| p.contains(w)));
     }
-    if p.starts_with(">>>") && p.contains("rcpt") {
+    if p.starts_with("rcpt") {
         return true;
     }
-    let verbs = [
-        "deliver",
-        "send",
-        "sent",
-        "message",
-        "mail",
-        "recipient",
-        "address",
-        "relay",
-    ];
+    let verbs = ["deliver", "send", "sent", "message", "mail", "recipient", "address", "relay"];
     (p.ends_with(" to") || p.ends_with(" for") || p == "to" || p.ends_with("recipient"))
         && verbs.iter().any(|v| p.contains(v))
         && p.len() <= 120
@@ -166,9 +113,8 @@ const MAX_DIAGNOSTIC: usize = 4096;
 
 /// The server's words for one recipient: the rest of its line, then the paragraph with codes.
 fn diagnostic(lines: &[&str], start: &RecipientLine, end: usize) -> String {
-    let first_rest = lines[start.line][start.after..]
-        .trim_start_matches(['>', ':', '.', ' ', '\t', ','])
-        .trim();
+    let first_rest =
+        lines[start.line][start.after..].trim_start_matches(['>', ':', '.', ' ', '\t', ',']).trim();
     let mut paragraphs: Vec<Vec<&str>> = vec![Vec::new()];
     if !first_rest.is_empty() {
         paragraphs[0].push(first_rest);
@@ -179,10 +125,7 @@ fn diagnostic(lines: &[&str], start: &RecipientLine, end: usize) -> String {
                 paragraphs.push(Vec::new());
             }
         } else {
-            paragraphs
-                .last_mut()
-                .expect("one paragraph at least")
-                .push(line.trim());
+            paragraphs.last_mut().expect("one paragraph at least").push(line.trim());
         }
     }
     paragraphs.retain(|p| !p.is_empty());
@@ -198,10 +141,7 @@ fn diagnostic(lines: &[&str], start: &RecipientLine, end: usize) -> String {
     }
     let mut text = chosen.join(" ");
     if text.len() > MAX_DIAGNOSTIC {
-        let cut = (0..=MAX_DIAGNOSTIC)
-            .rev()
-            .find(|&i| text.is_char_boundary(i))
-            .unwrap_or(0);
+        let cut = (0..=MAX_DIAGNOSTIC).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
         text.truncate(cut);
     }
     text
@@ -223,11 +163,7 @@ fn paragraph_with_code(lines: &[&str]) -> String {
         has_code |= !find_codes(line).is_empty();
         paragraph.push(line.trim());
     }
-    if has_code {
-        paragraph.join(" ")
-    } else {
-        String::new()
-    }
+    if has_code { paragraph.join(" ") } else { String::new() }
 }
 
 /// The diagnostic for a known recipient inside a text, for reports that leave it out.
@@ -266,29 +202,28 @@ pub(crate) fn decode(mail: &Mail<'_>, text: &str) -> Option<Report> {
         .headers_named("X-Failed-Recipients")
         .iter()
         .flat_map(|v| {
-            find_addresses(v)
-                .into_iter()
-                .map(|f| f.address.to_owned())
-                .collect::<Vec<_>>()
+            find_addresses(v).into_iter().map(|f| f.address.to_owned()).collect::<Vec<_>>()
         })
         .collect();
 
     let mut found = recipient_lines(&lines, &exclude);
+
     if found.is_empty() && failed.is_empty() {
         found = recipient_lines(&lines, &[]);
     }
 
+    // X-Failed-Recipients (Exim) says which of the text's addresses failed; where it names
+    // none of them, the header disagrees with the text and the text wins.
+    let listed = |address: &str| failed.iter().any(|f| f.eq_ignore_ascii_case(address));
+    let filter = !failed.is_empty() && found.iter().any(|line| listed(&line.address));
     let mut deliveries: Vec<Delivery> = Vec::new();
     for (i, line) in found.iter().enumerate() {
-        if !failed.is_empty() && !failed.iter().any(|f| f.eq_ignore_ascii_case(&line.address)) {
+        if filter && !listed(&line.address) {
             continue;
         }
         let end = found.get(i + 1).map_or(lines.len(), |next| next.line);
         let text = diagnostic(&lines, line, end);
-        match deliveries
-            .iter_mut()
-            .find(|d| d.recipient.eq_ignore_ascii_case(&line.address))
-        {
+        match deliveries.iter_mut().find(|d| d.recipient.eq_ignore_ascii_case(&line.address)) {
             Some(existing) => {
                 if find_codes(&existing.diagnostic).is_empty() && !find_codes(&text).is_empty() {
                     existing.diagnostic = text;
@@ -301,15 +236,9 @@ pub(crate) fn decode(mail: &Mail<'_>, text: &str) -> Option<Report> {
             }),
         }
     }
-    for address in &failed {
-        if !deliveries
-            .iter()
-            .any(|d| d.recipient.eq_ignore_ascii_case(address))
-        {
-            deliveries.push(Delivery {
-                recipient: address.clone(),
-                ..Delivery::default()
-            });
+    for address in failed.iter().filter(|_| filter || found.is_empty()) {
+        if !deliveries.iter().any(|d| d.recipient.eq_ignore_ascii_case(address)) {
+            deliveries.push(Delivery { recipient: address.clone(), ..Delivery::default() });
         }
     }
     if deliveries.is_empty() {
@@ -325,8 +254,20 @@ pub(crate) fn decode(mail: &Mail<'_>, text: &str) -> Option<Report> {
             }
         }
     }
-    Some(Report {
+    Some(Report { decoded_by: "FreeText", deliveries })
+}
+
+/// One record for a recipient known from elsewhere (the returned message), with the text's
+/// first paragraph that carries a code as its diagnostic.
+pub(crate) fn for_recipient(text: &str, recipient: &str) -> Report {
+    let region = &text[..super::original::inline_start(text).unwrap_or(text.len())];
+    let lines: Vec<&str> = region.lines().collect();
+    Report {
         decoded_by: "FreeText",
-        deliveries,
-    })
+        deliveries: vec![Delivery {
+            recipient: recipient.to_owned(),
+            diagnostic: paragraph_with_code(&lines),
+            ..Delivery::default()
+        }],
+    }
 }

@@ -34,11 +34,9 @@ pub(crate) struct Mail<'x> {
 pub(crate) fn header_text(value: &HeaderValue<'_>) -> String {
     match value {
         HeaderValue::Text(text) => unfold(text),
-        HeaderValue::TextList(list) => list
-            .iter()
-            .map(|t| unfold(t))
-            .collect::<Vec<_>>()
-            .join(", "),
+        HeaderValue::TextList(list) => {
+            list.iter().map(|t| unfold(t)).collect::<Vec<_>>().join(", ")
+        }
         HeaderValue::Address(address) => address
             .iter()
             .map(|a| match (&a.name, &a.address) {
@@ -61,11 +59,7 @@ pub(crate) fn header_text(value: &HeaderValue<'_>) -> String {
 /// Folded header text as one line.
 pub(crate) fn unfold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for (i, piece) in text
-        .split(['\r', '\n'])
-        .filter(|p| !p.trim().is_empty())
-        .enumerate()
-    {
+    for (i, piece) in text.split(['\r', '\n']).filter(|p| !p.trim().is_empty()).enumerate() {
         if i > 0 {
             out.push(' ');
             out.push_str(piece.trim_start());
@@ -81,10 +75,7 @@ pub(crate) fn find_header<'a>(
     headers: &'a [mail_parser::Header<'_>],
     name: &str,
 ) -> Option<&'a HeaderValue<'a>> {
-    headers
-        .iter()
-        .find(|h| h.name().eq_ignore_ascii_case(name))
-        .map(|h| h.value())
+    headers.iter().find(|h| h.name().eq_ignore_ascii_case(name)).map(|h| h.value())
 }
 
 /// `type/subtype` of a part, lowercased; `text/plain` when it has none.
@@ -101,9 +92,7 @@ pub(crate) fn mime_type(part: &MessagePart<'_>) -> String {
 impl<'x> Mail<'x> {
     /// The first top-level header with this name, as one line.
     pub fn header(&self, name: &str) -> Option<String> {
-        find_header(self.message.headers(), name)
-            .map(header_text)
-            .filter(|v| !v.is_empty())
+        find_header(self.message.headers(), name).map(header_text).filter(|v| !v.is_empty())
     }
 
     /// Every top-level header with this name, as lines.
@@ -131,26 +120,23 @@ impl<'x> Mail<'x> {
         &'s self,
         wanted: &'s [&'s str],
     ) -> impl Iterator<Item = &'s MessagePart<'x>> + 's {
-        self.message
-            .parts
-            .iter()
-            .filter(move |part| wanted.iter().any(|w| mime_type(part) == *w))
+        self.message.parts.iter().filter(move |part| wanted.iter().any(|w| mime_type(part) == *w))
     }
 
     /// The human-readable text: the first text/plain part, else the first HTML part as text.
     pub fn text(&self) -> Cow<'_, str> {
-        if let Some(part) = self
-            .message
-            .text_bodies()
-            .find(|p| matches!(p.body, PartType::Text(_)))
+        if let Some(part) = self.message.text_bodies().find(|p| matches!(p.body, PartType::Text(_)))
             && let Some(text) = part.text_contents()
         {
             return Cow::Borrowed(text);
         }
-        self.message
-            .body_text(0)
-            .map(|t| Cow::Owned(t.into_owned()))
-            .unwrap_or_default()
+        if let Some(text) = self.message.body_text(0).filter(|t| !t.trim().is_empty()) {
+            return Cow::Owned(text.into_owned());
+        }
+        // A multipart whose boundary never appears in the body: read the body as plain text.
+        let raw = self.message.raw_message();
+        let start = (self.message.root_part().offset_body as usize).min(raw.len());
+        String::from_utf8_lossy(&raw[start..])
     }
 
     /// The machine-readable delivery reports: message/delivery-status and its global form.

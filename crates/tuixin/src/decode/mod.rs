@@ -34,6 +34,9 @@ pub enum DecodeError {
     NotAMessage,
 }
 
+/// How deep a bounce that returns another bounce is followed.
+const MAX_NESTED_BOUNCES: usize = 2;
+
 /// Decodes one message: every recipient the bounce reports, or none if it is not a bounce.
 pub fn decode(bytes: &[u8]) -> Result<Vec<Record>, DecodeError> {
     let bytes = normalize(bytes);
@@ -44,10 +47,13 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Record>, DecodeError> {
     if message.headers().is_empty() {
         return Err(DecodeError::NotAMessage);
     }
-    let mail = Mail { message };
-    let text = mail.text();
+    Ok(decode_mail(Mail { message }, 0))
+}
 
-    let mut original = match mail.attached_original() {
+fn decode_mail(mail: Mail<'_>, depth: usize) -> Vec<Record> {
+    let text = mail.text();
+    let attached = mail.attached_original();
+    let mut original = match &attached {
         Some(AttachedOriginal::Message(message)) => Original::from_message(message),
         Some(AttachedOriginal::Headers(bytes)) => Original::from_bytes(bytes).unwrap_or_default(),
         None => original::inline_start(&text)
@@ -55,44 +61,48 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Record>, DecodeError> {
             .unwrap_or_default(),
     };
 
-    let report: Option<Report> = arf::decode(&mail, &mut original)
+    let is_bounce = freetext::claims(&mail);
+    let mut report: Option<Report> = arf::decode(&mail, &mut original)
         .or_else(|| rfc3464::decode(&mail))
-        .or_else(|| {
-            if freetext::claims(&mail) {
-                freetext::decode(&mail, &text)
-            } else {
-                None
+        .or_else(|| if is_bounce { freetext::decode(&mail, &text) } else { None });
+
+    if report.is_none() && is_bounce {
+        // A notice that returns another bounce (a forwarded or wrapped one): read the inner one.
+        if let Some(AttachedOriginal::Message(inner)) = &attached
+            && depth < MAX_NESTED_BOUNCES
+            && let Some(inner) = mail::parse(inner.raw_message())
+        {
+            let records = decode_mail(Mail { message: inner }, depth + 1);
+            if !records.is_empty() {
+                return records;
             }
-        })
-        .or_else(|| {
-            if autoreply::claims(&mail) {
-                autoreply::decode(&mail, &mut original)
-            } else {
-                None
-            }
-        });
+        }
+        // A bounce that names no recipient failed for the recipient of the message it returns.
+        if !original.recipient.is_empty() {
+            report = Some(freetext::for_recipient(&text, &original.recipient));
+        }
+    }
+    if report.is_none() && autoreply::claims(&mail) {
+        report = autoreply::decode(&mail, &mut original);
+    }
 
     let Some(report) = report else {
-        return Ok(Vec::new());
+        return Vec::new();
     };
     let bounce_date = mail.message.date().copied();
-    Ok(report
+    report
         .deliveries
         .into_iter()
-        .filter(|d| !d.recipient.is_empty())
         .map(|d| d.into_record(report.decoded_by, &original, bounce_date))
-        .filter(|r| !r.recipient.is_empty())
-        .collect())
+        .filter(|r| !r.recipient.is_empty() || r.reason == crate::Reason::Feedback)
+        .collect()
 }
 
 /// Line ends as mail-parser reads them (CR-only files become LF), without an mbox `From ` line.
 fn normalize(bytes: &[u8]) -> Cow<'_, [u8]> {
     let mut bytes = bytes;
     if bytes.starts_with(b"From ") {
-        let end = bytes
-            .iter()
-            .position(|&b| b == b'\n' || b == b'\r')
-            .unwrap_or(bytes.len());
+        let end = bytes.iter().position(|&b| b == b'\n' || b == b'\r').unwrap_or(bytes.len());
         bytes = &bytes[end..];
         while let Some((&first, rest)) = bytes.split_first() {
             if first == b'\r' || first == b'\n' {
@@ -134,10 +144,7 @@ mod tests {
     #[test]
     fn line_ends_and_mbox_lines_are_normalized() {
         assert_eq!(&*normalize(b"From a@b Mon\nSubject: x\n"), b"Subject: x\n");
-        assert_eq!(
-            &*normalize(b"Subject: x\rFrom: y\r\rbody\r"),
-            b"Subject: x\nFrom: y\n\nbody\n"
-        );
+        assert_eq!(&*normalize(b"Subject: x\rFrom: y\r\rbody\r"), b"Subject: x\nFrom: y\n\nbody\n");
         assert!(matches!(normalize(b"Subject: x\r\n\r\n"), Cow::Borrowed(_)));
     }
 

@@ -48,10 +48,7 @@ impl Original {
                 "list-id" if original.list_id.is_empty() => original.list_id = header_text(value),
                 "date" if original.date.is_none() => original.date = value.as_datetime().copied(),
                 _ if lower.starts_with("x-") && original.headers.len() < MAX_X_HEADERS => {
-                    original
-                        .headers
-                        .entry(name.to_owned())
-                        .or_insert_with(|| header_text(value));
+                    original.headers.entry(name.to_owned()).or_insert_with(|| header_text(value));
                 }
                 _ => {}
             }
@@ -68,20 +65,14 @@ impl Original {
 
 fn message_id(value: &HeaderValue<'_>) -> String {
     let text = header_text(value);
-    text.trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-        .to_owned()
+    text.trim().trim_start_matches('<').trim_end_matches('>').to_owned()
 }
 
 /// Where a copy of the original message starts inside a plain-text bounce, if it has one:
 /// the first header line after a line that announces it.
 pub(crate) fn inline_start(text: &str) -> Option<usize> {
     let lower = text.to_ascii_lowercase();
-    let marker = ORIGINAL_MARKERS
-        .iter()
-        .filter_map(|m| lower.find(m))
-        .min()?;
+    let marker = ORIGINAL_MARKERS.iter().filter_map(|m| lower.find(m)).min()?;
     // The header block begins on a following line of the form `Name: value`.
     let mut offset = lower[marker..].find('\n')? + marker + 1;
     for line in text[offset..].split_inclusive('\n') {
@@ -108,6 +99,7 @@ const ORIGINAL_MARKERS: &[&str] = &[
     "original message follows",
     "original message headers",
     "headers of the original message",
+    "header of the original message",
     "----- original message -----",
     "------ original message ------",
     "the original message was received",
@@ -129,27 +121,10 @@ fn is_header_line(line: &str) -> bool {
         && name.len() < 64
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && [
-            "received",
-            "return-path",
-            "from",
-            "to",
-            "subject",
-            "date",
-            "message-id",
-            "mime-version",
-            "content-type",
-            "x-",
-            "delivered-to",
-            "reply-to",
-            "sender",
-            "dkim-signature",
-            "cc",
-            "authentication-results",
-            "arc-",
-            "list-",
-            "user-agent",
-            "thread-",
-            "envelope-to",
+            "received", "return-path", "from", "to", "subject", "date", "message-id",
+            "mime-version", "content-type", "x-", "delivered-to", "reply-to", "sender",
+            "dkim-signature", "cc", "authentication-results", "arc-", "list-", "user-agent",
+            "thread-", "envelope-to",
         ]
         .iter()
         .any(|h| name.to_ascii_lowercase().starts_with(h))
@@ -168,10 +143,7 @@ mod tests {
         assert_eq!(o.message_id, "abc@shop.example");
         assert_eq!(o.subject, "Sale");
         assert_eq!(o.list_id, "<news.shop.example>");
-        assert_eq!(
-            o.headers.get("X-Campaign-Id").map(String::as_str),
-            Some("42")
-        );
+        assert_eq!(o.headers.get("X-Campaign-Id").map(String::as_str), Some("42"));
         assert_eq!(o.date.unwrap().to_timestamp(), 1706749200);
     }
 

@@ -10,44 +10,31 @@ use super::{address, text_for};
 
 /// Records from every delivery-status part of the bounce; `None` when it has none.
 pub(crate) fn decode(mail: &Mail<'_>) -> Option<Report> {
-    let reports = mail.delivery_reports();
+    let text = mail.text();
+    let mut reports = mail.delivery_reports();
+    if reports.is_empty() {
+        // Some MTAs (and broken MIME) leave the delivery-status fields in the text itself.
+        reports.extend(fields_in_text(&text).map(str::as_bytes));
+    }
     if reports.is_empty() {
         return None;
     }
-    let text = mail.text();
     let mut deliveries = Vec::new();
     for body in reports {
         let status = dsn::parse(body);
-        let lhost = status
-            .message
-            .typed("reporting-mta")
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let message_date = status
-            .message
-            .get("arrival-date")
-            .and_then(DateTime::parse_rfc822);
+        let lhost = status.message.typed("reporting-mta").unwrap_or_default().to_ascii_lowercase();
+        let message_date = status.message.get("arrival-date").and_then(DateTime::parse_rfc822);
         for fields in &status.recipients {
-            let final_rcpt = fields
-                .typed("final-recipient")
-                .map(address::clean)
-                .unwrap_or_default();
-            let original_rcpt = fields
-                .typed("original-recipient")
-                .map(address::clean)
-                .unwrap_or_default();
-            let recipient = if final_rcpt.is_empty() {
-                original_rcpt.clone()
-            } else {
-                final_rcpt
-            };
+            let final_rcpt =
+                fields.typed("final-recipient").map(address::clean).unwrap_or_default();
+            let original_rcpt =
+                fields.typed("original-recipient").map(address::clean).unwrap_or_default();
+            let recipient = if final_rcpt.is_empty() { original_rcpt.clone() } else { final_rcpt };
             if recipient.is_empty() {
                 continue;
             }
-            let (kind, diagnostic) = fields
-                .get("diagnostic-code")
-                .map(typed_value)
-                .unwrap_or(("", ""));
+            let (kind, diagnostic) =
+                fields.get("diagnostic-code").map(typed_value).unwrap_or(("", ""));
             let mut delivery = Delivery {
                 alias: if original_rcpt.eq_ignore_ascii_case(&recipient) {
                     String::new()
@@ -62,10 +49,7 @@ pub(crate) fn decode(mail: &Mail<'_>) -> Option<Report> {
                 status: fields.get("status").unwrap_or("").to_owned(),
                 diagnostic: diagnostic.to_owned(),
                 diagnostic_type: kind.to_ascii_uppercase(),
-                rhost: fields
-                    .typed("remote-mta")
-                    .unwrap_or_default()
-                    .to_ascii_lowercase(),
+                rhost: fields.typed("remote-mta").unwrap_or_default().to_ascii_lowercase(),
                 lhost: lhost.clone(),
                 date: fields
                     .get("last-attempt-date")
@@ -81,8 +65,25 @@ pub(crate) fn decode(mail: &Mail<'_>) -> Option<Report> {
             deliveries.push(delivery);
         }
     }
-    (!deliveries.is_empty()).then_some(Report {
-        decoded_by: "RFC3464",
-        deliveries,
-    })
+    (!deliveries.is_empty()).then_some(Report { decoded_by: "RFC3464", deliveries })
+}
+
+/// The delivery-status fields written into a plain-text body, from `Reporting-MTA:` (or the
+/// first recipient field) on.
+fn fields_in_text(text: &str) -> Option<&str> {
+    let start_of = |name: &str| {
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            if line.len() > name.len()
+                && line.as_bytes()[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+            {
+                return Some(offset);
+            }
+            offset += line.len();
+        }
+        None
+    };
+    let recipient = start_of("final-recipient:").or_else(|| start_of("original-recipient:"))?;
+    let start = start_of("reporting-mta:").filter(|&s| s < recipient).unwrap_or(recipient);
+    Some(&text[start..])
 }

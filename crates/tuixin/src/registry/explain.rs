@@ -76,11 +76,7 @@ impl Explanation {
 }
 
 fn part(digit: u16, text: &Text) -> Part {
-    Part {
-        digit,
-        title: text.title.clone(),
-        meaning: text.meaning.clone(),
-    }
+    Part { digit, title: text.title.clone(), meaning: text.meaning.clone() }
 }
 
 /// Two sentences as one text: a space between English sentences, nothing between Chinese ones.
@@ -105,10 +101,7 @@ pub(super) fn reply(registry: &Registry, code: ReplyCode, lang: Lang) -> Explana
         .get(&code.first_digit())
         .map(|d| d.texts.get(lang))
         .expect("reply.toml defines digits 2 to 5 (checked by tests)");
-    let second = registry
-        .second_digits
-        .get(&code.second_digit())
-        .map(|d| d.texts.get(lang));
+    let second = registry.second_digits.get(&code.second_digit()).map(|d| d.texts.get(lang));
     let class = part(u16::from(code.first_digit()), first);
     let subject = second.map(|t| part(u16::from(code.second_digit()), t));
     let base = Explanation {
@@ -170,10 +163,7 @@ pub(super) fn enhanced(
         .get(&status.class)
         .map(|c| c.texts.get(lang))
         .expect("classes.toml defines classes 2, 4 and 5 (checked by tests)");
-    let subject_text = registry
-        .subjects
-        .get(&status.subject)
-        .map(|s| s.texts.get(lang));
+    let subject_text = registry.subjects.get(&status.subject).map(|s| s.texts.get(lang));
     let detail = registry.details.get(&(status.subject, status.detail));
     let base = Explanation {
         code: status.to_string(),
@@ -228,11 +218,7 @@ pub(super) fn enhanced(
         (None, Some(subject)) => Explanation {
             title: join_titles(lang, &class_text.title, &subject.title),
             meaning: join(lang, &subject.meaning, &class_text.meaning),
-            cause: if success {
-                class_text.cause.clone()
-            } else {
-                subject.cause.clone()
-            },
+            cause: if success { class_text.cause.clone() } else { subject.cause.clone() },
             action: if success {
                 class_text.action.clone()
             } else {

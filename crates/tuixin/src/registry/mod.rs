@@ -21,42 +21,15 @@ use data::{
 /// The built-in data files, by name.
 const BUILTIN: &[(&str, &str)] = &[
     ("reply.toml", include_str!("../../data/reply.toml")),
-    (
-        "enhanced/classes.toml",
-        include_str!("../../data/enhanced/classes.toml"),
-    ),
-    (
-        "enhanced/0-other.toml",
-        include_str!("../../data/enhanced/0-other.toml"),
-    ),
-    (
-        "enhanced/1-addressing.toml",
-        include_str!("../../data/enhanced/1-addressing.toml"),
-    ),
-    (
-        "enhanced/2-mailbox.toml",
-        include_str!("../../data/enhanced/2-mailbox.toml"),
-    ),
-    (
-        "enhanced/3-mail-system.toml",
-        include_str!("../../data/enhanced/3-mail-system.toml"),
-    ),
-    (
-        "enhanced/4-network.toml",
-        include_str!("../../data/enhanced/4-network.toml"),
-    ),
-    (
-        "enhanced/5-protocol.toml",
-        include_str!("../../data/enhanced/5-protocol.toml"),
-    ),
-    (
-        "enhanced/6-content.toml",
-        include_str!("../../data/enhanced/6-content.toml"),
-    ),
-    (
-        "enhanced/7-security.toml",
-        include_str!("../../data/enhanced/7-security.toml"),
-    ),
+    ("enhanced/classes.toml", include_str!("../../data/enhanced/classes.toml")),
+    ("enhanced/0-other.toml", include_str!("../../data/enhanced/0-other.toml")),
+    ("enhanced/1-addressing.toml", include_str!("../../data/enhanced/1-addressing.toml")),
+    ("enhanced/2-mailbox.toml", include_str!("../../data/enhanced/2-mailbox.toml")),
+    ("enhanced/3-mail-system.toml", include_str!("../../data/enhanced/3-mail-system.toml")),
+    ("enhanced/4-network.toml", include_str!("../../data/enhanced/4-network.toml")),
+    ("enhanced/5-protocol.toml", include_str!("../../data/enhanced/5-protocol.toml")),
+    ("enhanced/6-content.toml", include_str!("../../data/enhanced/6-content.toml")),
+    ("enhanced/7-security.toml", include_str!("../../data/enhanced/7-security.toml")),
     ("providers.toml", include_str!("../../data/providers.toml")),
 ];
 
@@ -133,14 +106,9 @@ impl Registry {
     }
 
     fn load(&mut self, file: &str, contents: &str) -> Result<(), RegistryError> {
-        let syntax = |source| RegistryError::Syntax {
-            file: file.to_owned(),
-            source: Box::new(source),
-        };
-        let entry = |message: String| RegistryError::Entry {
-            file: file.to_owned(),
-            message,
-        };
+        let syntax =
+            |source| RegistryError::Syntax { file: file.to_owned(), source: Box::new(source) };
+        let entry = |message: String| RegistryError::Entry { file: file.to_owned(), message };
         let base = file.rsplit('/').next().unwrap_or(file);
         if base == "reply.toml" {
             let parsed: ReplyFile = toml::from_str(contents).map_err(syntax)?;
@@ -176,10 +144,7 @@ impl Registry {
             for class in parsed.class {
                 let severity = EnhancedStatus::new(class.class, 0, 0).map(|s| s.severity());
                 if severity != Some(class.severity) {
-                    return Err(entry(format!(
-                        "class {} has the wrong severity",
-                        class.class
-                    )));
+                    return Err(entry(format!("class {} has the wrong severity", class.class)));
                 }
                 check_texts(&class.texts, false)
                     .map_err(|m| entry(format!("class {}: {m}", class.class)))?;
@@ -206,24 +171,9 @@ impl Registry {
                     )));
                 }
                 check_texts(&d.texts, false).map_err(|m| entry(format!("{}: {m}", d.code)))?;
-                let DetailEntry {
-                    code,
-                    name,
-                    reference,
-                    basic,
-                    texts,
-                } = d;
-                let detail_entry = Detail {
-                    name,
-                    reference,
-                    basic,
-                    texts,
-                };
-                if self
-                    .details
-                    .insert((subject, detail), detail_entry)
-                    .is_some()
-                {
+                let DetailEntry { code, name, reference, basic, texts } = d;
+                let detail_entry = Detail { name, reference, basic, texts };
+                if self.details.insert((subject, detail), detail_entry).is_some() {
                     return Err(entry(format!("{code} is listed twice")));
                 }
             }
@@ -252,11 +202,7 @@ impl Registry {
 
     /// Every registered code: the reply codes, then each enhanced detail in classes 2, 4 and 5.
     pub fn codes(&self) -> Vec<Code> {
-        let replies = self
-            .replies
-            .keys()
-            .filter_map(|&c| ReplyCode::new(c))
-            .map(Code::Reply);
+        let replies = self.replies.keys().filter_map(|&c| ReplyCode::new(c)).map(Code::Reply);
         let enhanced = [2u8, 4, 5].into_iter().flat_map(|class| {
             self.details
                 .keys()
@@ -289,16 +235,12 @@ impl Registry {
 
     /// The IANA name of a registered enhanced detail, e.g. "Bad destination mailbox address".
     pub fn detail_name(&self, subject: u16, detail: u16) -> Option<&str> {
-        self.details
-            .get(&(subject, detail))
-            .map(|d| d.name.as_str())
+        self.details.get(&(subject, detail)).map(|d| d.name.as_str())
     }
 
     /// The reply codes that the IANA registry associates with an enhanced detail.
     pub fn basic_codes(&self, subject: u16, detail: u16) -> &[u16] {
-        self.details
-            .get(&(subject, detail))
-            .map_or(&[], |d| d.basic.as_slice())
+        self.details.get(&(subject, detail)).map_or(&[], |d| d.basic.as_slice())
     }
 
     fn override_for(&self, provider: &str, status: EnhancedStatus) -> Option<&Override> {
@@ -319,11 +261,7 @@ fn parse_pattern(code: &str) -> Option<(Option<u8>, u16, u16)> {
         None => code.to_owned(),
     };
     let status: EnhancedStatus = text.parse().ok()?;
-    let class = if rest.is_some() {
-        None
-    } else {
-        Some(status.class)
-    };
+    let class = if rest.is_some() { None } else { Some(status.class) };
     Some((class, status.subject, status.detail))
 }
 
@@ -331,14 +269,7 @@ fn parse_override(o: OverrideEntry) -> Result<Override, String> {
     let (class, subject, detail) = parse_pattern(&o.code)
         .ok_or_else(|| format!("{:?} is not an enhanced code pattern", o.code))?;
     check_texts(&o.texts, false).map_err(|m| format!("{} {}: {m}", o.provider, o.code))?;
-    Ok(Override {
-        provider: o.provider,
-        class,
-        subject,
-        detail,
-        source: o.source,
-        texts: o.texts,
-    })
+    Ok(Override { provider: o.provider, class, subject, detail, source: o.source, texts: o.texts })
 }
 
 /// Every text present in both languages (title and meaning only where `short`).
