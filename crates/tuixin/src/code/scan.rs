@@ -34,7 +34,9 @@ pub fn find_codes(text: &str) -> Vec<Found> {
                 i = end;
                 continue;
             }
-            if run_end - i == 3 && closes_code(bytes, run_end) {
+            // `#555` is a colour or a number; `#5.1.1` (qmail) is a status code.
+            let hash = i > 0 && bytes[i - 1] == b'#';
+            if run_end - i == 3 && !hash && closes_code(bytes, run_end) {
                 let value = u16::from(bytes[i] - b'0') * 100
                     + u16::from(bytes[i + 1] - b'0') * 10
                     + u16::from(bytes[i + 2] - b'0');
@@ -68,7 +70,8 @@ fn is_joiner(byte: u8) -> bool {
 fn opens_code(bytes: &[u8], start: usize) -> bool {
     match start.checked_sub(1).map(|p| bytes[p]) {
         None => true,
-        Some(b'.') => false,
+        // `SIZE=222`, `id=550`: a parameter's value, not a code.
+        Some(b'.' | b'=') => false,
         Some(prev) if is_word(prev) => false,
         Some(prev) if is_joiner(prev) => !(start >= 2 && bytes[start - 2].is_ascii_digit()),
         Some(_) => true,
@@ -134,6 +137,7 @@ mod tests {
         assert!(codes("sent 1,250 messages at 10:45:21 on 2026-11-29").is_empty());
         assert!(codes("version v5.1.1a and 5.1.1.4").is_empty());
         assert!(codes("code 999 and 170 and 3.1.1").is_empty());
+        assert!(codes("color: #555; SIZE=222").is_empty());
         assert!(codes("4.1.X is a subject, not a code").is_empty());
     }
 

@@ -108,6 +108,52 @@ fn token(addresser: &str, recipient: &str, timestamp: i64) -> String {
     hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The reply code and enhanced code a diagnostic carries: the first reply code with its
+/// enhanced code beside it, else the first failure code of each kind. An expiry summary
+/// (`554 4.4.7 Message expired <421 4.4.2 Connection timed out>`) gives way to the reply it
+/// quotes, which is the remote server's answer.
+pub(crate) fn codes_in(text: &str) -> (Option<ReplyCode>, Option<EnhancedStatus>) {
+    let found = find_codes(text);
+    let pairs: Vec<(ReplyCode, EnhancedStatus)> = found
+        .windows(2)
+        .filter_map(|w| match (w[0].code, w[1].code) {
+            (Code::Reply(reply), Code::Enhanced(status))
+                if w[1].start.saturating_sub(w[0].end) <= 3 =>
+            {
+                Some((reply, status))
+            }
+            _ => None,
+        })
+        .collect();
+    let expiry = |s: &EnhancedStatus| s.subject == 4 && s.detail == 7;
+    let failed = |r: &ReplyCode| r.first_digit() >= 4;
+    if let Some(&(reply, status)) = pairs
+        .iter()
+        .find(|(r, s)| failed(r) && !expiry(s))
+        .or_else(|| pairs.iter().find(|(r, _)| failed(r)))
+        .or_else(|| pairs.first())
+    {
+        return (Some(reply), Some(status));
+    }
+    let replies: Vec<ReplyCode> = found
+        .iter()
+        .filter_map(|f| match f.code {
+            Code::Reply(r) => Some(r),
+            Code::Enhanced(_) => None,
+        })
+        .collect();
+    let reply = replies.iter().find(|r| r.first_digit() >= 4).or(replies.first()).copied();
+    let statuses: Vec<EnhancedStatus> = found
+        .iter()
+        .filter_map(|f| match f.code {
+            Code::Enhanced(s) => Some(s),
+            Code::Reply(_) => None,
+        })
+        .collect();
+    let status = statuses.iter().find(|s| s.class >= 4).or(statuses.first()).copied();
+    (reply, status)
+}
+
 impl Delivery {
     /// Fills what the diagnostic text implies and makes the record.
     pub fn into_record(
@@ -117,26 +163,12 @@ impl Delivery {
         bounce_date: Option<mail_parser::DateTime>,
     ) -> Record {
         self.diagnostic = squeeze(&self.diagnostic);
-        let found = find_codes(&self.diagnostic);
-        let text_status = found.iter().find_map(|f| match f.code {
-            Code::Enhanced(s) => Some(s),
-            Code::Reply(_) => None,
-        });
-        let text_reply = found.iter().find_map(|f| match f.code {
-            Code::Reply(r) => Some(r),
-            Code::Enhanced(_) => None,
-        });
-
-        let mut status: Option<EnhancedStatus> =
-            self.status.split_whitespace().next().and_then(|s| s.parse().ok());
-        if let Some(from_text) = text_status {
-            let vague = status
-                .is_none_or(|s| s.subject == 0 && s.detail == 0 && s.class == from_text.class);
-            if vague {
-                status = Some(from_text);
-            }
-        }
-        let reply: Option<ReplyCode> = self.reply_code.trim().parse().ok().or(text_reply);
+        let (text_reply, text_status) = codes_in(&self.diagnostic);
+        // The remote server's own words are more precise than the reporting MTA's summary
+        // (`Status: 4.4.7` over `450 4.7.1 Access denied`), so the diagnostic's code wins.
+        let status: Option<EnhancedStatus> = text_status
+            .or_else(|| self.status.split_whitespace().next().and_then(|s| s.parse().ok()));
+        let reply: Option<ReplyCode> = text_reply.or_else(|| self.reply_code.trim().parse().ok());
 
         if self.command.is_empty() {
             self.command = command_in(&self.diagnostic).to_owned();
@@ -215,6 +247,23 @@ mod tests {
         let sendmail = "... while talking to mx.example.org.: >>> DATA <<< 554 rejected";
         assert_eq!(command_in(sendmail), "DATA");
         assert_eq!(rhost_in(sendmail), "mx.example.org");
+    }
+
+    #[test]
+    fn the_remote_servers_code_wins() {
+        let (reply, status) = codes_in(
+            "554 4.4.7 Message expired: unable to deliver in 840 minutes.<421 4.4.2 Connection timed out>",
+        );
+        assert_eq!((reply.unwrap().value(), status.unwrap().to_string()), (421, "4.4.2".into()));
+        let (reply, status) =
+            codes_in("5.1.0 - Unknown address error 550-'5.7.1 <x@y.z>... Access denied'");
+        assert_eq!((reply.unwrap().value(), status.unwrap().to_string()), (550, "5.7.1".into()));
+        let (reply, status) = codes_in(
+            "(reason: 550 5.1.1 <a@b.c>... User unknown) >>> DATA <<< 503 5.0.0 Need RCPT",
+        );
+        assert_eq!((reply.unwrap().value(), status.unwrap().to_string()), (550, "5.1.1".into()));
+        let (reply, status) = codes_in("550 Host unknown (#5.1.2)");
+        assert_eq!((reply.unwrap().value(), status.unwrap().to_string()), (550, "5.1.2".into()));
     }
 
     #[test]

@@ -133,11 +133,9 @@ fn is_recipient_field(name: &str) -> bool {
     name == "final-recipient" || name == "original-recipient"
 }
 
-/// Whether the group already holds this recipient field, or a Final-Recipient after which an
-/// Original-Recipient cannot belong to the same recipient.
+/// Whether the group already holds this recipient field: a repeat starts the next recipient.
 fn current_has_other(current: &Fields, name: &str) -> bool {
     current.fields.iter().any(|(n, _)| n == name)
-        || (name == "original-recipient" && current.fields.iter().any(|(n, _)| n == "action"))
 }
 
 #[cfg(test)]
@@ -156,6 +154,14 @@ mod tests {
             Some("550 5.1.1 <a@example.com>: Recipient address rejected")
         );
         assert_eq!(dsn.recipients[1].get("action"), Some("delayed"));
+    }
+
+    #[test]
+    fn action_before_recipient_fields_stays_in_one_group() {
+        let body = b"Action: failed\nFinal-Recipient: rfc822; a@example.com\nOriginal-Recipient: rfc822; a@example.com\nStatus: 5.1.1\n";
+        let dsn = parse(body);
+        assert_eq!(dsn.recipients.len(), 1);
+        assert_eq!(dsn.recipients[0].get("status"), Some("5.1.1"));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use super::address::{self, find_addresses};
 use super::delivery::{Delivery, Report};
 use super::mail::Mail;
-use crate::code::find_codes;
+use crate::code::{Code, find_codes};
 
 /// Subject words of bounces, lowercased, in the languages seen in the wild.
 const SUBJECTS: &[&str] = &[
@@ -43,6 +43,26 @@ pub(crate) fn claims(mail: &Mail<'_>) -> bool {
     }
     let subject = mail.subject().to_lowercase();
     SUBJECTS.iter().any(|s| subject.contains(s))
+}
+
+/// Whether a text carries a failure code: a 4xx/5xx reply or a 4.x.x/5.x.x status.
+fn has_failure_code(text: &str) -> bool {
+    find_codes(text).iter().any(|f| match f.code {
+        Code::Reply(r) => r.first_digit() >= 4,
+        Code::Enhanced(s) => s.class >= 4,
+    })
+}
+
+/// How much a diagnostic says: 2 with a 4xx/5xx reply code, 1 with only a failure status.
+fn quality(text: &str) -> u8 {
+    let found = find_codes(text);
+    if found.iter().any(|f| matches!(f.code, Code::Reply(r) if r.first_digit() >= 4)) {
+        2
+    } else if found.iter().any(|f| matches!(f.code, Code::Enhanced(s) if s.class >= 4)) {
+        1
+    } else {
+        0
+    }
 }
 
 /// A line that names a recipient, and where its address ends.
@@ -129,7 +149,7 @@ fn diagnostic(lines: &[&str], start: &RecipientLine, end: usize) -> String {
         }
     }
     paragraphs.retain(|p| !p.is_empty());
-    let has_code = |p: &Vec<&str>| p.iter().any(|l| !find_codes(l).is_empty());
+    let has_code = |p: &Vec<&str>| p.iter().any(|l| has_failure_code(l));
     let mut chosen: Vec<&str> = Vec::new();
     if let Some(first) = paragraphs.first() {
         chosen.extend(first.iter().copied());
@@ -160,7 +180,7 @@ fn paragraph_with_code(lines: &[&str]) -> String {
             paragraph.clear();
             continue;
         }
-        has_code |= !find_codes(line).is_empty();
+        has_code |= has_failure_code(line);
         paragraph.push(line.trim());
     }
     if has_code { paragraph.join(" ") } else { String::new() }
@@ -225,7 +245,7 @@ pub(crate) fn decode(mail: &Mail<'_>, text: &str) -> Option<Report> {
         let text = diagnostic(&lines, line, end);
         match deliveries.iter_mut().find(|d| d.recipient.eq_ignore_ascii_case(&line.address)) {
             Some(existing) => {
-                if find_codes(&existing.diagnostic).is_empty() && !find_codes(&text).is_empty() {
+                if quality(&text) > quality(&existing.diagnostic) {
                     existing.diagnostic = text;
                 }
             }
@@ -246,7 +266,7 @@ pub(crate) fn decode(mail: &Mail<'_>, text: &str) -> Option<Report> {
     }
     let fallback = paragraph_with_code(&lines);
     for delivery in &mut deliveries {
-        if find_codes(&delivery.diagnostic).is_empty() && !fallback.is_empty() {
+        if !has_failure_code(&delivery.diagnostic) && !fallback.is_empty() {
             if delivery.diagnostic.is_empty() {
                 delivery.diagnostic = fallback.clone();
             } else {

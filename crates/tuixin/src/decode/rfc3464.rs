@@ -61,11 +61,25 @@ pub(crate) fn decode(mail: &Mail<'_>) -> Option<Report> {
             if delivery.diagnostic.trim().is_empty() {
                 // Some MTAs leave Diagnostic-Code out and explain in the human-readable part.
                 delivery.diagnostic = text_for(&text, &delivery.recipient);
+            } else if !has_reply_code(&delivery.diagnostic) {
+                // `X-Unix; 77` is a local program's exit status; the human-readable part
+                // usually quotes the SMTP reply that went with it.
+                let told = text_for(&text, &delivery.recipient);
+                if has_reply_code(&told) {
+                    delivery.diagnostic = format!("{} {told}", delivery.diagnostic);
+                }
             }
             deliveries.push(delivery);
         }
     }
     (!deliveries.is_empty()).then_some(Report { decoded_by: "RFC3464", deliveries })
+}
+
+/// Whether a text carries a 4xx/5xx reply code.
+fn has_reply_code(text: &str) -> bool {
+    crate::code::find_codes(text)
+        .iter()
+        .any(|f| matches!(f.code, crate::code::Code::Reply(r) if r.first_digit() >= 4))
 }
 
 /// The delivery-status fields written into a plain-text body, from `Reporting-MTA:` (or the
