@@ -3,13 +3,16 @@
 use super::address;
 use super::delivery::{Delivery, Report, squeeze};
 use super::dsn;
-use super::mail::Mail;
+use super::mail::{AttachedOriginal, Mail, find_header, header_text};
 use super::original::Original;
 use crate::reason::Reason;
 
 /// One record per complained-about recipient; `None` when the mail holds no feedback report.
 pub(crate) fn decode(mail: &Mail<'_>, original: &mut Original) -> Option<Report> {
-    let body = mail.parts_of_type(&["message/feedback-report"]).next()?.contents();
+    let Some(part) = mail.parts_of_type(&["message/feedback-report"]).next() else {
+        return microsoft_jmrp(mail);
+    };
+    let body = part.contents();
     let report = dsn::parse(body);
     let fields = &report.message;
     let feedback_type = fields.get("feedback-type").unwrap_or("abuse").to_ascii_lowercase();
@@ -43,4 +46,27 @@ pub(crate) fn decode(mail: &Mail<'_>, original: &mut Original) -> Option<Report>
         })
         .collect::<Vec<_>>();
     (!deliveries.is_empty()).then_some(Report { decoded_by: "ARF", deliveries })
+}
+
+/// Microsoft's older complaint format (JMRP, from Hotmail/Outlook.com): no feedback-report part,
+/// the complained-about message attached, its recipient in `X-HmXmrOriginalRecipient`.
+fn microsoft_jmrp(mail: &Mail<'_>) -> Option<Report> {
+    let Some(AttachedOriginal::Message(attached)) = mail.attached_original() else {
+        return None;
+    };
+    let recipient = find_header(attached.headers(), "X-HmXmrOriginalRecipient")
+        .map(header_text)
+        .filter(|r| !r.is_empty())?;
+    let text = mail.text();
+    let diagnostic = squeeze(text.lines().find(|l| !l.trim().is_empty()).unwrap_or(""));
+    Some(Report {
+        decoded_by: "ARF",
+        deliveries: vec![Delivery {
+            recipient,
+            diagnostic,
+            feedback_type: "abuse".to_owned(),
+            reason: Some(Reason::Feedback),
+            ..Delivery::default()
+        }],
+    })
 }

@@ -42,8 +42,23 @@ pub(crate) fn claims(mail: &Mail<'_>) -> bool {
         return true;
     }
     let subject = mail.subject().to_lowercase();
-    SUBJECTS.iter().any(|s| subject.contains(s))
+    if SUBJECTS.iter().any(|s| subject.contains(s)) {
+        return true;
+    }
+    // A notice that returns the original message and says it was not delivered.
+    if mail.attached_original().is_some() {
+        let text = mail.text().to_ascii_lowercase();
+        return BODY_PHRASES.iter().any(|p| text.contains(p));
+    }
+    false
 }
+
+/// What a notice that returns a message says when that message was not delivered.
+const BODY_PHRASES: &[&str] = &[
+    "could not be delivered", "couldn't be delivered", "was not delivered", "delivery has failed",
+    "delivery failed", "undeliverable", "permanent error", "permanent fatal error",
+    "mailbox is full", "user unknown",
+];
 
 /// Whether a text carries a failure code: a 4xx/5xx reply or a 4.x.x/5.x.x status.
 fn has_failure_code(text: &str) -> bool {

@@ -10,6 +10,7 @@ mod autoreply;
 mod delivery;
 mod dsn;
 mod freetext;
+mod lhost;
 mod mail;
 mod original;
 mod rfc3464;
@@ -63,6 +64,7 @@ fn decode_mail(mail: Mail<'_>, depth: usize) -> Vec<Record> {
 
     let is_bounce = freetext::claims(&mail);
     let mut report: Option<Report> = arf::decode(&mail, &mut original)
+        .or_else(|| lhost::decode(&mail, &text, &mut original))
         .or_else(|| rfc3464::decode(&mail))
         .or_else(|| if is_bounce { freetext::decode(&mail, &text) } else { None });
 
