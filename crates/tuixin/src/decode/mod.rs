@@ -44,6 +44,9 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Record>, DecodeError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(DecodeError::Empty);
     }
+    if !starts_with_header(&bytes) {
+        return Err(DecodeError::NotAMessage);
+    }
     let message = mail::parse(&bytes).ok_or(DecodeError::NotAMessage)?;
     if message.headers().is_empty() {
         return Err(DecodeError::NotAMessage);
@@ -65,7 +68,7 @@ fn decode_mail(mail: Mail<'_>, depth: usize) -> Vec<Record> {
     let is_bounce = freetext::claims(&mail);
     let mut report: Option<Report> = arf::decode(&mail, &mut original)
         .or_else(|| lhost::decode(&mail, &text, &mut original))
-        .or_else(|| rfc3464::decode(&mail))
+        .or_else(|| rfc3464::decode(&mail, &mut original))
         .or_else(|| if is_bounce { freetext::decode(&mail, &text) } else { None });
 
     if report.is_none() && is_bounce {
@@ -98,6 +101,14 @@ fn decode_mail(mail: Mail<'_>, depth: usize) -> Vec<Record> {
         .map(|d| d.into_record(report.decoded_by, &original, bounce_date))
         .filter(|r| !r.recipient.is_empty() || r.reason == crate::Reason::Feedback)
         .collect()
+}
+
+/// Whether the input opens with a header field (`Name: value`), as every message does.
+fn starts_with_header(bytes: &[u8]) -> bool {
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
+    let line = &bytes[start..];
+    let name_len = line.iter().take(256).position(|&b| b == b':');
+    name_len.is_some_and(|n| n > 0 && line[..n].iter().all(|&b| b.is_ascii_graphic()))
 }
 
 /// Line ends as mail-parser reads them (CR-only files become LF), without an mbox `From ` line.
@@ -154,9 +165,7 @@ mod tests {
     fn junk_is_an_error_not_a_panic() {
         assert_eq!(decode(b""), Err(DecodeError::Empty));
         assert_eq!(decode(b" \n"), Err(DecodeError::Empty));
-        assert!(
-            decode(&[0xff, 0x00, 0x13, 0x37]).is_ok_and(|r| r.is_empty())
-                || decode(&[0xff, 0x00]).is_err()
-        );
+        assert_eq!(decode(&[0xff, 0x00, 0x13, 0x37]), Err(DecodeError::NotAMessage));
+        assert_eq!(decode(b"just some text\nwithout headers\n"), Err(DecodeError::NotAMessage));
     }
 }

@@ -6,10 +6,11 @@ use mail_parser::DateTime;
 use super::delivery::{Delivery, Report};
 use super::dsn::{self, typed_value};
 use super::mail::Mail;
+use super::original::Original;
 use super::{address, text_for};
 
 /// Records from every delivery-status part of the bounce; `None` when it has none.
-pub(crate) fn decode(mail: &Mail<'_>) -> Option<Report> {
+pub(crate) fn decode(mail: &Mail<'_>, original: &mut Original) -> Option<Report> {
     let text = mail.text();
     let mut reports = mail.delivery_reports();
     if reports.is_empty() {
@@ -24,6 +25,12 @@ pub(crate) fn decode(mail: &Mail<'_>) -> Option<Report> {
         let status = dsn::parse(body);
         let lhost = status.message.typed("reporting-mta").unwrap_or_default().to_ascii_lowercase();
         let message_date = status.message.get("arrival-date").and_then(DateTime::parse_rfc822);
+        if original.addresser.is_empty()
+            && let Some(sender) = status.message.typed("x-postfix-sender")
+        {
+            // Postfix names the envelope sender even when it returns no part of the message.
+            original.addresser = address::clean(sender);
+        }
         for fields in &status.recipients {
             let final_rcpt =
                 fields.typed("final-recipient").map(address::clean).unwrap_or_default();

@@ -1,0 +1,176 @@
+//! `tuixin parse` as a user runs it: inputs of every kind, output formats, errors, order.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn samples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/set-of-emails")
+}
+
+fn sample(name: &str) -> PathBuf {
+    samples().join("maildir/bsd").join(name)
+}
+
+fn tuixin(args: &[&str], paths: &[&Path]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tuixin"))
+        .args(args)
+        .args(paths)
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .output()
+        .expect("tuixin runs")
+}
+
+fn records(output: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+#[test]
+fn a_dsn_gives_its_recipient_codes_and_original() {
+    let out = tuixin(&["parse", "--format", "jsonl"], &[&sample("lhost-postfix-04.eml")]);
+    assert!(out.status.success());
+    let r = records(&out);
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0]["recipient"], "kijitora@example.co.jp");
+    assert_eq!(r[0]["addresser"], "shironeko@example.ne.jp");
+    assert_eq!(r[0]["deliverystatus"], "5.1.1");
+    assert_eq!(r[0]["replycode"], "550");
+    assert_eq!(r[0]["message"], 1);
+    assert!(!r[0]["addresser"].as_str().unwrap().is_empty());
+    assert!(!r[0]["messageid"].as_str().unwrap().is_empty());
+    assert_eq!(r[0]["token"].as_str().unwrap().len(), 40);
+}
+
+#[test]
+fn an_mbox_streams_every_message_in_order_whatever_the_threads() {
+    let mbox = samples().join("mailbox/mbox-0");
+    let one = tuixin(&["parse", "-j", "1", "-q"], &[&mbox]);
+    let two = tuixin(&["parse", "-j", "2", "-q"], &[&mbox]);
+    assert!(one.status.success() && two.status.success());
+    assert_eq!(one.stdout, two.stdout, "output order depends on threads");
+    let messages: Vec<u64> = records(&one).iter().map(|r| r["message"].as_u64().unwrap()).collect();
+    assert!(messages.windows(2).all(|w| w[0] <= w[1]), "messages out of order");
+    assert_eq!(messages.last(), Some(&37));
+}
+
+#[test]
+fn stdin_is_read_with_a_dash_or_without_paths() {
+    let bytes = std::fs::read(sample("lhost-exim-01.eml")).unwrap();
+    for args in [vec!["parse", "-"], vec!["parse"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tuixin"))
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&bytes).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        let r = records(&out);
+        assert_eq!(r[0]["recipient"], "kijitora@example.ed.jp", "{args:?}");
+        assert_eq!(r[0]["origin"], "-");
+    }
+}
+
+#[test]
+fn a_maildir_is_read_and_its_tmp_folder_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+    }
+    std::fs::copy(sample("lhost-postfix-01.eml"), dir.path().join("cur/1:2,S")).unwrap();
+    std::fs::copy(sample("lhost-qmail-01.eml"), dir.path().join("new/2")).unwrap();
+    std::fs::copy(sample("lhost-exim-01.eml"), dir.path().join("tmp/3")).unwrap();
+    let out = tuixin(&["parse", "-q"], &[dir.path()]);
+    assert!(out.status.success());
+    let recipients: Vec<String> =
+        records(&out).iter().map(|r| r["recipient"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(recipients, ["r@p351355.pool.example.ne.jp", "kijitora@example.ne.jp"]);
+}
+
+#[test]
+fn unreadable_inputs_are_named_and_the_batch_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.bin");
+    std::fs::write(&junk, [0u8, 159, 146, 150, 0, 1, 2]).unwrap();
+    let missing = dir.path().join("missing.eml");
+    let good = sample("lhost-postfix-01.eml");
+    let out = tuixin(&["parse"], &[&missing, &junk, &good]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("missing.eml"), "{stderr}");
+    assert!(stderr.contains("junk.bin"), "{stderr}");
+    assert!(stderr.contains("2 could not be read"), "{stderr}");
+    assert_eq!(records(&out).len(), 1, "the good input was still decoded");
+}
+
+#[test]
+fn a_message_without_a_bounce_is_a_result_not_an_error() {
+    let out = tuixin(&["parse"], &[&samples().join("maildir/not/is-not-bounce-01.eml")]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0 records"));
+}
+
+#[test]
+fn json_csv_and_human_formats() {
+    let input = sample("lhost-postfix-01.eml");
+    let json: Value =
+        serde_json::from_slice(&tuixin(&["parse", "--format", "json", "-q"], &[&input]).stdout)
+            .unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 1);
+    let empty: Value = serde_json::from_slice(
+        &tuixin(
+            &["parse", "--format", "json", "-q"],
+            &[&samples().join("maildir/not/is-not-bounce-01.eml")],
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(empty, serde_json::json!([]));
+
+    let csv_out =
+        tuixin(&["parse", "--format", "csv", "-q"], &[&input, &sample("lhost-exim-01.eml")]);
+    let mut reader = csv::Reader::from_reader(csv_out.stdout.as_slice());
+    assert_eq!(&reader.headers().unwrap()[2], "recipient");
+    assert_eq!(reader.records().count(), 2);
+
+    let human = tuixin(&["parse", "--format", "human", "-q", "--lang", "zh"], &[&input]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("r@p351355.pool.example.ne.jp"), "{text}");
+    assert!(text.contains("建议操作"), "{text}");
+}
+
+#[test]
+fn explain_adds_the_registry_meaning() {
+    let out =
+        tuixin(&["parse", "--explain", "--lang", "zh", "-q"], &[&sample("lhost-postfix-04.eml")]);
+    let r = records(&out);
+    let meaning = r[0]["explanation"]["deliverystatus"]["meaning"].as_str().unwrap();
+    assert!(meaning.contains("邮箱"), "{meaning}");
+    assert_eq!(r[0]["explanation"]["replycode"]["code"], "550");
+}
+
+#[test]
+fn crlf_and_cr_only_copies_read_alike() {
+    let name = "lhost-postfix-01.eml";
+    let read = |dir: &str| {
+        let out = tuixin(&["parse", "-q"], &[&samples().join("maildir").join(dir).join(name)]);
+        records(&out)
+            .into_iter()
+            .map(|mut r| {
+                r.as_object_mut().unwrap().remove("origin");
+                r
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(read("bsd"), read("dos"));
+    assert_eq!(read("bsd"), read("mac"));
+}
