@@ -20,6 +20,10 @@ pub struct Args {
     #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
 
+    /// A rule file of your own whose rules win over the built-in ones (see `tuixin rules`)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub rules: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -43,6 +47,22 @@ pub enum Command {
     /// Decode bounce emails into one record per failed recipient
     #[command(after_help = PARSE_EXAMPLES)]
     Parse(ParseArgs),
+    /// Work with classification rule files
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+/// `tuixin rules ...`
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Check a rule file: every rule parses, has a known reason, and its regex compiles
+    #[command(
+        after_help = "Example:\n  tuixin rules check my-rules.toml\n\nExit status: 0 when the file is valid, 2 when it is not."
+    )]
+    Check {
+        /// The rule file to check
+        file: std::path::PathBuf,
+    },
 }
 
 const PARSE_EXAMPLES: &str = "\
@@ -71,6 +91,10 @@ pub struct ParseArgs {
     /// Add the registry's explanation of each record's codes
     #[arg(long)]
     pub explain: bool,
+
+    /// Show the rule that decided each reason and the text it matched
+    #[arg(long)]
+    pub why: bool,
 
     /// Threads to decode with [default: all cores]
     #[arg(short = 'j', long, value_name = "N")]
@@ -140,7 +164,7 @@ pub enum ColorArg {
 }
 
 /// The settings every command runs with.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// Language of explanations.
     pub lang: Lang,
@@ -148,6 +172,8 @@ pub struct Config {
     pub json: bool,
     /// Colour choice for stdout and stderr.
     pub color: ColorChoice,
+    /// A user's rule file, if given.
+    pub rules: Option<std::path::PathBuf>,
 }
 
 impl Config {
@@ -158,6 +184,6 @@ impl Config {
             Some(LangArg::Zh) => Lang::Zh,
             None => Lang::from_env_vars(env),
         };
-        Config { lang, json: args.json, color: args.color.choice() }
+        Config { lang, json: args.json, color: args.color.choice(), rules: args.rules.clone() }
     }
 }

@@ -15,6 +15,27 @@ struct Output<'a> {
     input: &'a str,
     lang: tuixin::Lang,
     codes: &'a [Explanation],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    classification: Option<Classification<'a>>,
+}
+
+/// The classifier's verdict on a pasted diagnostic line.
+#[derive(Serialize)]
+pub struct Classification<'a> {
+    /// Why the message bounced.
+    pub reason: tuixin::Reason,
+    /// Whose problem it is.
+    pub category: tuixin::Category,
+    /// Whether the address itself is bad.
+    pub hardbounce: bool,
+    /// The rule that decided.
+    pub rule: String,
+    /// The text the rule matched.
+    pub evidence: String,
+    /// One line for the sender.
+    pub advice: &'a str,
+    /// The reason's title.
+    pub title: &'a str,
 }
 
 /// Runs the command.
@@ -26,16 +47,50 @@ pub fn run(config: &Config, args: &ExplainArgs) -> anyhow::Result<()> {
     };
     let input = args.input.join(" ");
     let codes = codes_in(&args.input)?;
+    let free_text =
+        !args.input.iter().flat_map(|w| w.split_whitespace()).all(Code::looks_like_code);
+    let classifier = crate::rules::classifier(config)?;
+    let classification = free_text.then(|| {
+        let first = |enhanced: bool| {
+            codes
+                .iter()
+                .find(|c| matches!(c, Code::Enhanced(_)) == enhanced)
+                .map(|c| c.to_string())
+                .unwrap_or_default()
+        };
+        let (status, reply) = (first(true), first(false));
+        let verdict = classifier.classify(&tuixin::classify::Facts {
+            diagnostic: &input,
+            status: &status,
+            reply: &reply,
+            ..Default::default()
+        });
+        let permanent = status.starts_with('5') || reply.starts_with('5');
+        let text = verdict.reason.text(config.lang);
+        Classification {
+            reason: verdict.reason,
+            category: verdict.reason.category(),
+            hardbounce: verdict.reason.is_hard(permanent),
+            rule: verdict.rule,
+            evidence: verdict.evidence,
+            advice: &text.advice,
+            title: &text.title,
+        }
+    });
     let explanations: Vec<Explanation> =
         codes.into_iter().map(|code| registry.explain_for(code, provider, config.lang)).collect();
 
     let mut out = anstream::stdout().lock();
     if config.json {
-        let output = Output { input: &input, lang: config.lang, codes: &explanations };
+        let output =
+            Output { input: &input, lang: config.lang, codes: &explanations, classification };
         serde_json::to_writer_pretty(&mut out, &output)?;
         writeln!(out)?;
     } else {
         render::explanations(&mut out, &explanations, config.lang)?;
+        if let Some(c) = &classification {
+            render::classification(&mut out, c, config.lang)?;
+        }
     }
     out.flush()?;
     Ok(())

@@ -7,6 +7,7 @@ mod inputs;
 mod output;
 mod parse;
 mod render;
+mod rules;
 
 use std::process::ExitCode;
 
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         Command::Explain(explain) => explain::run(&config, explain),
         Command::Codes(codes) => codes::run(&config, codes),
         Command::Parse(parse) => parse::run(&config, parse),
+        Command::Rules(command) => rules::run(&config, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -32,6 +32,8 @@ struct Explained {
 struct WithExplanation<'a> {
     #[serde(flatten)]
     record: &'a Record,
+    /// One line for the sender, in the chosen language.
+    advice: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     explanation: Option<Explained>,
 }
@@ -46,7 +48,8 @@ const CSV_FIELDS: &[&str] = &[
     "origin", "message", "recipient", "addresser", "senderdomain", "destination", "alias",
     "action", "deliverystatus", "replycode", "command", "diagnosticcode", "diagnostictype",
     "rhost", "lhost", "feedbacktype", "messageid", "subject", "listid", "timestamp",
-    "timezoneoffset", "decodedby", "token", "reason", "hardbounce",
+    "timezoneoffset", "decodedby", "token", "reason", "hardbounce", "category", "rule", "evidence",
+    "advice",
 ];
 
 /// Writes records in one format.
@@ -55,13 +58,15 @@ pub struct Printer<W: Write> {
     format: Format,
     lang: Lang,
     explain: bool,
+    why: bool,
     count: usize,
 }
 
 impl<W: Write> Printer<W> {
     /// A printer; `explain` adds the registry's explanation of each record's codes.
-    pub fn new(out: W, format: Format, lang: Lang, explain: bool) -> Printer<W> {
-        Printer { out, format, lang, explain, count: 0 }
+    /// `why` shows people the rule that decided each reason.
+    pub fn new(out: W, format: Format, lang: Lang, explain: bool, why: bool) -> Printer<W> {
+        Printer { out, format, lang, explain, why, count: 0 }
     }
 
     /// Writes one record.
@@ -72,7 +77,11 @@ impl<W: Write> Printer<W> {
                     self.out.write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
                 }
                 let explanation = self.explain.then(|| explain(record, self.lang));
-                serde_json::to_writer(&mut self.out, &WithExplanation { record, explanation })?;
+                let advice = record.reason.text(self.lang).advice.as_str();
+                serde_json::to_writer(
+                    &mut self.out,
+                    &WithExplanation { record, advice, explanation },
+                )?;
                 if self.format == Format::Jsonl {
                     self.out.write_all(b"\n")?;
                 }
@@ -163,21 +172,37 @@ impl<W: Write> Printer<W> {
             .collect::<Vec<_>>()
             .join(" ");
         if !r.diagnosticcode.is_empty() {
-            let label = if zh { "服务器原文" } else { "Server said" };
-            writeln!(self.out, "  {dim}{label}:{dim:#} {}", r.diagnosticcode)?;
+            let (label, sep) =
+                if zh { ("服务器原文", "\u{ff1a}") } else { ("Server said", ": ") };
+            writeln!(self.out, "  {dim}{label}{sep}{dim:#}{}", r.diagnosticcode)?;
         } else if !codes.is_empty() {
             writeln!(self.out, "  {codes}")?;
         }
+        let sep = if zh { "\u{ff1a}" } else { ": " };
+        let reason = r.reason.text(self.lang);
+        let (why_label, meaning_label, advice_label) = if zh {
+            ("原因", "含义", "建议操作")
+        } else {
+            ("Why", "Meaning", "What to do")
+        };
+        writeln!(self.out, "  {dim}{why_label}{sep}{dim:#}{}", reason.title)?;
         let e = explain(r, self.lang);
         if let Some(code) = e.deliverystatus.as_ref().or(e.replycode.as_ref()) {
-            let (meaning, action) =
-                if zh { ("含义", "建议操作") } else { ("Meaning", "What to do") };
             writeln!(
                 self.out,
-                "  {dim}{meaning}:{dim:#} {} {}: {}",
+                "  {dim}{meaning_label}{sep}{dim:#}{} {}{sep}{}",
                 code.code, code.title, code.meaning
             )?;
-            writeln!(self.out, "  {dim}{action}:{dim:#} {}", code.action)?;
+        }
+        writeln!(self.out, "  {dim}{advice_label}{sep}{dim:#}{}", reason.advice)?;
+        if self.why {
+            let (rule_label, matched) = if zh { ("规则", "匹配") } else { ("Rule", "matched") };
+            let evidence = if r.evidence.is_empty() {
+                String::new()
+            } else {
+                format!(" ({matched} \"{}\")", r.evidence)
+            };
+            writeln!(self.out, "  {dim}{rule_label}{sep}{dim:#}{}{evidence}", r.rule)?;
         }
         Ok(())
     }

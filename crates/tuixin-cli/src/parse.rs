@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use tuixin::{DecodeError, Lang, Reason, Record};
+use tuixin::{Classifier, DecodeError, Lang, Reason, Record};
 
 use crate::args::{Config, ParseArgs};
 use crate::inputs::{self, Item};
@@ -52,7 +52,8 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
     } else {
         Format::Jsonl
     });
-    let mut printer = Printer::new(stdout.lock(), format, config.lang, args.explain);
+    let classifier = crate::rules::classifier(config)?;
+    let mut printer = Printer::new(stdout.lock(), format, config.lang, args.explain, args.why);
     let mut summary = Summary::default();
 
     let files = inputs::expand(&paths);
@@ -86,6 +87,7 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
             if batch.len() >= BATCH_MESSAGES || batch_bytes >= BATCH_BYTES {
                 decode_batch(
                     &pool,
+                    &classifier,
                     std::mem::take(&mut batch),
                     &mut printer,
                     &mut summary,
@@ -95,7 +97,7 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
             }
         }
     }
-    decode_batch(&pool, batch, &mut printer, &mut summary, &progress)?;
+    decode_batch(&pool, &classifier, batch, &mut printer, &mut summary, &progress)?;
     printer.finish()?;
     progress.finish_and_clear();
 
@@ -110,6 +112,7 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
 
 fn decode_batch<W: std::io::Write>(
     pool: &rayon::ThreadPool,
+    classifier: &Classifier,
     batch: Vec<Item>,
     printer: &mut Printer<W>,
     summary: &mut Summary,
@@ -120,7 +123,8 @@ fn decode_batch<W: std::io::Write>(
             .into_par_iter()
             .map(|item| {
                 let result = match item.bytes {
-                    Ok(bytes) => tuixin::decode(&bytes).map_err(|e: DecodeError| e.to_string()),
+                    Ok(bytes) => tuixin::decode_with(&bytes, classifier)
+                        .map_err(|e: DecodeError| e.to_string()),
                     Err(e) => Err(e.to_string()),
                 };
                 (item.origin, item.message, result)

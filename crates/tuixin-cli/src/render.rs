@@ -158,3 +158,32 @@ pub fn code_table(out: &mut impl Write, list: &[Explanation], lang: Lang) -> io:
     }
     Ok(())
 }
+
+/// Writes the classifier's verdict on a pasted diagnostic: reason, whose problem, advice, rule.
+pub fn classification(
+    out: &mut impl Write,
+    c: &crate::explain::Classification<'_>,
+    lang: Lang,
+) -> io::Result<()> {
+    let sep = words(lang).separator;
+    let (reason, advice, rule, matched) = match lang {
+        Lang::En => ("Reason", "What to do", "Rule", "matched"),
+        Lang::Zh => ("退信原因", "建议操作", "规则", "匹配"),
+    };
+    let evidence = if c.evidence.is_empty() {
+        String::new()
+    } else {
+        format!(" ({matched} \"{}\")", c.evidence)
+    };
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{CODE}{reason}{sep}{}{CODE:#} ({}, {})",
+        c.title,
+        c.reason,
+        c.category.as_str()
+    )?;
+    writeln!(out, "  {LABEL}{advice}{sep}{LABEL:#}{}", c.advice)?;
+    writeln!(out, "  {LABEL}{rule}{sep}{LABEL:#}{}{evidence}", c.rule)?;
+    Ok(())
+}

@@ -206,3 +206,44 @@ fn help_shows_examples() {
     assert!(help.contains("tuixin explain 550 5.1.1"), "{help}");
     assert!(ok(&["--help"]).contains("Examples"));
 }
+
+#[test]
+fn rules_check_accepts_good_files_and_names_the_broken_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, "[[rule]]\nid = \"mine.quota\"\nreason = \"mailboxfull\"\nphrases = [\"storage exceeded\"]\n").unwrap();
+    let out = tuixin(&["rules", "check", good.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 rules"));
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[rule]]\nid = \"mine.broken\"\nreason = \"nosuchreason\"\nphrases = [\"x\"]\n",
+    )
+    .unwrap();
+    let out = tuixin(&["rules", "check", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("mine.broken") && stderr(&out).contains("unknown reason"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_users_rules_decide_before_the_builtin_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("mine.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nid = \"mine.vip\"\nreason = \"filtered\"\nphrases = [\"does not exist\"]\n",
+    )
+    .unwrap();
+    let out = tuixin(&["explain", "--json", "--rules", rules.to_str().unwrap(), GMAIL_LINE]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["classification"]["reason"], "filtered");
+    assert_eq!(json["classification"]["rule"], "mine.vip");
+    assert_eq!(json["classification"]["evidence"], "does not exist");
+}

@@ -4,6 +4,7 @@
 //! (RFC 3463 and the IANA registry), finds them in free text, and explains them in English and
 //! Simplified Chinese. It does no I/O: bytes and strings in, typed values out.
 
+pub mod classify;
 pub mod code;
 mod decode;
 mod lang;
@@ -11,9 +12,10 @@ mod reason;
 mod record;
 pub mod registry;
 
+pub use classify::{Classifier, Verdict};
 pub use code::{Code, CodeError, EnhancedStatus, ReplyCode, Severity, find_codes};
-pub use decode::{DecodeError, decode};
+pub use decode::{DecodeError, decode, decode_with};
 pub use lang::{Lang, LangError};
-pub use reason::Reason;
+pub use reason::{Category, Reason, ReasonText};
 pub use record::Record;
 pub use registry::{Explanation, Registry};

@@ -4,7 +4,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::code::{EnhancedStatus, ReplyCode};
+use std::sync::LazyLock;
+
+use crate::Lang;
 
 macro_rules! reasons {
     ($($variant:ident => $name:literal: $doc:literal,)*) => {
@@ -76,62 +78,107 @@ reasons! {
     Suppressed => "suppressed": "The sending service suppressed the address.",
 }
 
-impl Reason {
-    /// True where the address itself is bad: drop it from the list.
-    pub fn is_hard(self, permanent: bool) -> bool {
+/// Whose problem a bounce is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    /// The address or the mailbox: drop or fix the address.
+    Recipient,
+    /// The sender's authentication, reputation, rate or policy: fix the sending side.
+    Sender,
+    /// The message's content, size or attachments.
+    Message,
+    /// DNS, routing, timeouts, TLS.
+    Network,
+    /// A complaint (feedback-loop report).
+    Complaint,
+    /// An automatic reply.
+    Autoreply,
+    /// Anything else: receiving-system faults, success notices, undecided.
+    Other,
+}
+
+impl Category {
+    /// The lowercase name used in records.
+    pub fn as_str(self) -> &'static str {
         match self {
-            Reason::UserUnknown | Reason::HostUnknown | Reason::HasMoved => true,
-            Reason::NotAccept => permanent,
-            _ => false,
+            Category::Recipient => "recipient",
+            Category::Sender => "sender",
+            Category::Message => "message",
+            Category::Network => "network",
+            Category::Complaint => "complaint",
+            Category::Autoreply => "autoreply",
+            Category::Other => "other",
         }
     }
+}
 
-    /// The reason an enhanced status code states on its own, where it states one.
-    pub fn from_status(status: EnhancedStatus) -> Option<Reason> {
-        use Reason::*;
-        if status.class == 2 {
-            return Some(Delivered);
-        }
-        let reason = match (status.subject, status.detail) {
-            (1, 1) | (1, 3) | (1, 4) => UserUnknown,
-            (1, 2) => HostUnknown,
-            (1, 6) => HasMoved,
-            (1, 7) | (1, 8) => Rejected,
-            (1, 10) => NotAccept,
-            (2, 1) => Suspend,
-            (2, 2) => MailboxFull,
-            (2, 3) => MesgTooBig,
-            (3, 1) => SystemFull,
-            (3, 2) => NotAccept,
-            (3, 4) => MesgTooBig,
-            (3, 0) | (3, 3) | (3, 5) => SystemError,
-            (4, 1) | (4, 2) | (4, 3) | (4, 5) | (4, 6) => NetworkError,
-            (4, 4) => HostUnknown,
-            (4, 7) => Expired,
-            (5, 3) => ExceedLimit,
-            (5, _) => SyntaxError,
-            (6, _) => ContentError,
-            (7, 1) if status.class == 5 => Blocked,
-            (7, 7) => SecurityError,
-            (7, 8) | (7, 9) | (7, 11) | (7, 12) => SecurityError,
-            (7, 10) | (7, 30) => FailedStartTls,
-            (7, 13) => Suspend,
-            (7, 20..=24) | (7, 26) => AuthFailure,
-            (7, 25) => RequirePtr,
-            (7, 27) => Rejected,
-            (7, 28) => Speeding,
-            _ => return None,
-        };
-        Some(reason)
+/// A reason's title and advice in one language.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonText {
+    /// A short name.
+    pub title: String,
+    /// One line: what the sender should do.
+    pub advice: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReasonEntry {
+    name: String,
+    category: Category,
+    hard: bool,
+    en: ReasonText,
+    zh: ReasonText,
+}
+
+#[derive(Debug, Deserialize)]
+struct ReasonsFile {
+    reason: Vec<ReasonEntry>,
+}
+
+static INFO: LazyLock<Vec<ReasonEntry>> = LazyLock::new(|| {
+    let file: ReasonsFile = toml::from_str(include_str!("../data/rules/reasons.toml"))
+        .expect("reasons.toml is valid (checked by tests)");
+    Reason::ALL
+        .iter()
+        .map(|r| {
+            let mut found = file.reason.iter().filter(|e| e.name == r.as_str());
+            let entry =
+                found.next().expect("reasons.toml describes every reason (checked by tests)");
+            ReasonEntry {
+                name: entry.name.clone(),
+                category: entry.category,
+                hard: entry.hard,
+                en: entry.en.clone(),
+                zh: entry.zh.clone(),
+            }
+        })
+        .collect()
+});
+
+impl Reason {
+    fn info(self) -> &'static ReasonEntry {
+        &INFO[self as usize]
     }
 
-    /// The reason a reply code states on its own, where it states one.
-    pub fn from_reply(code: ReplyCode) -> Option<Reason> {
-        match code.value() {
-            250 | 251 => Some(Reason::Delivered),
-            452 | 552 => Some(Reason::MailboxFull),
-            521 | 556 => Some(Reason::NotAccept),
-            _ => None,
+    /// True where the address itself is bad: drop it from the list. `notaccept` is hard only
+    /// with a permanent code.
+    pub fn is_hard(self, permanent: bool) -> bool {
+        self.info().hard && (self != Reason::NotAccept || permanent)
+    }
+
+    /// Whose problem it is.
+    pub fn category(self) -> Category {
+        self.info().category
+    }
+
+    /// The reason's title and advice in one language.
+    pub fn text(self, lang: Lang) -> &'static ReasonText {
+        match lang {
+            Lang::En => &self.info().en,
+            Lang::Zh => &self.info().zh,
         }
     }
 }
@@ -161,5 +208,18 @@ mod tests {
         assert!(!Reason::NotAccept.is_hard(false));
         assert!(!Reason::Blocked.is_hard(true));
         assert!(!Reason::MailboxFull.is_hard(true));
+    }
+
+    #[test]
+    fn every_reason_has_a_category_and_advice_in_both_languages() {
+        for &reason in Reason::ALL {
+            for lang in [Lang::En, Lang::Zh] {
+                let text = reason.text(lang);
+                assert!(!text.title.is_empty() && !text.advice.is_empty(), "{reason} {lang}");
+            }
+        }
+        assert_eq!(Reason::Blocked.category(), Category::Sender);
+        assert_eq!(Reason::UserUnknown.category(), Category::Recipient);
+        assert_eq!(Reason::Feedback.category(), Category::Complaint);
     }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::reason::Reason;
+use crate::reason::{Category, Reason};
 
 /// What a bounce says about one recipient. Field names are Sisimai 5's, so pipelines built for
 /// its output keep working.
@@ -60,6 +60,12 @@ pub struct Record {
     pub reason: Reason,
     /// True when the address itself is bad and should be removed.
     pub hardbounce: bool,
+    /// Whose problem it is: recipient, sender, message, network, complaint, autoreply, other.
+    pub category: Category,
+    /// The id of the rule that decided the reason.
+    pub rule: String,
+    /// The text (or code) that the rule matched.
+    pub evidence: String,
     /// The `X-` headers of the original message (campaign and subscriber ids live there).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,

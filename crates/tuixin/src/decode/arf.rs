@@ -26,6 +26,14 @@ pub(crate) fn decode(mail: &Mail<'_>, original: &mut Original) -> Option<Report>
         .flat_map(|v| address::find_addresses(v).into_iter().map(|f| f.address.to_owned()))
         .collect();
     if recipients.is_empty() {
+        // Opt-out reports name the address to take off the list.
+        recipients.extend(
+            fields
+                .all("removal-recipient")
+                .flat_map(|v| address::find_addresses(v).into_iter().map(|f| f.address.to_owned())),
+        );
+    }
+    if recipients.is_empty() {
         // A complaint about a message whose recipient the report hides is still a complaint.
         recipients.push(original.recipient.clone());
     }

@@ -4,6 +4,7 @@ use sha1::{Digest, Sha1};
 
 use super::address;
 use super::original::Original;
+use crate::classify::{Classifier, Facts, Verdict};
 use crate::code::{Code, EnhancedStatus, ReplyCode, find_codes};
 use crate::reason::Reason;
 use crate::record::Record;
@@ -161,6 +162,7 @@ impl Delivery {
         decoded_by: &str,
         original: &Original,
         bounce_date: Option<mail_parser::DateTime>,
+        classifier: &Classifier,
     ) -> Record {
         self.diagnostic = squeeze(&self.diagnostic);
         let (text_reply, text_status) = codes_in(&self.diagnostic);
@@ -189,33 +191,47 @@ impl Delivery {
             }
             .to_owned();
         }
-        let reason = self
-            .reason
-            .or(match self.action.as_str() {
-                "delivered" | "relayed" | "expanded" => Some(Reason::Delivered),
-                _ => None,
-            })
-            .or_else(|| status.and_then(Reason::from_status))
-            .or_else(|| reply.and_then(Reason::from_reply))
-            .unwrap_or(Reason::Undefined);
+        let status_text = status.map(|s| s.to_string()).unwrap_or_default();
+        let reply_text = reply.map(|r| r.to_string()).unwrap_or_default();
+        let recipient = address::clean(&self.recipient);
+        let destination = address::domain_of(&recipient);
+        let known = self.reason.or(match self.action.as_str() {
+            "delivered" | "relayed" | "expanded" => Some(Reason::Delivered),
+            _ => None,
+        });
+        let verdict = match known {
+            Some(reason) => Verdict {
+                reason,
+                rule: format!("decoder.{}", decoded_by.to_ascii_lowercase()),
+                evidence: String::new(),
+            },
+            None => classifier.classify(&Facts {
+                diagnostic: &self.diagnostic,
+                status: &status_text,
+                reply: &reply_text,
+                rhost: &self.rhost,
+                destination: &destination,
+                command: &self.command,
+            }),
+        };
+        let reason = verdict.reason;
         let hardbounce = reason.is_hard(permanent.unwrap_or(true));
 
         let date = self.date.or(bounce_date).or(original.date);
         let timestamp = date.map_or(0, |d| d.to_timestamp());
-        let recipient = address::clean(&self.recipient);
         let addresser = original.addresser.clone();
         Record {
             origin: String::new(),
             message: 1,
-            destination: address::domain_of(&recipient),
+            destination,
             senderdomain: address::domain_of(&addresser),
             token: token(&addresser, &recipient, timestamp),
             recipient,
             addresser,
             alias: address::clean(&self.alias),
             action: self.action,
-            deliverystatus: status.map(|s| s.to_string()).unwrap_or_default(),
-            replycode: reply.map(|r| r.to_string()).unwrap_or_default(),
+            deliverystatus: status_text,
+            replycode: reply_text,
             command: self.command,
             diagnosticcode: self.diagnostic,
             diagnostictype: self.diagnostic_type,
@@ -230,6 +246,9 @@ impl Delivery {
             decodedby: decoded_by.to_owned(),
             reason,
             hardbounce,
+            category: reason.category(),
+            rule: verdict.rule,
+            evidence: verdict.evidence,
             headers: original.headers.clone(),
         }
     }

@@ -68,17 +68,28 @@ fn has_failure_code(text: &str) -> bool {
     })
 }
 
-/// How much a diagnostic says: 2 with a 4xx/5xx reply code, 1 with only a failure status.
+/// How much a diagnostic says: 3 with a 4xx/5xx reply code, 2 with only a failure status, 1
+/// with words of failure, 0 with none of these.
 fn quality(text: &str) -> u8 {
     let found = find_codes(text);
     if found.iter().any(|f| matches!(f.code, Code::Reply(r) if r.first_digit() >= 4)) {
-        2
+        3
     } else if found.iter().any(|f| matches!(f.code, Code::Enhanced(s) if s.class >= 4)) {
+        2
+    } else if FAILURE_WORDS.iter().any(|w| text.to_lowercase().contains(w)) {
         1
     } else {
         0
     }
 }
+
+/// Words that a server's explanation of a failure uses, lowercased.
+const FAILURE_WORDS: &[&str] = &[
+    "unknown", "not found", "not recognized", "not listed", "no such", "does not exist", "invalid",
+    "rejected", "refused", "denied", "blocked", "full", "quota", "exceed", "disabled", "unable",
+    "failed", "failure", "error", "timed out", "expired", "not accept", "不存在", "拒绝", "失败",
+    "已满", "ありません", "できません", "存在しない",
+];
 
 /// A line that names a recipient, and where its address ends.
 #[derive(Debug, Clone)]
@@ -148,8 +159,14 @@ const MAX_DIAGNOSTIC: usize = 4096;
 
 /// The server's words for one recipient: the rest of its line, then the paragraph with codes.
 fn diagnostic(lines: &[&str], start: &RecipientLine, end: usize) -> String {
-    let first_rest =
-        lines[start.line][start.after..].trim_start_matches(['>', ':', '.', ' ', '\t', ',']).trim();
+    let line = lines[start.line];
+    let rest = line[start.after..].trim_start_matches(['>', ':', '.', ' ', '\t', ',']).trim();
+    // A label with words before the address is part of what the server said:
+    // `Unknown user: a@b`, `Could not be delivered to: <a@b>` (a bare `554 <a@b>...` is not).
+    let label = &line[..start.after];
+    let label_words =
+        label[..label.len().saturating_sub(start.address.len())].chars().any(|c| c.is_alphabetic());
+    let first_rest = if label_words { line.trim() } else { rest };
     let mut paragraphs: Vec<Vec<&str>> = vec![Vec::new()];
     if !first_rest.is_empty() {
         paragraphs[0].push(first_rest);
@@ -168,6 +185,12 @@ fn diagnostic(lines: &[&str], start: &RecipientLine, end: usize) -> String {
     let mut chosen: Vec<&str> = Vec::new();
     if let Some(first) = paragraphs.first() {
         chosen.extend(first.iter().copied());
+        // `because:` / `Reason:` on its own: the explanation is the next paragraph.
+        if first.last().is_some_and(|l| l.ends_with(':') || l.ends_with('\u{ff1a}'))
+            && let Some(next) = paragraphs.get(1)
+        {
+            chosen.extend(next.iter().copied());
+        }
     }
     if !paragraphs.first().is_some_and(has_code)
         && let Some(with_code) = paragraphs.iter().skip(1).find(|p| has_code(p))

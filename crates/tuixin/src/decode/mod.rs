@@ -17,6 +17,7 @@ mod rfc3464;
 
 use std::borrow::Cow;
 
+use crate::classify::Classifier;
 use crate::record::Record;
 use delivery::Report;
 use mail::{AttachedOriginal, Mail};
@@ -40,6 +41,11 @@ const MAX_NESTED_BOUNCES: usize = 2;
 
 /// Decodes one message: every recipient the bounce reports, or none if it is not a bounce.
 pub fn decode(bytes: &[u8]) -> Result<Vec<Record>, DecodeError> {
+    decode_with(bytes, Classifier::builtin())
+}
+
+/// Decodes one message, classifying its records with the given rules.
+pub fn decode_with(bytes: &[u8], classifier: &Classifier) -> Result<Vec<Record>, DecodeError> {
     let bytes = normalize(bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(DecodeError::Empty);
@@ -51,10 +57,10 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Record>, DecodeError> {
     if message.headers().is_empty() {
         return Err(DecodeError::NotAMessage);
     }
-    Ok(decode_mail(Mail { message }, 0))
+    Ok(decode_mail(Mail { message }, 0, classifier))
 }
 
-fn decode_mail(mail: Mail<'_>, depth: usize) -> Vec<Record> {
+fn decode_mail(mail: Mail<'_>, depth: usize, classifier: &Classifier) -> Vec<Record> {
     let text = mail.text();
     let attached = mail.attached_original();
     let mut original = match &attached {
@@ -77,7 +83,7 @@ fn decode_mail(mail: Mail<'_>, depth: usize) -> Vec<Record> {
             && depth < MAX_NESTED_BOUNCES
             && let Some(inner) = mail::parse(inner.raw_message())
         {
-            let records = decode_mail(Mail { message: inner }, depth + 1);
+            let records = decode_mail(Mail { message: inner }, depth + 1, classifier);
             if !records.is_empty() {
                 return records;
             }
@@ -98,7 +104,7 @@ fn decode_mail(mail: Mail<'_>, depth: usize) -> Vec<Record> {
     report
         .deliveries
         .into_iter()
-        .map(|d| d.into_record(report.decoded_by, &original, bounce_date))
+        .map(|d| d.into_record(report.decoded_by, &original, bounce_date, classifier))
         .filter(|r| !r.recipient.is_empty() || r.reason == crate::Reason::Feedback)
         .collect()
 }

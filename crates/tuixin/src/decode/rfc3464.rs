@@ -3,7 +3,7 @@
 
 use mail_parser::DateTime;
 
-use super::delivery::{Delivery, Report};
+use super::delivery::{Delivery, Report, command_in};
 use super::dsn::{self, typed_value};
 use super::mail::Mail;
 use super::original::Original;
@@ -65,6 +65,10 @@ pub(crate) fn decode(mail: &Mail<'_>, original: &mut Original) -> Option<Report>
                 recipient,
                 ..Delivery::default()
             };
+            if delivery.command.is_empty() {
+                // Sendmail's transcript in the text says which command failed (`>>> DATA`).
+                delivery.command = command_in(&text_for(&text, &delivery.recipient)).to_owned();
+            }
             if delivery.diagnostic.trim().is_empty() {
                 // Some MTAs leave Diagnostic-Code out and explain in the human-readable part.
                 delivery.diagnostic = text_for(&text, &delivery.recipient);

@@ -1,0 +1,237 @@
+//! Why a message bounced: a reason for every record, from the codes and the diagnostic text.
+//!
+//! Layers, the first that decides wins: a user's rules (`--rules FILE`), the rules of the
+//! provider that the remote host or the recipient's domain names, text rules over the
+//! diagnostic, and the reasons that status and reply codes state on their own. Every verdict
+//! names the rule that decided and the text it matched. The rules are data: see
+//! `data/rules/README.md`.
+
+mod rules;
+
+use std::sync::LazyLock;
+
+pub use rules::{Facts, RuleError};
+use rules::{RuleSet, parse_file};
+
+use crate::Reason;
+
+/// The built-in rule files, by name.
+const TEXT_RULES: (&str, &str) = ("rules/text.toml", include_str!("../../data/rules/text.toml"));
+const STATUS_RULES: (&str, &str) =
+    ("rules/status.toml", include_str!("../../data/rules/status.toml"));
+const PROVIDER_RULES: &[(&str, &str)] = &[
+    ("rules/providers/google.toml", include_str!("../../data/rules/providers/google.toml")),
+    ("rules/providers/microsoft.toml", include_str!("../../data/rules/providers/microsoft.toml")),
+];
+
+static BUILTIN: LazyLock<Classifier> = LazyLock::new(|| {
+    Classifier::from_files(TEXT_RULES, STATUS_RULES, PROVIDER_RULES)
+        .expect("the built-in rules are valid (checked by tests)")
+});
+
+/// A provider's rules and the hosts that name it.
+#[derive(Debug, Clone)]
+struct Provider {
+    id: String,
+    hosts: Vec<String>,
+    rules: RuleSet,
+}
+
+impl Provider {
+    fn names(&self, host: &str) -> bool {
+        !host.is_empty()
+            && self.hosts.iter().any(|h| {
+                host == h
+                    || (host.ends_with(h.as_str()) && host[..host.len() - h.len()].ends_with('.'))
+            })
+    }
+}
+
+/// The decision for one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// Why the message bounced.
+    pub reason: Reason,
+    /// The id of the rule that decided.
+    pub rule: String,
+    /// The text (or code) that the rule matched.
+    pub evidence: String,
+}
+
+/// Rules compiled for classifying records.
+#[derive(Debug, Clone)]
+pub struct Classifier {
+    user: Option<RuleSet>,
+    providers: Vec<Provider>,
+    text: RuleSet,
+    status: RuleSet,
+}
+
+impl Classifier {
+    /// The classifier with the built-in rules.
+    pub fn builtin() -> &'static Classifier {
+        &BUILTIN
+    }
+
+    fn from_files(
+        text: (&str, &str),
+        status: (&str, &str),
+        providers: &[(&str, &str)],
+    ) -> Result<Classifier, RuleError> {
+        let compile = |(name, contents): (&str, &str)| {
+            let file = parse_file(name, contents)?;
+            RuleSet::compile(name, &file.rule)
+        };
+        let providers = providers
+            .iter()
+            .map(|&(name, contents)| {
+                let file = parse_file(name, contents)?;
+                let spec = file.provider.ok_or_else(|| RuleError::Syntax {
+                    file: name.to_owned(),
+                    message: "a provider file needs a [provider] table".into(),
+                })?;
+                Ok(Provider {
+                    id: spec.id,
+                    hosts: spec.hosts.iter().map(|h| h.to_ascii_lowercase()).collect(),
+                    rules: RuleSet::compile(name, &file.rule)?,
+                })
+            })
+            .collect::<Result<Vec<_>, RuleError>>()?;
+        Ok(Classifier { user: None, providers, text: compile(text)?, status: compile(status)? })
+    }
+
+    /// This classifier with a user's rule file in front of the built-in rules.
+    pub fn with_user_rules(&self, name: &str, contents: &str) -> Result<Classifier, RuleError> {
+        let file = parse_file(name, contents)?;
+        let rules = RuleSet::compile(name, &file.rule)?;
+        Ok(Classifier { user: Some(rules), ..self.clone() })
+    }
+
+    /// Checks a user's rule file; the number of rules it holds.
+    pub fn check_rules(name: &str, contents: &str) -> Result<usize, RuleError> {
+        let file = parse_file(name, contents)?;
+        Ok(RuleSet::compile(name, &file.rule)?.len())
+    }
+
+    /// The provider that a host or domain belongs to, if tuixin has rules for it.
+    pub fn provider_of(&self, host: &str) -> Option<&str> {
+        self.providers.iter().find(|p| p.names(host)).map(|p| p.id.as_str())
+    }
+
+    /// The reason for a record's facts, and the rule that decided it.
+    pub fn classify(&self, facts: &Facts<'_>) -> Verdict {
+        let verdict = |rule: &rules::Rule, evidence: String| Verdict {
+            reason: rule.reason,
+            rule: rule.id.clone(),
+            evidence,
+        };
+        if let Some((rule, evidence)) = self.user.as_ref().and_then(|u| u.first_match(facts)) {
+            return verdict(rule, evidence);
+        }
+        for provider in &self.providers {
+            if (provider.names(facts.rhost) || provider.names(facts.destination))
+                && let Some((rule, evidence)) = provider.rules.first_match(facts)
+            {
+                return verdict(rule, evidence);
+            }
+        }
+        if let Some((rule, evidence)) = self.text.first_match(facts) {
+            return refine(verdict(rule, evidence), facts);
+        }
+        if facts.status.starts_with("2.") {
+            return Verdict {
+                reason: Reason::Delivered,
+                rule: "status.success".into(),
+                evidence: facts.status.to_owned(),
+            };
+        }
+        // A status with an unregistered detail still states its subject: 5.1.90 is addressing.
+        if let Some((rule, evidence)) = self.status.first_match(facts) {
+            return verdict(rule, evidence);
+        }
+        Verdict { reason: Reason::Undefined, rule: "none".into(), evidence: String::new() }
+    }
+}
+
+/// "User unknown" said after the server accepted the recipient, at DATA, is a filter at the
+/// recipient (docomo, au and others answer so when the recipient's settings refuse the sender),
+/// not proof that the address does not exist.
+fn refine(mut verdict: Verdict, facts: &Facts<'_>) -> Verdict {
+    if verdict.reason == Reason::UserUnknown && facts.command == "DATA" {
+        verdict.reason = Reason::Filtered;
+        verdict.rule = format!("{}+after-rcpt", verdict.rule);
+    }
+    verdict
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classify(diagnostic: &str, status: &str, reply: &str, rhost: &str) -> Verdict {
+        Classifier::builtin().classify(&Facts {
+            diagnostic,
+            status,
+            reply,
+            rhost,
+            ..Facts::default()
+        })
+    }
+
+    #[test]
+    fn the_builtin_rules_compile() {
+        let c = Classifier::builtin();
+        assert!(c.text.len() > 50, "text rules: {}", c.text.len());
+        assert!(c.status.len() >= 81 + 5);
+        assert_eq!(c.provider_of("gmail-smtp-in.l.google.com"), Some("google"));
+        assert_eq!(c.provider_of("notgoogle.com"), None);
+    }
+
+    #[test]
+    fn status_codes_decide_when_the_text_says_nothing() {
+        let v = classify("", "5.2.2", "552", "");
+        assert_eq!((v.reason, v.rule.as_str()), (Reason::MailboxFull, "status.2.2"));
+        assert_eq!(classify("", "5.1.10", "", "").reason, Reason::NotAccept);
+        assert_eq!(classify("", "2.0.0", "250", "").reason, Reason::Delivered);
+        assert_eq!(classify("", "", "", "").reason, Reason::Undefined);
+    }
+
+    #[test]
+    fn user_unknown_after_the_recipient_was_accepted_is_a_filter() {
+        let facts = |command, status| Facts {
+            diagnostic: "550 5.1.1 <a@b.example>... User unknown",
+            status,
+            reply: "550",
+            command,
+            ..Facts::default()
+        };
+        assert_eq!(
+            Classifier::builtin().classify(&facts("RCPT", "5.1.1")).reason,
+            Reason::UserUnknown
+        );
+        assert_eq!(
+            Classifier::builtin().classify(&facts("DATA", "5.1.1")).reason,
+            Reason::Filtered
+        );
+        assert_eq!(Classifier::builtin().classify(&facts("", "5.2.1")).reason, Reason::UserUnknown);
+    }
+
+    #[test]
+    fn a_user_rule_wins_over_the_builtin_ones() {
+        let user = Classifier::builtin()
+            .with_user_rules(
+                "mine.toml",
+                "[[rule]]\nid = \"mine.full\"\nreason = \"suspend\"\nphrases = [\"over quota\"]\n",
+            )
+            .unwrap();
+        let v = user.classify(&Facts {
+            diagnostic: "552 5.2.2 over quota",
+            status: "5.2.2",
+            ..Facts::default()
+        });
+        assert_eq!(
+            (v.reason, v.rule.as_str(), v.evidence.as_str()),
+            (Reason::Suspend, "mine.full", "over quota")
+        );
+    }
+}
