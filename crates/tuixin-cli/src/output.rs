@@ -129,6 +129,10 @@ impl<W: Write> Printer<W> {
             r.token.clone(),
             r.reason.to_string(),
             r.hardbounce.to_string(),
+            r.category.as_str().to_owned(),
+            r.rule.clone(),
+            r.evidence.clone(),
+            r.reason.text(self.lang).advice.clone(),
         ];
         if explain {
             let e = self::explain(r, self.lang);

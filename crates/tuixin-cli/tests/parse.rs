@@ -140,7 +140,12 @@ fn json_csv_and_human_formats() {
         tuixin(&["parse", "--format", "csv", "-q"], &[&input, &sample("lhost-exim-01.eml")]);
     let mut reader = csv::Reader::from_reader(csv_out.stdout.as_slice());
     assert_eq!(&reader.headers().unwrap()[2], "recipient");
-    assert_eq!(reader.records().count(), 2);
+    let headers = reader.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r.len() == headers.len()));
+    let reason = headers.iter().position(|h| h == "reason").unwrap();
+    assert_eq!(&rows[1][reason], "blocked");
 
     let human = tuixin(&["parse", "--format", "human", "-q", "--lang", "zh"], &[&input]);
     let text = String::from_utf8_lossy(&human.stdout);
