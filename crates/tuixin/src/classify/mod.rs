@@ -153,11 +153,14 @@ impl Classifier {
     }
 }
 
-/// "User unknown" said after the server accepted the recipient, at DATA, is a filter at the
-/// recipient (docomo, au and others answer so when the recipient's settings refuse the sender),
-/// not proof that the address does not exist.
+/// "User unknown" said after the server accepted the recipient, at DATA, with no status that
+/// speaks of the address, is a filter at the recipient (docomo, au and others answer so when
+/// the recipient's settings refuse the sender), not proof that the address does not exist.
 fn refine(mut verdict: Verdict, facts: &Facts<'_>) -> Verdict {
-    if verdict.reason == Reason::UserUnknown && facts.command == "DATA" {
+    // An addressing or protocol status (5.1.1 "bad destination mailbox") still says the address
+    // is bad; a vague or mailbox-state status (5.0.0, 5.2.x, 5.7.x) does not.
+    let says_address = matches!(facts.status.split('.').nth(1), Some("1" | "5"));
+    if verdict.reason == Reason::UserUnknown && facts.command == "DATA" && !says_address {
         verdict.reason = Reason::Filtered;
         verdict.rule = format!("{}+after-rcpt", verdict.rule);
     }

@@ -72,6 +72,23 @@ pub(crate) fn command_in(text: &str) -> &'static str {
         .map_or("", |(_, command)| command)
 }
 
+/// The command an SMTP transcript shows failing: the last `>>> COMMAND` before the first
+/// `<<< 4xx`/`<<< 5xx` reply; else the command the text names.
+pub(crate) fn transcript_command(text: &str) -> &'static str {
+    let mut last = "";
+    for line in text.lines().map(str::trim) {
+        if let Some(sent) = line.strip_prefix(">>>") {
+            last = command_in(&format!(">>> {}", sent.trim()));
+        } else if let Some(reply) = line.strip_prefix("<<<") {
+            let reply = reply.trim_start();
+            if reply.starts_with(['4', '5']) && !last.is_empty() {
+                return last;
+            }
+        }
+    }
+    command_in(text)
+}
+
 /// The remote host a diagnostic names: `host mx.example.com [192.0.2.1]`, `talking to ...`.
 pub(crate) fn rhost_in(text: &str) -> String {
     let lower = text.to_ascii_lowercase();
@@ -283,6 +300,16 @@ mod tests {
         assert_eq!((reply.unwrap().value(), status.unwrap().to_string()), (550, "5.1.1".into()));
         let (reply, status) = codes_in("550 Host unknown (#5.1.2)");
         assert_eq!((reply.unwrap().value(), status.unwrap().to_string()), (550, "5.1.2".into()));
+    }
+
+    #[test]
+    fn the_transcript_names_the_failed_command() {
+        let t = "... while talking to mx.example.jp.:\n>>> MAIL From:<a@b.example>\n<<< 250 ok\n>>> DATA\n<<< 550 Unknown user";
+        assert_eq!(transcript_command(t), "DATA");
+        assert_eq!(
+            transcript_command("(reason: 550 5.1.1 user unknown in reply to RCPT TO command)"),
+            "RCPT"
+        );
     }
 
     #[test]

@@ -88,7 +88,7 @@ const FAILURE_WORDS: &[&str] = &[
     "unknown", "not found", "not recognized", "not listed", "no such", "does not exist", "invalid",
     "rejected", "refused", "denied", "blocked", "full", "quota", "exceed", "disabled", "unable",
     "failed", "failure", "error", "timed out", "expired", "not accept", "不存在", "拒绝", "失败",
-    "已满", "ありません", "できません", "存在しない",
+    "已满", "ありません", "できません", "存在しない", "権限", "not exist", "permission",
 ];
 
 /// A line that names a recipient, and where its address ends.
@@ -205,6 +205,23 @@ fn diagnostic(lines: &[&str], start: &RecipientLine, end: usize) -> String {
     text
 }
 
+/// The first paragraph of the text with words of failure, for notices that carry no code.
+fn paragraph_with_words(lines: &[&str]) -> String {
+    let text = lines.join("\n");
+    text.split("\n\n")
+        .map(str::trim)
+        .find(|p| quality(p) >= 1)
+        .map(|p| {
+            let mut p = p.split_whitespace().collect::<Vec<_>>().join(" ");
+            if p.len() > MAX_DIAGNOSTIC {
+                let cut = (0..=MAX_DIAGNOSTIC).rev().find(|&i| p.is_char_boundary(i)).unwrap_or(0);
+                p.truncate(cut);
+            }
+            p
+        })
+        .unwrap_or_default()
+}
+
 /// The first paragraph of the text that carries a code: the diagnostic when no recipient line
 /// has one of its own.
 fn paragraph_with_code(lines: &[&str]) -> String {
@@ -240,6 +257,18 @@ pub(crate) fn text_for(text: &str, recipient: &str) -> String {
         }
     }
     paragraph_with_code(&lines)
+}
+
+/// Everything a text says below a known recipient, up to the next recipient: its transcript too.
+pub(crate) fn block_for(text: &str, recipient: &str) -> String {
+    let region = &text[..super::original::inline_start(text).unwrap_or(text.len())];
+    let lines: Vec<&str> = region.lines().collect();
+    let found = recipient_lines(&lines, &[]);
+    let Some(i) = found.iter().position(|l| l.address.eq_ignore_ascii_case(recipient)) else {
+        return String::new();
+    };
+    let end = found.get(i + 1).map_or(lines.len(), |next| next.line);
+    lines[found[i].line..end].join("\n")
 }
 
 /// Records from a plain-text bounce; `None` when no recipient can be found.
@@ -310,6 +339,10 @@ pub(crate) fn decode(mail: &Mail<'_>, text: &str) -> Option<Report> {
             } else {
                 delivery.diagnostic = format!("{} {}", delivery.diagnostic, fallback);
             }
+        }
+        if delivery.diagnostic.is_empty() {
+            // No code anywhere (Google Groups, list servers): the prose that explains.
+            delivery.diagnostic = paragraph_with_words(&lines);
         }
     }
     Some(Report { decoded_by: "FreeText", deliveries })

@@ -23,7 +23,7 @@ use delivery::Report;
 use mail::{AttachedOriginal, Mail};
 use original::Original;
 
-pub(crate) use freetext::text_for;
+pub(crate) use freetext::{block_for, text_for};
 
 /// Why a message could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

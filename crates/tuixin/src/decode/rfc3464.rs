@@ -3,11 +3,11 @@
 
 use mail_parser::DateTime;
 
-use super::delivery::{Delivery, Report, command_in};
+use super::delivery::{Delivery, Report, transcript_command};
 use super::dsn::{self, typed_value};
 use super::mail::Mail;
 use super::original::Original;
-use super::{address, text_for};
+use super::{address, block_for, text_for};
 
 /// Records from every delivery-status part of the bounce; `None` when it has none.
 pub(crate) fn decode(mail: &Mail<'_>, original: &mut Original) -> Option<Report> {
@@ -67,7 +67,8 @@ pub(crate) fn decode(mail: &Mail<'_>, original: &mut Original) -> Option<Report>
             };
             if delivery.command.is_empty() {
                 // Sendmail's transcript in the text says which command failed (`>>> DATA`).
-                delivery.command = command_in(&text_for(&text, &delivery.recipient)).to_owned();
+                delivery.command =
+                    transcript_command(&block_for(&text, &delivery.recipient)).to_owned();
             }
             if delivery.diagnostic.trim().is_empty() {
                 // Some MTAs leave Diagnostic-Code out and explain in the human-readable part.

@@ -5,6 +5,7 @@
 
 mod amazonses;
 mod fml;
+mod googlegroups;
 
 use super::delivery::Report;
 use super::mail::Mail;
@@ -21,7 +22,8 @@ pub(crate) trait Lhost: Sync {
 }
 
 /// Every family decoder, tried in order.
-pub(crate) static ALL: &[&dyn Lhost] = &[&amazonses::AmazonSes, &fml::Fml];
+pub(crate) static ALL: &[&dyn Lhost] =
+    &[&amazonses::AmazonSes, &fml::Fml, &googlegroups::GoogleGroups];
 
 /// The first family decoder that claims the mail and decodes it.
 pub(crate) fn decode(mail: &Mail<'_>, text: &str, original: &mut Original) -> Option<Report> {

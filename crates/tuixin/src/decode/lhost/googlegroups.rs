@@ -1,0 +1,56 @@
+//! Google Groups: a post that a group refused ("the group you tried to contact may not exist, or
+//! you may not have permission to post messages to the group"), sent by Gmail's mailer-daemon in
+//! the poster's language with the group in `X-Failed-Recipients`. The group refused the sender.
+
+use super::Lhost;
+use crate::Reason;
+use crate::decode::address::find_addresses;
+use crate::decode::delivery::{Delivery, Report, squeeze};
+use crate::decode::mail::Mail;
+use crate::decode::original::{self, Original};
+
+/// Google Groups' refusals, recognized by Google's sender and the failed-recipients header.
+pub(crate) struct GoogleGroups;
+
+impl Lhost for GoogleGroups {
+    fn name(&self) -> &'static str {
+        "GoogleGroups"
+    }
+
+    fn claims(&self, mail: &Mail<'_>) -> bool {
+        let from = mail.sender_lower();
+        (from.contains("@googlemail.com") || from.contains("@google.com"))
+            && mail.header("X-Failed-Recipients").is_some()
+    }
+
+    fn decode(&self, mail: &Mail<'_>, text: &str, _original: &mut Original) -> Option<Report> {
+        let region = &text[..original::inline_start(text).unwrap_or(text.len())];
+        let failed = mail.headers_named("X-Failed-Recipients");
+        let groups: Vec<String> = failed
+            .iter()
+            .flat_map(|v| find_addresses(v).into_iter().map(|f| f.address.to_owned()))
+            .collect();
+        // Google's help link marks the notice as a Groups one in every language it is sent in.
+        let is_groups = region.contains("groups.google.com")
+            || groups.iter().any(|g| g.to_ascii_lowercase().ends_with("@googlegroups.com"));
+        if !is_groups || groups.is_empty() {
+            return None;
+        }
+        // The explanation: the paragraphs after the greeting, before the list of causes.
+        let diagnostic =
+            squeeze(&region.trim().split("\n\n").skip(1).take(1).collect::<Vec<_>>().join(" "));
+        Some(Report {
+            decoded_by: self.name(),
+            deliveries: groups
+                .into_iter()
+                .map(|recipient| Delivery {
+                    recipient,
+                    action: "failed".to_owned(),
+                    diagnostic: diagnostic.clone(),
+                    reason: Some(Reason::Rejected),
+                    ..Delivery::default()
+                })
+                .collect(),
+        })
+    }
+}
