@@ -89,6 +89,7 @@ const FAILURE_WORDS: &[&str] = &[
     "rejected", "refused", "denied", "blocked", "full", "quota", "exceed", "disabled", "unable",
     "failed", "failure", "error", "timed out", "expired", "not accept", "不存在", "拒绝", "失败",
     "已满", "ありません", "できません", "存在しない", "権限", "not exist", "permission",
+    "could not", "giving up", "not deliver",
 ];
 
 /// A line that names a recipient, and where its address ends.
@@ -192,10 +193,18 @@ fn diagnostic(lines: &[&str], start: &RecipientLine, end: usize) -> String {
             chosen.extend(next.iter().copied());
         }
     }
-    if !paragraphs.first().is_some_and(has_code)
-        && let Some(with_code) = paragraphs.iter().skip(1).find(|p| has_code(p))
-    {
-        chosen.extend(with_code.iter().copied());
+    // Where the recipient's own lines carry no code, the explanation is in a later paragraph:
+    // the first with a code, else the first that says more than they do.
+    if !paragraphs.first().is_some_and(has_code) {
+        let first = paragraphs.first().map_or(0, |p| quality(&p.join(" ")));
+        let later = paragraphs.iter().skip(1);
+        let better = later
+            .clone()
+            .find(|p| has_code(p))
+            .or_else(|| paragraphs.iter().skip(1).find(|p| quality(&p.join(" ")) > first));
+        if let Some(better) = better {
+            chosen.extend(better.iter().copied());
+        }
     }
     let mut text = chosen.join(" ");
     if text.len() > MAX_DIAGNOSTIC {
@@ -205,12 +214,14 @@ fn diagnostic(lines: &[&str], start: &RecipientLine, end: usize) -> String {
     text
 }
 
-/// The first paragraph of the text with words of failure, for notices that carry no code.
+/// The last paragraph of the text with words of failure, for notices that carry no code.
 fn paragraph_with_words(lines: &[&str]) -> String {
     let text = lines.join("\n");
-    text.split("\n\n")
-        .map(str::trim)
-        .find(|p| quality(p) >= 1)
+    // The last such paragraph: notices open with boilerplate and end with the specifics.
+    let paragraphs: Vec<&str> = text.split("\n\n").map(str::trim).collect();
+    paragraphs
+        .into_iter()
+        .rfind(|p| quality(p) >= 1)
         .map(|p| {
             let mut p = p.split_whitespace().collect::<Vec<_>>().join(" ");
             if p.len() > MAX_DIAGNOSTIC {

@@ -31,9 +31,8 @@ impl Lhost for GoogleGroups {
             .flat_map(|v| find_addresses(v).into_iter().map(|f| f.address.to_owned()))
             .collect();
         // Google's help link marks the notice as a Groups one in every language it is sent in.
-        let is_groups = region.contains("groups.google.com")
-            || groups.iter().any(|g| g.to_ascii_lowercase().ends_with("@googlegroups.com"));
-        if !is_groups || groups.is_empty() {
+        // (A Gmail bounce for a group address that does not exist has no such link.)
+        if !region.contains("groups.google.com") || groups.is_empty() {
             return None;
         }
         // The explanation: the paragraphs after the greeting, before the list of causes.
