@@ -212,10 +212,10 @@ mod tests {
             Classifier::builtin().classify(&facts("RCPT", "5.1.1")).reason,
             Reason::UserUnknown
         );
-        assert_eq!(
-            Classifier::builtin().classify(&facts("DATA", "5.1.1")).reason,
-            Reason::Filtered
-        );
+        let classify = |command, status| Classifier::builtin().classify(&facts(command, status));
+        assert_eq!(classify("DATA", "5.1.1").reason, Reason::UserUnknown);
+        assert_eq!(classify("DATA", "5.2.0").reason, Reason::Filtered);
+        assert_eq!(classify("DATA", "").reason, Reason::Filtered);
         assert_eq!(Classifier::builtin().classify(&facts("", "5.2.1")).reason, Reason::UserUnknown);
     }
 
