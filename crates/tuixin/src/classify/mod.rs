@@ -20,8 +20,24 @@ const TEXT_RULES: (&str, &str) = ("rules/text.toml", include_str!("../../data/ru
 const STATUS_RULES: (&str, &str) =
     ("rules/status.toml", include_str!("../../data/rules/status.toml"));
 const PROVIDER_RULES: &[(&str, &str)] = &[
+    ("rules/providers/aliyun.toml", include_str!("../../data/rules/providers/aliyun.toml")),
+    ("rules/providers/apple.toml", include_str!("../../data/rules/providers/apple.toml")),
+    ("rules/providers/coremail.toml", include_str!("../../data/rules/providers/coremail.toml")),
+    ("rules/providers/cox.toml", include_str!("../../data/rules/providers/cox.toml")),
+    ("rules/providers/docomo.toml", include_str!("../../data/rules/providers/docomo.toml")),
+    ("rules/providers/godaddy.toml", include_str!("../../data/rules/providers/godaddy.toml")),
     ("rules/providers/google.toml", include_str!("../../data/rules/providers/google.toml")),
+    ("rules/providers/kddi.toml", include_str!("../../data/rules/providers/kddi.toml")),
     ("rules/providers/microsoft.toml", include_str!("../../data/rules/providers/microsoft.toml")),
+    ("rules/providers/mimecast.toml", include_str!("../../data/rules/providers/mimecast.toml")),
+    ("rules/providers/netease.toml", include_str!("../../data/rules/providers/netease.toml")),
+    ("rules/providers/orange.toml", include_str!("../../data/rules/providers/orange.toml")),
+    ("rules/providers/proofpoint.toml", include_str!("../../data/rules/providers/proofpoint.toml")),
+    ("rules/providers/sina.toml", include_str!("../../data/rules/providers/sina.toml")),
+    ("rules/providers/sohu.toml", include_str!("../../data/rules/providers/sohu.toml")),
+    ("rules/providers/spectrum.toml", include_str!("../../data/rules/providers/spectrum.toml")),
+    ("rules/providers/tencent.toml", include_str!("../../data/rules/providers/tencent.toml")),
+    ("rules/providers/yahoo.toml", include_str!("../../data/rules/providers/yahoo.toml")),
 ];
 
 static BUILTIN: LazyLock<Classifier> = LazyLock::new(|| {

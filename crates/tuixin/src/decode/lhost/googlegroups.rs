@@ -36,8 +36,8 @@ impl Lhost for GoogleGroups {
             return None;
         }
         // The explanation: the paragraphs after the greeting, before the list of causes.
-        let diagnostic =
-            squeeze(&region.trim().split("\n\n").skip(1).take(1).collect::<Vec<_>>().join(" "));
+        let lines: String = region.lines().map(|l| format!("{}\n", l.trim_end())).collect();
+        let diagnostic = squeeze(lines.trim().split("\n\n").nth(1).unwrap_or(""));
         Some(Report {
             decoded_by: self.name(),
             deliveries: groups
