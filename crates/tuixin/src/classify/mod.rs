@@ -148,7 +148,7 @@ impl Classifier {
             if (provider.names(facts.rhost) || provider.names(facts.destination))
                 && let Some((rule, evidence)) = provider.rules.first_match(facts)
             {
-                return verdict(rule, evidence);
+                return refine(verdict(rule, evidence), facts);
             }
         }
         if let Some((rule, evidence)) = self.text.first_match(facts) {

@@ -48,6 +48,36 @@ pub(crate) fn squeeze(text: &str) -> String {
     out
 }
 
+/// A multi-line SMTP reply as one: `550-5.7.1 Messages with multiple 550-5.7.1 addresses` has
+/// its continuation prefixes dropped after the first, so that the server's sentence reads whole.
+pub(crate) fn join_multiline_reply(text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    // The first reply code written as the start of a multi-line reply: `550-` or `550-5.7.1`.
+    let Some(first) = words.iter().position(|w| {
+        w.len() >= 4 && w.as_bytes()[3] == b'-' && w[..3].bytes().all(|b| b.is_ascii_digit())
+    }) else {
+        return text.to_owned();
+    };
+    let code = &words[first][..3];
+    let status = words[first][4..].to_owned();
+    let mut out: Vec<&str> = words[..=first].to_vec();
+    let mut i = first + 1;
+    while i < words.len() {
+        let w = words[i];
+        let continuation =
+            w.strip_prefix(code).is_some_and(|rest| rest.starts_with('-') || rest.is_empty());
+        if continuation {
+            // Drop `550-5.7.1`, `550-`, and the last line's `550 5.7.1`.
+            let next_is_status = !status.is_empty() && words.get(i + 1) == Some(&status.as_str());
+            i += if w == code && next_is_status { 2 } else { 1 };
+            continue;
+        }
+        out.push(w);
+        i += 1;
+    }
+    out.join(" ")
+}
+
 /// The SMTP command a diagnostic says failed, where it says.
 pub(crate) fn command_in(text: &str) -> &'static str {
     let lower = text.to_ascii_lowercase();
@@ -181,7 +211,7 @@ impl Delivery {
         bounce_date: Option<mail_parser::DateTime>,
         classifier: &Classifier,
     ) -> Record {
-        self.diagnostic = squeeze(&self.diagnostic);
+        self.diagnostic = join_multiline_reply(&squeeze(&self.diagnostic));
         let (text_reply, text_status) = codes_in(&self.diagnostic);
         // The remote server's own words are more precise than the reporting MTA's summary
         // (`Status: 4.4.7` over `450 4.7.1 Access denied`), so the diagnostic's code wins.
@@ -310,6 +340,17 @@ mod tests {
             transcript_command("(reason: 550 5.1.1 user unknown in reply to RCPT TO command)"),
             "RCPT"
         );
+    }
+
+    #[test]
+    fn multi_line_replies_read_as_one_sentence() {
+        assert_eq!(
+            join_multiline_reply(
+                "550-5.7.1 Messages with multiple 550-5.7.1 addresses in From: 550 5.7.1 header are not accepted."
+            ),
+            "550-5.7.1 Messages with multiple addresses in From: header are not accepted."
+        );
+        assert_eq!(join_multiline_reply("550 5.1.1 user unknown"), "550 5.1.1 user unknown");
     }
 
     #[test]

@@ -196,7 +196,9 @@ fn diagnostic(lines: &[&str], start: &RecipientLine, end: usize) -> String {
     // Where the recipient's own lines carry no code, the explanation is in a later paragraph:
     // the first with a code, else the first that says more than they do.
     if !paragraphs.first().is_some_and(has_code) {
-        let first = paragraphs.first().map_or(0, |p| quality(&p.join(" ")));
+        // The recipient's line alone says only that delivery failed: any later word counts.
+        let alone = paragraphs.first().is_some_and(|p| p.len() == 1);
+        let first = if alone { 0 } else { paragraphs.first().map_or(0, |p| quality(&p.join(" "))) };
         let later = paragraphs.iter().skip(1);
         let better = later
             .clone()

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::{
     HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType,
 };
@@ -124,7 +125,18 @@ impl<'x> Mail<'x> {
     }
 
     /// The human-readable text: the first text/plain part, else the first HTML part as text.
+    /// Japanese text sent as raw ISO-2022-JP without a charset label is decoded too.
     pub fn text(&self) -> Cow<'_, str> {
+        let text = self.raw_text();
+        if (text.contains("\u{1b}$B") || text.contains("\u{1b}$@"))
+            && let Some(decode) = charset_decoder(b"iso-2022-jp")
+        {
+            return Cow::Owned(decode(text.as_bytes()));
+        }
+        text
+    }
+
+    fn raw_text(&self) -> Cow<'_, str> {
         if let Some(part) = self.message.text_bodies().find(|p| matches!(p.body, PartType::Text(_)))
             && let Some(text) = part.text_contents()
         {
