@@ -261,6 +261,17 @@ impl Delivery {
                 command: &self.command,
             }),
         };
+        let mut verdict = verdict;
+        if matches!(verdict.reason, Reason::OnHold | Reason::Undefined)
+            && self.diagnostic_type.eq_ignore_ascii_case("x-unix")
+        {
+            // An `X-Unix` diagnostic is a local delivery program's exit status (`127`, `77`).
+            verdict = Verdict {
+                reason: Reason::MailerError,
+                rule: "mailererror.x-unix".into(),
+                evidence: self.diagnostic_type.clone(),
+            };
+        }
         let reason = verdict.reason;
         let hardbounce = reason.is_hard(permanent.unwrap_or(true));
 
