@@ -8,9 +8,9 @@ use super::original::Original;
 use crate::reason::Reason;
 
 /// One record per complained-about recipient; `None` when the mail holds no feedback report.
-pub(crate) fn decode(mail: &Mail<'_>, original: &mut Original) -> Option<Report> {
+pub(crate) fn decode(mail: &Mail<'_>, text: &str, original: &mut Original) -> Option<Report> {
     let Some(part) = mail.parts_of_type(&["message/feedback-report"]).next() else {
-        return microsoft_jmrp(mail);
+        return microsoft_jmrp(mail, text);
     };
     let body = part.contents();
     let report = dsn::parse(body);
@@ -37,7 +37,6 @@ pub(crate) fn decode(mail: &Mail<'_>, original: &mut Original) -> Option<Report>
         // A complaint about a message whose recipient the report hides is still a complaint.
         recipients.push(original.recipient.clone());
     }
-    let text = mail.text();
     let diagnostic = squeeze(text.lines().find(|l| !l.trim().is_empty()).unwrap_or(""));
     let rhost = fields.get("source-ip").unwrap_or("").to_owned();
     let lhost = fields.typed("reporting-mta").unwrap_or("").to_ascii_lowercase();
@@ -58,14 +57,13 @@ pub(crate) fn decode(mail: &Mail<'_>, original: &mut Original) -> Option<Report>
 
 /// Microsoft's older complaint format (JMRP, from Hotmail/Outlook.com): no feedback-report part,
 /// the complained-about message attached, its recipient in `X-HmXmrOriginalRecipient`.
-fn microsoft_jmrp(mail: &Mail<'_>) -> Option<Report> {
+fn microsoft_jmrp(mail: &Mail<'_>, text: &str) -> Option<Report> {
     let Some(AttachedOriginal::Message(attached)) = mail.attached_original() else {
         return None;
     };
     let recipient = find_header(attached.headers(), "X-HmXmrOriginalRecipient")
         .map(header_text)
         .filter(|r| !r.is_empty())?;
-    let text = mail.text();
     let diagnostic = squeeze(text.lines().find(|l| !l.trim().is_empty()).unwrap_or(""));
     Some(Report {
         decoded_by: "ARF",

@@ -33,14 +33,13 @@ pub(crate) fn claims(mail: &Mail<'_>) -> bool {
 }
 
 /// The auto-reply as one record.
-pub(crate) fn decode(mail: &Mail<'_>, original: &mut Original) -> Option<Report> {
+pub(crate) fn decode(mail: &Mail<'_>, text: &str, original: &mut Original) -> Option<Report> {
     let recipient = address::clean(&mail.header("From").unwrap_or_default());
     if recipient.is_empty() {
         return None;
     }
     original.addresser = address::clean(&mail.header("To").unwrap_or_default());
-    let text = mail.text();
-    let mut diagnostic = squeeze(&text);
+    let mut diagnostic = squeeze(text);
     if diagnostic.len() > 500 {
         let cut = (0..=500).rev().find(|&i| diagnostic.is_char_boundary(i)).unwrap_or(0);
         diagnostic.truncate(cut);

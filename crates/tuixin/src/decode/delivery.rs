@@ -1,5 +1,8 @@
 //! What a decoder found about one recipient, and how it becomes a [`Record`].
 
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
 use sha1::{Digest, Sha1};
 
 use super::address;
@@ -80,27 +83,33 @@ pub(crate) fn join_multiline_reply(text: &str) -> String {
 
 /// The SMTP command a diagnostic says failed, where it says.
 pub(crate) fn command_in(text: &str) -> &'static str {
-    let lower = text.to_ascii_lowercase();
-    const COMMANDS: &[(&str, &str)] = &[
-        ("rcpt to", "RCPT"),
-        (">>> rcpt", "RCPT"),
-        ("mail from", "MAIL"),
-        (">>> mail", "MAIL"),
-        ("end of data", "DATA"),
-        ("final data", "DATA"),
-        ("after data", "DATA"),
-        (">>> data", "DATA"),
-        ("data command", "DATA"),
-        ("message data", "DATA"),
-        ("ehlo", "EHLO"),
-        ("helo", "HELO"),
-    ];
-    COMMANDS
-        .iter()
-        .filter_map(|(needle, command)| lower.find(needle).map(|at| (at, *command)))
-        .min_by_key(|(at, _)| *at)
-        .map_or("", |(_, command)| command)
+    COMMAND_MATCHER.find(text).map_or("", |m| COMMANDS[m.pattern().as_usize()].1)
 }
+
+/// How diagnostics name the SMTP command they answer, and the command.
+const COMMANDS: &[(&str, &str)] = &[
+    ("rcpt to", "RCPT"),
+    (">>> rcpt", "RCPT"),
+    ("mail from", "MAIL"),
+    (">>> mail", "MAIL"),
+    ("end of data", "DATA"),
+    ("final data", "DATA"),
+    ("after data", "DATA"),
+    (">>> data", "DATA"),
+    ("data command", "DATA"),
+    ("message data", "DATA"),
+    ("ehlo", "EHLO"),
+    ("helo", "HELO"),
+];
+
+/// The first mention of any command, whatever its case, in one pass.
+static COMMAND_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostFirst)
+        .build(COMMANDS.iter().map(|(needle, _)| needle))
+        .expect("the commands are plain literals")
+});
 
 /// The command an SMTP transcript shows failing: the last `>>> COMMAND` before the first
 /// `<<< 4xx`/`<<< 5xx` reply; else the command the text names.

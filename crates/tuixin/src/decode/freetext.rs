@@ -6,6 +6,10 @@
 //! short label, and below it the remote server's reply. This decoder reads that shape; decoders
 //! for particular MTAs handle what it cannot.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 use super::address::{self, find_addresses};
 use super::delivery::{Delivery, Report};
 use super::mail::Mail;
@@ -33,7 +37,7 @@ const SENDERS: &[&str] = &[
 ];
 
 /// Whether the headers look like a bounce at all.
-pub(crate) fn claims(mail: &Mail<'_>) -> bool {
+pub(crate) fn claims(mail: &Mail<'_>, text: &str) -> bool {
     if mail.header("X-Failed-Recipients").is_some() {
         return true;
     }
@@ -47,8 +51,7 @@ pub(crate) fn claims(mail: &Mail<'_>) -> bool {
     }
     // A notice that returns the original message and says it was not delivered.
     if mail.attached_original().is_some() {
-        let text = mail.text().to_ascii_lowercase();
-        return BODY_PHRASES.iter().any(|p| text.contains(p));
+        return BODY_MATCHER.is_match(text);
     }
     false
 }
@@ -76,7 +79,7 @@ fn quality(text: &str) -> u8 {
         3
     } else if found.iter().any(|f| matches!(f.code, Code::Enhanced(s) if s.class >= 4)) {
         2
-    } else if FAILURE_WORDS.iter().any(|w| text.to_lowercase().contains(w)) {
+    } else if FAILURE_MATCHER.is_match(text) {
         1
     } else {
         0
@@ -91,6 +94,17 @@ const FAILURE_WORDS: &[&str] = &[
     "已满", "ありません", "できません", "存在しない", "権限", "not exist", "permission",
     "could not", "giving up", "not deliver",
 ];
+
+/// Literal phrases matched in one pass, ASCII letters in any case.
+fn matcher(phrases: &[&str]) -> AhoCorasick {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(phrases)
+        .expect("the phrases are plain literals")
+}
+
+static BODY_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| matcher(BODY_PHRASES));
+static FAILURE_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| matcher(FAILURE_WORDS));
 
 /// A line that names a recipient, and where its address ends.
 #[derive(Debug, Clone)]

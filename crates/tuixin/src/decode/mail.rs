@@ -79,14 +79,15 @@ pub(crate) fn find_header<'a>(
     headers.iter().find(|h| h.name().eq_ignore_ascii_case(name)).map(|h| h.value())
 }
 
-/// `type/subtype` of a part, lowercased; `text/plain` when it has none.
-pub(crate) fn mime_type(part: &MessagePart<'_>) -> String {
+/// Whether a part is of the type `type/subtype` (lowercase), `text/plain` when it has none.
+pub(crate) fn is_type(part: &MessagePart<'_>, wanted: &str) -> bool {
+    let (kind, sub) = wanted.split_once('/').unwrap_or((wanted, ""));
     match part.content_type() {
-        Some(ct) => match &ct.c_subtype {
-            Some(sub) => format!("{}/{}", ct.c_type, sub).to_ascii_lowercase(),
-            None => ct.c_type.to_ascii_lowercase(),
-        },
-        None => "text/plain".to_owned(),
+        Some(ct) => {
+            ct.c_type.eq_ignore_ascii_case(kind)
+                && ct.c_subtype.as_deref().unwrap_or("").eq_ignore_ascii_case(sub)
+        }
+        None => wanted == "text/plain",
     }
 }
 
@@ -121,7 +122,7 @@ impl<'x> Mail<'x> {
         &'s self,
         wanted: &'s [&'s str],
     ) -> impl Iterator<Item = &'s MessagePart<'x>> + 's {
-        self.message.parts.iter().filter(move |part| wanted.iter().any(|w| mime_type(part) == *w))
+        self.message.parts.iter().filter(move |part| wanted.iter().any(|w| is_type(part, w)))
     }
 
     /// The human-readable text: the first text/plain part, else the first HTML part as text.
@@ -165,12 +166,11 @@ impl<'x> Mail<'x> {
             if let PartType::Message(message) = &part.body {
                 return Some(AttachedOriginal::Message(message));
             }
-            let kind = mime_type(part);
-            if matches!(
-                kind.as_str(),
-                "text/rfc822-headers" | "message/global-headers" | "message/rfc822-headers"
-            ) || (kind == "message/rfc822" || kind == "message/global")
-            {
+            const ORIGINALS: [&str; 5] = [
+                "text/rfc822-headers", "message/global-headers", "message/rfc822-headers",
+                "message/rfc822", "message/global",
+            ];
+            if ORIGINALS.iter().any(|t| is_type(part, t)) {
                 return Some(AttachedOriginal::Headers(part.contents()));
             }
         }

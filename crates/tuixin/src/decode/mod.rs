@@ -71,10 +71,10 @@ fn decode_mail(mail: Mail<'_>, depth: usize, classifier: &Classifier) -> Vec<Rec
             .unwrap_or_default(),
     };
 
-    let is_bounce = freetext::claims(&mail);
-    let mut report: Option<Report> = arf::decode(&mail, &mut original)
+    let is_bounce = freetext::claims(&mail, &text);
+    let mut report: Option<Report> = arf::decode(&mail, &text, &mut original)
         .or_else(|| lhost::decode(&mail, &text, &mut original))
-        .or_else(|| rfc3464::decode(&mail, &mut original))
+        .or_else(|| rfc3464::decode(&mail, &text, &mut original))
         .or_else(|| if is_bounce { freetext::decode(&mail, &text) } else { None });
 
     if report.is_none() && is_bounce {
@@ -94,7 +94,7 @@ fn decode_mail(mail: Mail<'_>, depth: usize, classifier: &Classifier) -> Vec<Rec
         }
     }
     if report.is_none() && autoreply::claims(&mail) {
-        report = autoreply::decode(&mail, &mut original);
+        report = autoreply::decode(&mail, &text, &mut original);
     }
 
     let Some(report) = report else {
@@ -134,8 +134,19 @@ fn normalize(bytes: &[u8]) -> Cow<'_, [u8]> {
             }
         }
     }
-    let lone_cr =
-        bytes.windows(2).any(|w| w[0] == b'\r' && w[1] != b'\n') || bytes.last() == Some(&b'\r');
+    // Only a CR that is not part of CRLF needs the copy below; most mail has none.
+    let lone_cr = {
+        let mut rest = bytes;
+        let mut found = false;
+        while let Some(at) = rest.iter().position(|&b| b == b'\r') {
+            if rest.get(at + 1) != Some(&b'\n') {
+                found = true;
+                break;
+            }
+            rest = &rest[at + 2..];
+        }
+        found
+    };
     if !lone_cr {
         return Cow::Borrowed(bytes);
     }

@@ -2,6 +2,9 @@
 //! and the `X-` headers where senders keep campaign and subscriber ids.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
 
 use mail_parser::{DateTime, HeaderValue, Message};
 
@@ -71,10 +74,9 @@ fn message_id(value: &HeaderValue<'_>) -> String {
 /// Where a copy of the original message starts inside a plain-text bounce, if it has one:
 /// the first header line after a line that announces it.
 pub(crate) fn inline_start(text: &str) -> Option<usize> {
-    let lower = text.to_ascii_lowercase();
-    let marker = ORIGINAL_MARKERS.iter().filter_map(|m| lower.find(m)).min()?;
+    let marker = MARKERS.find(text)?.start();
     // The header block begins on a following line of the form `Name: value`.
-    let mut offset = lower[marker..].find('\n')? + marker + 1;
+    let mut offset = text[marker..].find('\n')? + marker + 1;
     for line in text[offset..].split_inclusive('\n') {
         let trimmed = line.trim_end();
         if is_header_line(trimmed) {
@@ -90,6 +92,15 @@ pub(crate) fn inline_start(text: &str) -> Option<usize> {
     }
     None
 }
+
+/// The markers below, matched in one pass whatever their case.
+static MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostFirst)
+        .build(ORIGINAL_MARKERS)
+        .expect("the markers are plain literals")
+});
 
 /// Lines that announce the returned message in plain-text bounces of common MTAs.
 const ORIGINAL_MARKERS: &[&str] = &[

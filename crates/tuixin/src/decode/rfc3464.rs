@@ -10,12 +10,11 @@ use super::original::Original;
 use super::{address, block_for, text_for};
 
 /// Records from every delivery-status part of the bounce; `None` when it has none.
-pub(crate) fn decode(mail: &Mail<'_>, original: &mut Original) -> Option<Report> {
-    let text = mail.text();
+pub(crate) fn decode(mail: &Mail<'_>, text: &str, original: &mut Original) -> Option<Report> {
     let mut reports = mail.delivery_reports();
     if reports.is_empty() {
         // Some MTAs (and broken MIME) leave the delivery-status fields in the text itself.
-        reports.extend(fields_in_text(&text).map(str::as_bytes));
+        reports.extend(fields_in_text(text).map(str::as_bytes));
     }
     if reports.is_empty() {
         return None;
@@ -68,15 +67,15 @@ pub(crate) fn decode(mail: &Mail<'_>, original: &mut Original) -> Option<Report>
             if delivery.command.is_empty() {
                 // Sendmail's transcript in the text says which command failed (`>>> DATA`).
                 delivery.command =
-                    transcript_command(&block_for(&text, &delivery.recipient)).to_owned();
+                    transcript_command(&block_for(text, &delivery.recipient)).to_owned();
             }
             if delivery.diagnostic.trim().is_empty() {
                 // Some MTAs leave Diagnostic-Code out and explain in the human-readable part.
-                delivery.diagnostic = text_for(&text, &delivery.recipient);
+                delivery.diagnostic = text_for(text, &delivery.recipient);
             } else if !has_reply_code(&delivery.diagnostic) {
                 // `X-Unix; 77` is a local program's exit status; the human-readable part
                 // usually quotes the SMTP reply that went with it.
-                let told = text_for(&text, &delivery.recipient);
+                let told = text_for(text, &delivery.recipient);
                 if has_reply_code(&told) {
                     delivery.diagnostic = format!("{} {told}", delivery.diagnostic);
                 }
