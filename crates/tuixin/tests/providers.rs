@@ -333,11 +333,7 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "userunknown",
     ),
     (
-        "yahoo",
-        "mta6.am0.yahoodns.net",
-        "450 User is receiving mail too quickly",
-        "4.0.0",
-        "450",
+        "yahoo", "mta6.am0.yahoodns.net", "450 User is receiving mail too quickly", "4.0.0", "450",
         "speeding",
     ),
     (
@@ -570,11 +566,7 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "toomanyconn",
     ),
     (
-        "netease",
-        "163mx01.mxmail.netease.com",
-        "552 Illegal Attachment",
-        "5.0.0",
-        "552",
+        "netease", "163mx01.mxmail.netease.com", "552 Illegal Attachment", "5.0.0", "552",
         "policyviolation",
     ),
     (
@@ -585,22 +577,8 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "554",
         "securityerror",
     ),
-    (
-        "netease",
-        "163mx01.mxmail.netease.com",
-        "550 User in blacklist",
-        "5.0.0",
-        "550",
-        "rejected",
-    ),
-    (
-        "netease",
-        "163mx01.mxmail.netease.com",
-        "550 Invalid User",
-        "5.1.1",
-        "550",
-        "userunknown",
-    ),
+    ("netease", "163mx01.mxmail.netease.com", "550 User in blacklist", "5.0.0", "550", "rejected"),
+    ("netease", "163mx01.mxmail.netease.com", "550 Invalid User", "5.1.1", "550", "userunknown"),
     (
         "netease",
         "163mx01.mxmail.netease.com",
@@ -715,30 +693,9 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "coremail", "mx2.coremail.cn", "550 User suspended: someone@example.cn", "5.2.1", "550",
         "suspend",
     ),
-    (
-        "coremail",
-        "mx.icoremail.net",
-        "550 IP is Hangup",
-        "5.0.0",
-        "550",
-        "blocked",
-    ),
-    (
-        "coremail",
-        "mx.icoremail.net",
-        "550 User hangup",
-        "5.0.0",
-        "550",
-        "suspend",
-    ),
-    (
-        "coremail",
-        "mx.icoremail.net",
-        "550 unavailable mail user",
-        "5.1.1",
-        "550",
-        "userunknown",
-    ),
+    ("coremail", "mx.icoremail.net", "550 IP is Hangup", "5.0.0", "550", "blocked"),
+    ("coremail", "mx.icoremail.net", "550 User hangup", "5.0.0", "550", "suspend"),
+    ("coremail", "mx.icoremail.net", "550 unavailable mail user", "5.1.1", "550", "userunknown"),
     (
         "coremail",
         "mx.icoremail.net",
@@ -747,14 +704,7 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "553",
         "rejected",
     ),
-    (
-        "coremail",
-        "mx2.coremail.cn",
-        "554 DebugInfo: SPF_REJECT",
-        "5.7.1",
-        "554",
-        "authfailure",
-    ),
+    ("coremail", "mx2.coremail.cn", "554 DebugInfo: SPF_REJECT", "5.7.1", "554", "authfailure"),
     // ---------------------------------------------------------------------------------- sina
     (
         "sina",
@@ -831,14 +781,7 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "450",
         "rejected",
     ),
-    (
-        "sohu",
-        "mx.sohu.com",
-        "535 5.7.0 Invalid state",
-        "5.7.0",
-        "535",
-        "securityerror",
-    ),
+    ("sohu", "mx.sohu.com", "535 5.7.0 Invalid state", "5.7.0", "535", "securityerror"),
     // --------------------------------------------------------------------------------- apple
     (
         "apple",
@@ -1038,20 +981,9 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "552",
         "mailboxfull",
     ),
+    ("docomo", "mfsmax.docomo.ne.jp", "552 Too many recipients", "5.5.3", "552", "toomanyconn"),
     (
-        "docomo",
-        "mfsmax.docomo.ne.jp",
-        "552 Too many recipients",
-        "5.5.3",
-        "552",
-        "toomanyconn",
-    ),
-    (
-        "docomo",
-        "mfsmax.docomo.ne.jp",
-        "503 Bad sequence of commands",
-        "5.5.1",
-        "503",
+        "docomo", "mfsmax.docomo.ne.jp", "503 Bad sequence of commands", "5.5.1", "503",
         "syntaxerror",
     ),
     // ------------------------------------------------------------------------------- godaddy
@@ -1095,14 +1027,7 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "421",
         "toomanyconn",
     ),
-    (
-        "godaddy",
-        "mx1.secureserver.net",
-        "554 RBL Reject.",
-        "5.7.1",
-        "554",
-        "blocked",
-    ),
+    ("godaddy", "mx1.secureserver.net", "554 RBL Reject.", "5.7.1", "554", "blocked"),
     (
         "godaddy",
         "mx1.secureserver.net",
@@ -1119,22 +1044,8 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "550",
         "speeding",
     ),
-    (
-        "godaddy",
-        "mx1.secureserver.net",
-        "550 Recipient not found",
-        "5.1.1",
-        "550",
-        "userunknown",
-    ),
-    (
-        "godaddy",
-        "mx1.secureserver.net",
-        "Account storage limit",
-        "5.2.2",
-        "552",
-        "mailboxfull",
-    ),
+    ("godaddy", "mx1.secureserver.net", "550 Recipient not found", "5.1.1", "550", "userunknown"),
+    ("godaddy", "mx1.secureserver.net", "Account storage limit", "5.2.2", "552", "mailboxfull"),
     (
         "godaddy",
         "mx1.secureserver.net",
@@ -1155,11 +1066,7 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
     ("kddi", "msmx.au.com", "550 : User unknown", "5.1.1", "550", "filtered"),
     ("kddi", "lsean.ezweb.ne.jp", "The user(s) account is disabled.", "5.2.1", "550", "suspend"),
     (
-        "kddi",
-        "lsean.ezweb.ne.jp",
-        "552 5.2.2 As their mailbox is full",
-        "5.2.2",
-        "552",
+        "kddi", "lsean.ezweb.ne.jp", "552 5.2.2 As their mailbox is full", "5.2.2", "552",
         "mailboxfull",
     ),
     // ------------------------------------------------------------------------------ mimecast
@@ -1398,14 +1305,7 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "550",
         "authfailure",
     ),
-    (
-        "spectrum",
-        "@rr.com",
-        "450 4.7.1 Too many messages. AUP#In-1350",
-        "4.7.1",
-        "450",
-        "speeding",
-    ),
+    ("spectrum", "@rr.com", "450 4.7.1 Too many messages. AUP#In-1350", "4.7.1", "450", "speeding"),
 ];
 
 /// Every provider that has a rule file, so that none is left without a case.
