@@ -268,39 +268,49 @@ fn paragraph_with_code(lines: &[&str]) -> String {
     if has_code { paragraph.join(" ") } else { String::new() }
 }
 
-/// The diagnostic for a known recipient inside a text, for reports that leave it out.
-pub(crate) fn text_for(text: &str, recipient: &str) -> String {
-    let region = &text[..super::original::inline_start(text).unwrap_or(text.len())];
-    let lines: Vec<&str> = region.lines().collect();
-    let found = recipient_lines(&lines, &[]);
-    let lower = recipient.to_ascii_lowercase();
-    for (i, line) in found.iter().enumerate() {
-        if line.address.eq_ignore_ascii_case(&lower) {
-            let end = found.get(i + 1).map_or(lines.len(), |next| next.line);
-            let text = diagnostic(&lines, line, end);
-            if !text.is_empty() {
-                return text;
-            }
-        }
-    }
-    paragraph_with_code(&lines)
+/// The human text of a bounce (before the returned message), split into lines, with the lines
+/// that name recipients found once.
+pub(crate) struct TextIndex<'t> {
+    lines: Vec<&'t str>,
+    found: Vec<RecipientLine>,
 }
 
-/// Everything a text says below a known recipient, up to the next recipient: its transcript too.
-pub(crate) fn block_for(text: &str, recipient: &str) -> String {
-    let region = &text[..super::original::inline_start(text).unwrap_or(text.len())];
-    let lines: Vec<&str> = region.lines().collect();
-    let found = recipient_lines(&lines, &[]);
-    let Some(i) = found.iter().position(|l| l.address.eq_ignore_ascii_case(recipient)) else {
-        return String::new();
-    };
-    let end = found.get(i + 1).map_or(lines.len(), |next| next.line);
-    lines[found[i].line..end].join("\n")
+impl<'t> TextIndex<'t> {
+    /// Indexes the text before the returned message.
+    pub fn new(region: &'t str) -> TextIndex<'t> {
+        let lines: Vec<&str> = region.lines().collect();
+        let found = recipient_lines(&lines, &[]);
+        TextIndex { lines, found }
+    }
+
+    /// The diagnostic for a known recipient, for reports that leave it out.
+    pub fn text_for(&self, recipient: &str) -> String {
+        for (i, line) in self.found.iter().enumerate() {
+            if line.address.eq_ignore_ascii_case(recipient) {
+                let end = self.found.get(i + 1).map_or(self.lines.len(), |next| next.line);
+                let text = diagnostic(&self.lines, line, end);
+                if !text.is_empty() {
+                    return text;
+                }
+            }
+        }
+        paragraph_with_code(&self.lines)
+    }
+
+    /// Everything the text says below a recipient, up to the next one: its transcript too.
+    pub fn block_for(&self, recipient: &str) -> String {
+        let Some(i) = self.found.iter().position(|l| l.address.eq_ignore_ascii_case(recipient))
+        else {
+            return String::new();
+        };
+        let end = self.found.get(i + 1).map_or(self.lines.len(), |next| next.line);
+        self.lines[self.found[i].line..end].join("\n")
+    }
 }
 
 /// Records from a plain-text bounce; `None` when no recipient can be found.
-pub(crate) fn decode(mail: &Mail<'_>, text: &str) -> Option<Report> {
-    let region = &text[..super::original::inline_start(text).unwrap_or(text.len())];
+/// `region` is the text before the returned message.
+pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
     let lines: Vec<&str> = region.lines().collect();
 
     let mut exclude: Vec<String> = ["From", "To", "Reply-To", "Sender"]
@@ -377,8 +387,7 @@ pub(crate) fn decode(mail: &Mail<'_>, text: &str) -> Option<Report> {
 
 /// One record for a recipient known from elsewhere (the returned message), with the text's
 /// first paragraph that carries a code as its diagnostic.
-pub(crate) fn for_recipient(text: &str, recipient: &str) -> Report {
-    let region = &text[..super::original::inline_start(text).unwrap_or(text.len())];
+pub(crate) fn for_recipient(region: &str, recipient: &str) -> Report {
     let lines: Vec<&str> = region.lines().collect();
     Report {
         decoded_by: "FreeText",

@@ -26,6 +26,11 @@ pub(crate) fn parse(bytes: &[u8]) -> Option<Message<'_>> {
     PARSER.parse(bytes)
 }
 
+/// Parses only the header block of a message (a returned original needs no body).
+pub(crate) fn parse_headers(bytes: &[u8]) -> Option<Message<'_>> {
+    PARSER.parse_headers(bytes)
+}
+
 /// A bounce as the decoders see it.
 pub(crate) struct Mail<'x> {
     pub message: Message<'x>,

@@ -23,8 +23,6 @@ use delivery::Report;
 use mail::{AttachedOriginal, Mail};
 use original::Original;
 
-pub(crate) use freetext::{block_for, text_for};
-
 /// Why a message could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
@@ -63,10 +61,13 @@ pub fn decode_with(bytes: &[u8], classifier: &Classifier) -> Result<Vec<Record>,
 fn decode_mail(mail: Mail<'_>, depth: usize, classifier: &Classifier) -> Vec<Record> {
     let text = mail.text();
     let attached = mail.attached_original();
+    // The text before a copy of the returned message is what the bounce itself says.
+    let inline = original::inline_start(&text);
+    let region = &text[..inline.unwrap_or(text.len())];
     let mut original = match &attached {
         Some(AttachedOriginal::Message(message)) => Original::from_message(message),
         Some(AttachedOriginal::Headers(bytes)) => Original::from_bytes(bytes).unwrap_or_default(),
-        None => original::inline_start(&text)
+        None => inline
             .and_then(|start| Original::from_bytes(text[start..].as_bytes()))
             .unwrap_or_default(),
     };
@@ -74,8 +75,8 @@ fn decode_mail(mail: Mail<'_>, depth: usize, classifier: &Classifier) -> Vec<Rec
     let is_bounce = freetext::claims(&mail, &text);
     let mut report: Option<Report> = arf::decode(&mail, &text, &mut original)
         .or_else(|| lhost::decode(&mail, &text, &mut original))
-        .or_else(|| rfc3464::decode(&mail, &text, &mut original))
-        .or_else(|| if is_bounce { freetext::decode(&mail, &text) } else { None });
+        .or_else(|| rfc3464::decode(&mail, &text, region, &mut original))
+        .or_else(|| if is_bounce { freetext::decode(&mail, region) } else { None });
 
     if report.is_none() && is_bounce {
         // A notice that returns another bounce (a forwarded or wrapped one): read the inner one.
@@ -90,7 +91,7 @@ fn decode_mail(mail: Mail<'_>, depth: usize, classifier: &Classifier) -> Vec<Rec
         }
         // A bounce that names no recipient failed for the recipient of the message it returns.
         if !original.recipient.is_empty() {
-            report = Some(freetext::for_recipient(&text, &original.recipient));
+            report = Some(freetext::for_recipient(region, &original.recipient));
         }
     }
     if report.is_none() && autoreply::claims(&mail) {
@@ -100,6 +101,10 @@ fn decode_mail(mail: Mail<'_>, depth: usize, classifier: &Classifier) -> Vec<Rec
     let Some(report) = report else {
         return Vec::new();
     };
+    if original.addresser.is_empty() {
+        // A bounce goes back to the sender: its To names the addresser when the original is gone.
+        original.addresser = address::clean(&mail.header("To").unwrap_or_default());
+    }
     let bounce_date = mail.message.date().copied();
     report
         .deliveries

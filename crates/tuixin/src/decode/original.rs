@@ -30,30 +30,45 @@ impl Original {
     /// Reads the fields of a parsed message.
     pub fn from_message(message: &Message<'_>) -> Original {
         let mut original = Original::default();
+        let mut from_seen = false;
         for header in message.headers() {
             let name = header.name();
             let value = header.value();
-            let lower = name.to_ascii_lowercase();
-            match lower.as_str() {
-                "from" if original.addresser.is_empty() => {
-                    original.addresser = address::clean(&header_text(value));
+            let is = |wanted: &str| name.eq_ignore_ascii_case(wanted);
+            if is("from") || is("return-path") || is("sender") || is("x-envelope-from") {
+                // From first; the envelope headers only where From gives no address.
+                if original.addresser.is_empty() || (is("from") && !from_seen) {
+                    let address = address::clean(&header_text(value));
+                    if !address.is_empty() {
+                        original.addresser = address;
+                    }
                 }
-                "return-path" | "sender" | "x-envelope-from" if original.addresser.is_empty() => {
-                    original.addresser = address::clean(&header_text(value));
-                }
-                "to" if original.recipient.is_empty() => {
+                from_seen |= is("from");
+            } else if is("to") {
+                if original.recipient.is_empty() {
                     original.recipient = address::clean(&header_text(value));
                 }
-                "message-id" if original.message_id.is_empty() => {
+            } else if is("message-id") {
+                if original.message_id.is_empty() {
                     original.message_id = message_id(value);
                 }
-                "subject" if original.subject.is_empty() => original.subject = header_text(value),
-                "list-id" if original.list_id.is_empty() => original.list_id = header_text(value),
-                "date" if original.date.is_none() => original.date = value.as_datetime().copied(),
-                _ if lower.starts_with("x-") && original.headers.len() < MAX_X_HEADERS => {
-                    original.headers.entry(name.to_owned()).or_insert_with(|| header_text(value));
+            } else if is("subject") {
+                if original.subject.is_empty() {
+                    original.subject = header_text(value);
                 }
-                _ => {}
+            } else if is("list-id") {
+                if original.list_id.is_empty() {
+                    original.list_id = header_text(value);
+                }
+            } else if is("date") {
+                if original.date.is_none() {
+                    original.date = value.as_datetime().copied();
+                }
+            } else if name.len() > 2
+                && name[..2].eq_ignore_ascii_case("x-")
+                && original.headers.len() < MAX_X_HEADERS
+            {
+                original.headers.entry(name.to_owned()).or_insert_with(|| header_text(value));
             }
         }
         // A From header without an address (`From: MAILER-DAEMON`) says nothing of the sender.
@@ -62,7 +77,7 @@ impl Original {
 
     /// Reads the fields of a message or header block given as bytes.
     pub fn from_bytes(bytes: &[u8]) -> Option<Original> {
-        mail::parse(bytes).map(|m| Original::from_message(&m))
+        mail::parse_headers(bytes).map(|m| Original::from_message(&m))
     }
 }
 

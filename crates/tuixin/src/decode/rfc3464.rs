@@ -3,14 +3,23 @@
 
 use mail_parser::DateTime;
 
+use super::address;
 use super::delivery::{Delivery, Report, transcript_command};
 use super::dsn::{self, typed_value};
+use super::freetext::TextIndex;
 use super::mail::Mail;
 use super::original::Original;
-use super::{address, block_for, text_for};
 
 /// Records from every delivery-status part of the bounce; `None` when it has none.
-pub(crate) fn decode(mail: &Mail<'_>, text: &str, original: &mut Original) -> Option<Report> {
+/// `text` is the bounce's human-readable text, `region` its part before the returned message.
+pub(crate) fn decode(
+    mail: &Mail<'_>,
+    text: &str,
+    region: &str,
+    original: &mut Original,
+) -> Option<Report> {
+    let index = std::cell::OnceCell::new();
+    let index = || index.get_or_init(|| TextIndex::new(region));
     let mut reports = mail.delivery_reports();
     if reports.is_empty() {
         // Some MTAs (and broken MIME) leave the delivery-status fields in the text itself.
@@ -67,15 +76,15 @@ pub(crate) fn decode(mail: &Mail<'_>, text: &str, original: &mut Original) -> Op
             if delivery.command.is_empty() {
                 // Sendmail's transcript in the text says which command failed (`>>> DATA`).
                 delivery.command =
-                    transcript_command(&block_for(text, &delivery.recipient)).to_owned();
+                    transcript_command(&index().block_for(&delivery.recipient)).to_owned();
             }
             if delivery.diagnostic.trim().is_empty() {
                 // Some MTAs leave Diagnostic-Code out and explain in the human-readable part.
-                delivery.diagnostic = text_for(text, &delivery.recipient);
+                delivery.diagnostic = index().text_for(&delivery.recipient);
             } else if !has_reply_code(&delivery.diagnostic) {
                 // `X-Unix; 77` is a local program's exit status; the human-readable part
                 // usually quotes the SMTP reply that went with it.
-                let told = text_for(text, &delivery.recipient);
+                let told = index().text_for(&delivery.recipient);
                 if has_reply_code(&told) {
                     delivery.diagnostic = format!("{} {told}", delivery.diagnostic);
                 }
