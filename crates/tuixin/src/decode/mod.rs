@@ -143,7 +143,7 @@ fn normalize(bytes: &[u8]) -> Cow<'_, [u8]> {
     let lone_cr = {
         let mut rest = bytes;
         let mut found = false;
-        while let Some(at) = rest.iter().position(|&b| b == b'\r') {
+        while let Some(at) = memchr::memchr(b'\r', rest) {
             if rest.get(at + 1) != Some(&b'\n') {
                 found = true;
                 break;
