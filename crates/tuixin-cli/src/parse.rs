@@ -26,8 +26,38 @@ impl std::error::Error for InputsFailed {}
 
 /// Messages decoded together; their records are printed in input order before the next batch.
 const BATCH_MESSAGES: usize = 512;
+/// Files up to this size are read by the decoding threads; larger ones are streamed.
+const READ_IN_WORKER: usize = 4 << 20;
 /// Bytes held in one batch at most (besides one message larger than this).
-const BATCH_BYTES: usize = 32 << 20;
+const BATCH_BYTES: usize = 8 << 20;
+
+/// What one worker does: read a small file and decode its messages, or decode one message.
+enum Work {
+    File(PathBuf, usize),
+    Message(Item),
+}
+
+impl Work {
+    fn size(&self) -> usize {
+        match self {
+            Work::File(_, size) => *size,
+            Work::Message(item) => item.bytes.as_ref().map_or(0, Vec::len),
+        }
+    }
+}
+
+/// One message's outcome: its input, its index inside the input, its records or the error.
+type Outcome = (String, usize, Result<Vec<Record>, String>);
+
+fn decode_item(item: Item, classifier: &Classifier) -> Outcome {
+    let result = match item.bytes {
+        Ok(bytes) => {
+            tuixin::decode_with(&bytes, classifier).map_err(|e: DecodeError| e.to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    (item.origin, item.message, result)
+}
 
 #[derive(Default)]
 struct Summary {
@@ -68,7 +98,7 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
         ProgressBar::hidden()
     };
 
-    let mut batch: Vec<Item> = Vec::new();
+    let mut batch: Vec<Work> = Vec::new();
     let mut batch_bytes = 0;
     for file in files {
         summary.inputs += 1;
@@ -81,9 +111,18 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
                 continue;
             }
         };
-        for item in inputs::messages(&path) {
-            batch_bytes += item.bytes.as_ref().map_or(0, Vec::len);
-            batch.push(item);
+        // Small files are read by the workers, in parallel; stdin and large files (an mbox of
+        // any size) are streamed message by message from here.
+        let size = std::fs::metadata(&path).map(|m| m.len() as usize).ok();
+        let items: Box<dyn Iterator<Item = Work>> = match size {
+            Some(size) if size <= READ_IN_WORKER && path.as_os_str() != "-" => {
+                Box::new(std::iter::once(Work::File(path, size)))
+            }
+            _ => Box::new(inputs::messages(&path).map(Work::Message)),
+        };
+        for work in items {
+            batch_bytes += work.size();
+            batch.push(work);
             if batch.len() >= BATCH_MESSAGES || batch_bytes >= BATCH_BYTES {
                 decode_batch(
                     &pool,
@@ -113,21 +152,21 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
 fn decode_batch<W: std::io::Write>(
     pool: &rayon::ThreadPool,
     classifier: &Classifier,
-    batch: Vec<Item>,
+    batch: Vec<Work>,
     printer: &mut Printer<W>,
     summary: &mut Summary,
     progress: &ProgressBar,
 ) -> anyhow::Result<()> {
-    let results: Vec<(String, usize, Result<Vec<Record>, String>)> = pool.install(|| {
+    let results: Vec<Outcome> = pool.install(|| {
         batch
             .into_par_iter()
-            .map(|item| {
-                let result = match item.bytes {
-                    Ok(bytes) => tuixin::decode_with(&bytes, classifier)
-                        .map_err(|e: DecodeError| e.to_string()),
-                    Err(e) => Err(e.to_string()),
-                };
-                (item.origin, item.message, result)
+            .flat_map_iter(|work| -> Vec<Outcome> {
+                match work {
+                    Work::Message(item) => vec![decode_item(item, classifier)],
+                    Work::File(path, _) => {
+                        inputs::messages(&path).map(|item| decode_item(item, classifier)).collect()
+                    }
+                }
             })
             .collect()
     });
