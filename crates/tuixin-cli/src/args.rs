@@ -103,6 +103,35 @@ pub struct ParseArgs {
     /// No progress bar and no summary on stderr
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Bytes of one message decoded; a longer one is decoded from its start [default: 32 MiB]
+    #[arg(long, value_name = "BYTES")]
+    pub max_message_size: Option<usize>,
+
+    /// MIME parts one message may have; more is an error for that input [default: 10000]
+    #[arg(long, value_name = "N")]
+    pub max_parts: Option<usize>,
+
+    /// Recipients kept from one message [default: 100000]
+    #[arg(long, value_name = "N")]
+    pub max_recipients: Option<usize>,
+
+    /// Bytes of diagnostic text kept per recipient [default: 4096]
+    #[arg(long, value_name = "BYTES")]
+    pub max_diagnostic: Option<usize>,
+}
+
+impl ParseArgs {
+    /// The limits the flags ask for, defaults elsewhere.
+    pub fn limits(&self) -> tuixin::Limits {
+        let default = tuixin::Limits::default();
+        tuixin::Limits {
+            max_message_bytes: self.max_message_size.unwrap_or(default.max_message_bytes),
+            max_parts: self.max_parts.unwrap_or(default.max_parts),
+            max_recipients: self.max_recipients.unwrap_or(default.max_recipients),
+            max_diagnostic_bytes: self.max_diagnostic.unwrap_or(default.max_diagnostic_bytes),
+        }
+    }
 }
 
 const EXPLAIN_EXAMPLES: &str = "\

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use tuixin::{Classifier, DecodeError, Lang, Reason, Record};
+use tuixin::{DecodeError, Decoder, Lang, Reason, Record};
 
 use crate::args::{Config, ParseArgs};
 use crate::inputs::{self, Item};
@@ -49,11 +49,9 @@ impl Work {
 /// One message's outcome: its input, its index inside the input, its records or the error.
 type Outcome = (String, usize, Result<Vec<Record>, String>);
 
-fn decode_item(item: Item, classifier: &Classifier) -> Outcome {
+fn decode_item(item: Item, decoder: &Decoder<'_>) -> Outcome {
     let result = match item.bytes {
-        Ok(bytes) => {
-            tuixin::decode_with(&bytes, classifier).map_err(|e: DecodeError| e.to_string())
-        }
+        Ok(bytes) => decoder.decode(&bytes).map_err(|e: DecodeError| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
     (item.origin, item.message, result)
@@ -83,6 +81,7 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
         Format::Jsonl
     });
     let classifier = crate::rules::classifier(config)?;
+    let decoder = Decoder::new(&classifier).with_limits(args.limits());
     let mut printer = Printer::new(stdout.lock(), format, config.lang, args.explain, args.why);
     let mut summary = Summary::default();
 
@@ -126,7 +125,7 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
             if batch.len() >= BATCH_MESSAGES || batch_bytes >= BATCH_BYTES {
                 decode_batch(
                     &pool,
-                    &classifier,
+                    &decoder,
                     std::mem::take(&mut batch),
                     &mut printer,
                     &mut summary,
@@ -136,7 +135,7 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
             }
         }
     }
-    decode_batch(&pool, &classifier, batch, &mut printer, &mut summary, &progress)?;
+    decode_batch(&pool, &decoder, batch, &mut printer, &mut summary, &progress)?;
     printer.finish()?;
     progress.finish_and_clear();
 
@@ -151,7 +150,7 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
 
 fn decode_batch<W: std::io::Write>(
     pool: &rayon::ThreadPool,
-    classifier: &Classifier,
+    decoder: &Decoder<'_>,
     batch: Vec<Work>,
     printer: &mut Printer<W>,
     summary: &mut Summary,
@@ -162,9 +161,9 @@ fn decode_batch<W: std::io::Write>(
             .into_par_iter()
             .flat_map_iter(|work| -> Vec<Outcome> {
                 match work {
-                    Work::Message(item) => vec![decode_item(item, classifier)],
+                    Work::Message(item) => vec![decode_item(item, decoder)],
                     Work::File(path, _) => {
-                        inputs::messages(&path).map(|item| decode_item(item, classifier)).collect()
+                        inputs::messages(&path).map(|item| decode_item(item, decoder)).collect()
                     }
                 }
             })

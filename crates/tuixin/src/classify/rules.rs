@@ -207,7 +207,7 @@ impl RuleSet {
     pub fn first_match(&self, facts: &Facts<'_>) -> Option<(&Rule, String)> {
         let mut text = facts.diagnostic;
         if text.len() > MAX_TEXT {
-            let cut = (0..=MAX_TEXT).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            let cut = text.floor_char_boundary(MAX_TEXT);
             text = &text[..cut];
         }
         // The earliest occurrence of a phrase of each rule.

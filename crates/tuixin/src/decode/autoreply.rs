@@ -2,7 +2,7 @@
 //! person who is away; the addresser is the one the reply went to.
 
 use super::address;
-use super::delivery::{Delivery, Report, squeeze};
+use super::delivery::{Delivery, Report, squeeze, truncate};
 use super::mail::Mail;
 use super::original::Original;
 use crate::reason::Reason;
@@ -40,10 +40,7 @@ pub(crate) fn decode(mail: &Mail<'_>, text: &str, original: &mut Original) -> Op
     }
     original.addresser = address::clean(&mail.header("To").unwrap_or_default());
     let mut diagnostic = squeeze(text);
-    if diagnostic.len() > 500 {
-        let cut = (0..=500).rev().find(|&i| diagnostic.is_char_boundary(i)).unwrap_or(0);
-        diagnostic.truncate(cut);
-    }
+    truncate(&mut diagnostic, 500);
     Some(Report {
         decoded_by: "RFC3834",
         deliveries: vec![Delivery {

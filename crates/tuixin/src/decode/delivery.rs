@@ -5,8 +5,8 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, MatchKind};
 use sha1::{Digest, Sha1};
 
-use super::address;
 use super::original::Original;
+use super::{Limits, address};
 use crate::classify::{Classifier, Facts, Verdict};
 use crate::code::{Code, EnhancedStatus, ReplyCode, find_codes};
 use crate::reason::Reason;
@@ -37,6 +37,14 @@ pub(crate) struct Delivery {
 pub(crate) struct Report {
     pub decoded_by: &'static str,
     pub deliveries: Vec<Delivery>,
+}
+
+/// Cuts a text to at most `max` bytes, at a character boundary.
+pub(crate) fn truncate(text: &mut String, max: usize) {
+    if text.len() > max {
+        let cut = text.floor_char_boundary(max);
+        text.truncate(cut);
+    }
 }
 
 /// Whitespace runs (line breaks included) as single spaces.
@@ -219,8 +227,12 @@ impl Delivery {
         original: &Original,
         bounce_date: Option<mail_parser::DateTime>,
         classifier: &Classifier,
+        limits: &Limits,
     ) -> Record {
+        // Whitespace is squeezed first, so look at no more than a few times the limit.
+        truncate(&mut self.diagnostic, limits.max_diagnostic_bytes.saturating_mul(4));
         self.diagnostic = join_multiline_reply(&squeeze(&self.diagnostic));
+        truncate(&mut self.diagnostic, limits.max_diagnostic_bytes);
         let (text_reply, text_status) = codes_in(&self.diagnostic);
         // The remote server's own words are more precise than the reporting MTA's summary
         // (`Status: 4.4.7` over `450 4.7.1 Access denied`), so the diagnostic's code wins.

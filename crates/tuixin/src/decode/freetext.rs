@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 
 use super::address::{self, find_addresses};
-use super::delivery::{Delivery, Report};
+use super::delivery::{Delivery, Report, truncate};
 use super::mail::Mail;
 use crate::code::{Code, find_codes};
 
@@ -223,10 +223,7 @@ fn diagnostic(lines: &[&str], start: &RecipientLine, end: usize) -> String {
         }
     }
     let mut text = chosen.join(" ");
-    if text.len() > MAX_DIAGNOSTIC {
-        let cut = (0..=MAX_DIAGNOSTIC).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
-        text.truncate(cut);
-    }
+    truncate(&mut text, MAX_DIAGNOSTIC);
     text
 }
 
@@ -240,10 +237,7 @@ fn paragraph_with_words(lines: &[&str]) -> String {
         .rfind(|p| quality(p) >= 1)
         .map(|p| {
             let mut p = p.split_whitespace().collect::<Vec<_>>().join(" ");
-            if p.len() > MAX_DIAGNOSTIC {
-                let cut = (0..=MAX_DIAGNOSTIC).rev().find(|&i| p.is_char_boundary(i)).unwrap_or(0);
-                p.truncate(cut);
-            }
+            truncate(&mut p, MAX_DIAGNOSTIC);
             p
         })
         .unwrap_or_default()

@@ -32,33 +32,113 @@ pub enum DecodeError {
     /// No message header could be found.
     #[error("not an email message: no header found")]
     NotAMessage,
+    /// The message has more MIME parts than the limit allows.
+    #[error("{parts} MIME parts, more than the limit of {limit}")]
+    TooManyParts {
+        /// The parts the message has.
+        parts: usize,
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// Bounds on the work done for one message. Going past one truncates or refuses; nothing is
+/// worse than linear in the input's size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of one message that are decoded. A longer message is decoded from its first bytes:
+    /// the headers, the human text and the report come first, the returned message last.
+    pub max_message_bytes: usize,
+    /// MIME parts of one message (nested messages' parts included); more is an error.
+    pub max_parts: usize,
+    /// Recipients kept from one message; further ones are dropped.
+    pub max_recipients: usize,
+    /// Bytes of diagnostic text kept for one recipient.
+    pub max_diagnostic_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_message_bytes: 32 << 20,
+            max_parts: 10_000,
+            max_recipients: 100_000,
+            max_diagnostic_bytes: 4096,
+        }
+    }
 }
 
 /// How deep a bounce that returns another bounce is followed.
 const MAX_NESTED_BOUNCES: usize = 2;
 
-/// Decodes one message: every recipient the bounce reports, or none if it is not a bounce.
+/// Decodes one message with the built-in rules and default limits: every recipient the
+/// bounce reports, or none if it is not a bounce.
 pub fn decode(bytes: &[u8]) -> Result<Vec<Record>, DecodeError> {
-    decode_with(bytes, Classifier::builtin())
+    Decoder::default().decode(bytes)
 }
 
-/// Decodes one message, classifying its records with the given rules.
-pub fn decode_with(bytes: &[u8], classifier: &Classifier) -> Result<Vec<Record>, DecodeError> {
-    let bytes = normalize(bytes);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(DecodeError::Empty);
-    }
-    if !starts_with_header(&bytes) {
-        return Err(DecodeError::NotAMessage);
-    }
-    let message = mail::parse(&bytes).ok_or(DecodeError::NotAMessage)?;
-    if message.headers().is_empty() {
-        return Err(DecodeError::NotAMessage);
-    }
-    Ok(decode_mail(Mail { message }, 0, classifier))
+/// A decoder with its rules and limits.
+#[derive(Debug, Clone, Copy)]
+pub struct Decoder<'c> {
+    classifier: &'c Classifier,
+    limits: Limits,
 }
 
-fn decode_mail(mail: Mail<'_>, depth: usize, classifier: &Classifier) -> Vec<Record> {
+impl Default for Decoder<'static> {
+    fn default() -> Self {
+        Decoder { classifier: Classifier::builtin(), limits: Limits::default() }
+    }
+}
+
+impl<'c> Decoder<'c> {
+    /// A decoder that classifies with the given rules.
+    pub fn new(classifier: &'c Classifier) -> Decoder<'c> {
+        Decoder { classifier, limits: Limits::default() }
+    }
+
+    /// The same decoder with other limits.
+    pub fn with_limits(self, limits: Limits) -> Decoder<'c> {
+        Decoder { limits, ..self }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Decodes one message: every recipient the bounce reports, or none if it is not a bounce.
+    pub fn decode(&self, bytes: &[u8]) -> Result<Vec<Record>, DecodeError> {
+        let bytes = &bytes[..cut_at_line(bytes, self.limits.max_message_bytes)];
+        let bytes = normalize(bytes);
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(DecodeError::Empty);
+        }
+        if !starts_with_header(&bytes) {
+            return Err(DecodeError::NotAMessage);
+        }
+        let message = mail::parse(&bytes).ok_or(DecodeError::NotAMessage)?;
+        if message.headers().is_empty() {
+            return Err(DecodeError::NotAMessage);
+        }
+        if message.parts.len() > self.limits.max_parts {
+            return Err(DecodeError::TooManyParts {
+                parts: message.parts.len(),
+                limit: self.limits.max_parts,
+            });
+        }
+        Ok(decode_mail(Mail { message }, 0, self))
+    }
+}
+
+/// Where to cut a message at most `max` bytes long: after the last line end within the limit.
+fn cut_at_line(bytes: &[u8], max: usize) -> usize {
+    if bytes.len() <= max {
+        return bytes.len();
+    }
+    memchr::memrchr(b'\n', &bytes[..max]).map_or(max, |at| at + 1)
+}
+
+fn decode_mail(mail: Mail<'_>, depth: usize, decoder: &Decoder<'_>) -> Vec<Record> {
     let text = mail.text();
     let attached = mail.attached_original();
     // The text before a copy of the returned message is what the bounce itself says.
@@ -84,7 +164,7 @@ fn decode_mail(mail: Mail<'_>, depth: usize, classifier: &Classifier) -> Vec<Rec
             && depth < MAX_NESTED_BOUNCES
             && let Some(inner) = mail::parse(inner.raw_message())
         {
-            let records = decode_mail(Mail { message: inner }, depth + 1, classifier);
+            let records = decode_mail(Mail { message: inner }, depth + 1, decoder);
             if !records.is_empty() {
                 return records;
             }
@@ -106,10 +186,14 @@ fn decode_mail(mail: Mail<'_>, depth: usize, classifier: &Classifier) -> Vec<Rec
         original.addresser = address::clean(&mail.header("To").unwrap_or_default());
     }
     let bounce_date = mail.message.date().copied();
+    let limits = decoder.limits;
     report
         .deliveries
         .into_iter()
-        .map(|d| d.into_record(report.decoded_by, &original, bounce_date, classifier))
+        .take(limits.max_recipients)
+        .map(|d| {
+            d.into_record(report.decoded_by, &original, bounce_date, decoder.classifier, &limits)
+        })
         .filter(|r| !r.recipient.is_empty() || r.reason == crate::Reason::Feedback)
         .collect()
 }

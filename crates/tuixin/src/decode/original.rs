@@ -65,7 +65,7 @@ impl Original {
                     original.date = value.as_datetime().copied();
                 }
             } else if name.len() > 2
-                && name[..2].eq_ignore_ascii_case("x-")
+                && name.as_bytes()[..2].eq_ignore_ascii_case(b"x-")
                 && original.headers.len() < MAX_X_HEADERS
             {
                 original.headers.entry(name.to_owned()).or_insert_with(|| header_text(value));
@@ -171,6 +171,12 @@ mod tests {
         assert_eq!(o.list_id, "<news.shop.example>");
         assert_eq!(o.headers.get("X-Campaign-Id").map(String::as_str), Some("42"));
         assert_eq!(o.date.unwrap().to_timestamp(), 1706749200);
+    }
+
+    #[test]
+    fn header_names_that_are_not_ascii_do_not_panic() {
+        let o = Original::from_bytes("\u{fffd}r: x\nX-Id: 7\nSubject: s\n\n".as_bytes()).unwrap();
+        assert_eq!(o.headers.get("X-Id").map(String::as_str), Some("7"));
     }
 
     #[test]

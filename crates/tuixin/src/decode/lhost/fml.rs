@@ -31,7 +31,14 @@ impl Lhost for Fml {
     }
 
     fn decode(&self, mail: &Mail<'_>, text: &str, original: &mut Original) -> Option<Report> {
-        let paragraph = text.trim_start().split("\n\n").next().unwrap_or("");
+        // The first paragraph, whatever the line ends.
+        let paragraph = text
+            .lines()
+            .skip_while(|l| l.trim().is_empty())
+            .take_while(|l| !l.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let paragraph = paragraph.as_str();
         let lower = format!("{} {}", mail.subject(), paragraph).to_ascii_lowercase();
         let reason = NOTICES.iter().find(|(w, _)| lower.contains(w)).map(|(_, r)| *r)?;
         let recipient = address::clean(paragraph);
