@@ -6,6 +6,7 @@
 //! short label, and below it the remote server's reply. This decoder reads that shape; decoders
 //! for particular MTAs handle what it cannot.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
@@ -267,6 +268,9 @@ fn paragraph_with_code(lines: &[&str]) -> String {
 pub(crate) struct TextIndex<'t> {
     lines: Vec<&'t str>,
     found: Vec<RecipientLine>,
+    /// For each address (lowercased), where it appears in `found`: lookups stay constant-time
+    /// in reports with thousands of recipients.
+    by_address: HashMap<String, Vec<usize>>,
 }
 
 impl<'t> TextIndex<'t> {
@@ -274,18 +278,27 @@ impl<'t> TextIndex<'t> {
     pub fn new(region: &'t str) -> TextIndex<'t> {
         let lines: Vec<&str> = region.lines().collect();
         let found = recipient_lines(&lines, &[]);
-        TextIndex { lines, found }
+        let mut by_address: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, line) in found.iter().enumerate() {
+            by_address.entry(line.address.to_ascii_lowercase()).or_default().push(i);
+        }
+        TextIndex { lines, found, by_address }
+    }
+
+    fn occurrences(&self, recipient: &str) -> &[usize] {
+        self.by_address.get(&recipient.to_ascii_lowercase()).map_or(&[], Vec::as_slice)
+    }
+
+    fn end_of(&self, i: usize) -> usize {
+        self.found.get(i + 1).map_or(self.lines.len(), |next| next.line)
     }
 
     /// The diagnostic for a known recipient, for reports that leave it out.
     pub fn text_for(&self, recipient: &str) -> String {
-        for (i, line) in self.found.iter().enumerate() {
-            if line.address.eq_ignore_ascii_case(recipient) {
-                let end = self.found.get(i + 1).map_or(self.lines.len(), |next| next.line);
-                let text = diagnostic(&self.lines, line, end);
-                if !text.is_empty() {
-                    return text;
-                }
+        for &i in self.occurrences(recipient) {
+            let text = diagnostic(&self.lines, &self.found[i], self.end_of(i));
+            if !text.is_empty() {
+                return text;
             }
         }
         paragraph_with_code(&self.lines)
@@ -293,12 +306,10 @@ impl<'t> TextIndex<'t> {
 
     /// Everything the text says below a recipient, up to the next one: its transcript too.
     pub fn block_for(&self, recipient: &str) -> String {
-        let Some(i) = self.found.iter().position(|l| l.address.eq_ignore_ascii_case(recipient))
-        else {
+        let Some(&i) = self.occurrences(recipient).first() else {
             return String::new();
         };
-        let end = self.found.get(i + 1).map_or(self.lines.len(), |next| next.line);
-        self.lines[self.found[i].line..end].join("\n")
+        self.lines[self.found[i].line..self.end_of(i)].join("\n")
     }
 }
 
@@ -332,30 +343,37 @@ pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
 
     // X-Failed-Recipients (Exim) says which of the text's addresses failed; where it names
     // none of them, the header disagrees with the text and the text wins.
-    let listed = |address: &str| failed.iter().any(|f| f.eq_ignore_ascii_case(address));
+    let failed_set: HashSet<String> = failed.iter().map(|f| f.to_ascii_lowercase()).collect();
+    let listed = |address: &str| failed_set.contains(&address.to_ascii_lowercase());
     let filter = !failed.is_empty() && found.iter().any(|line| listed(&line.address));
     let mut deliveries: Vec<Delivery> = Vec::new();
+    // Where each address's delivery is, so that thousands of recipients stay linear.
+    let mut position: HashMap<String, usize> = HashMap::new();
     for (i, line) in found.iter().enumerate() {
         if filter && !listed(&line.address) {
             continue;
         }
         let end = found.get(i + 1).map_or(lines.len(), |next| next.line);
         let text = diagnostic(&lines, line, end);
-        match deliveries.iter_mut().find(|d| d.recipient.eq_ignore_ascii_case(&line.address)) {
-            Some(existing) => {
-                if quality(&text) > quality(&existing.diagnostic) {
-                    existing.diagnostic = text;
+        match position.get(&line.address.to_ascii_lowercase()) {
+            Some(&at) => {
+                if quality(&text) > quality(&deliveries[at].diagnostic) {
+                    deliveries[at].diagnostic = text;
                 }
             }
-            None => deliveries.push(Delivery {
-                recipient: line.address.clone(),
-                diagnostic: text,
-                ..Delivery::default()
-            }),
+            None => {
+                position.insert(line.address.to_ascii_lowercase(), deliveries.len());
+                deliveries.push(Delivery {
+                    recipient: line.address.clone(),
+                    diagnostic: text,
+                    ..Delivery::default()
+                });
+            }
         }
     }
     for address in failed.iter().filter(|_| filter || found.is_empty()) {
-        if !deliveries.iter().any(|d| d.recipient.eq_ignore_ascii_case(address)) {
+        if !position.contains_key(&address.to_ascii_lowercase()) {
+            position.insert(address.to_ascii_lowercase(), deliveries.len());
             deliveries.push(Delivery { recipient: address.clone(), ..Delivery::default() });
         }
     }
