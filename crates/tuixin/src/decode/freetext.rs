@@ -372,8 +372,10 @@ pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
         }
     }
     for address in failed.iter().filter(|_| filter || found.is_empty()) {
-        if !position.contains_key(&address.to_ascii_lowercase()) {
-            position.insert(address.to_ascii_lowercase(), deliveries.len());
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            position.entry(address.to_ascii_lowercase())
+        {
+            slot.insert(deliveries.len());
             deliveries.push(Delivery { recipient: address.clone(), ..Delivery::default() });
         }
     }
