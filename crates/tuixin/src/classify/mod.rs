@@ -148,7 +148,9 @@ impl Classifier {
             if (provider.names(facts.rhost) || provider.names(facts.destination))
                 && let Some((rule, evidence)) = provider.rules.first_match(facts)
             {
-                return refine(verdict(rule, evidence), facts);
+                // A provider's own wording already says what it means (Yahoo answers "no such
+                // account" only after DATA), so no refinement here.
+                return verdict(rule, evidence);
             }
         }
         if let Some((rule, evidence)) = self.text.first_match(facts) {
