@@ -10,7 +10,7 @@ use crate::reason::Reason;
 /// One record per complained-about recipient; `None` when the mail holds no feedback report.
 pub(crate) fn decode(mail: &Mail<'_>, text: &str, original: &mut Original) -> Option<Report> {
     let Some(part) = mail.parts_of_type(&["message/feedback-report"]).next() else {
-        return microsoft_jmrp(mail, text);
+        return microsoft_jmrp(mail, text).or_else(|| unsubscribe_request(mail, original));
     };
     let body = part.contents();
     let report = dsn::parse(body);
@@ -71,6 +71,28 @@ fn microsoft_jmrp(mail: &Mail<'_>, text: &str) -> Option<Report> {
             recipient,
             diagnostic,
             feedback_type: "abuse".to_owned(),
+            reason: Some(Reason::Feedback),
+            ..Delivery::default()
+        }],
+    })
+}
+
+/// A mailbox client's unsubscribe request sent to a List-Unsubscribe `mailto:` address (Apple
+/// Mail marks its own with `X-Apple-Unsubscribe: true`): an opt-out by the person it comes from.
+fn unsubscribe_request(mail: &Mail<'_>, original: &mut Original) -> Option<Report> {
+    if !mail.header("X-Apple-Unsubscribe").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) {
+        return None;
+    }
+    let recipient = address::clean(&mail.header("From").unwrap_or_default());
+    if recipient.is_empty() {
+        return None;
+    }
+    original.addresser = address::clean(&mail.header("To").unwrap_or_default());
+    Some(Report {
+        decoded_by: "ARF",
+        deliveries: vec![Delivery {
+            recipient,
+            feedback_type: "opt-out".to_owned(),
             reason: Some(Reason::Feedback),
             ..Delivery::default()
         }],

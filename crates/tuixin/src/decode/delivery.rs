@@ -106,6 +106,9 @@ const COMMANDS: &[(&str, &str)] = &[
     (">>> data", "DATA"),
     ("data command", "DATA"),
     ("message data", "DATA"),
+    ("command: data", "DATA"),
+    ("command: rcpt", "RCPT"),
+    ("command: mail", "MAIL"),
     ("ehlo", "EHLO"),
     ("helo", "HELO"),
 ];
