@@ -295,13 +295,23 @@ impl<'t> TextIndex<'t> {
 
     /// The diagnostic for a known recipient, for reports that leave it out.
     pub fn text_for(&self, recipient: &str) -> String {
-        for &i in self.occurrences(recipient) {
-            let text = diagnostic(&self.lines, &self.found[i], self.end_of(i));
-            if !text.is_empty() {
-                return text;
-            }
+        let own = self
+            .occurrences(recipient)
+            .iter()
+            .map(|&i| diagnostic(&self.lines, &self.found[i], self.end_of(i)))
+            .find(|text| !text.is_empty())
+            .unwrap_or_default();
+        if quality(&own) >= 3 {
+            return own;
         }
-        paragraph_with_code(&self.lines)
+        // The recipient's own lines carry no reply code: add the text's first paragraph with one.
+        let coded = paragraph_with_code(&self.lines);
+        let coded = if quality(&coded) > quality(&own) { coded } else { String::new() };
+        match (own.is_empty(), coded.is_empty()) {
+            (true, _) => coded,
+            (false, true) => own,
+            (false, false) => format!("{own} {coded}"),
+        }
     }
 
     /// Everything the text says below a recipient, up to the next one: its transcript too.

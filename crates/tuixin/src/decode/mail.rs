@@ -26,6 +26,17 @@ pub(crate) fn parse(bytes: &[u8]) -> Option<Message<'_>> {
     PARSER.parse(bytes)
 }
 
+/// Japanese text sent as raw ISO-2022-JP without a charset label (old Lotus Notes, Domino and
+/// Japanese carriers' bounces), decoded; any other text as it is.
+pub(crate) fn decode_unlabelled(text: Cow<'_, str>) -> Cow<'_, str> {
+    if (text.contains("\u{1b}$B") || text.contains("\u{1b}$@"))
+        && let Some(decode) = charset_decoder(b"iso-2022-jp")
+    {
+        return Cow::Owned(decode(text.as_bytes()));
+    }
+    text
+}
+
 /// Parses only the header block of a message (a returned original needs no body).
 pub(crate) fn parse_headers(bytes: &[u8]) -> Option<Message<'_>> {
     PARSER.parse_headers(bytes)
@@ -133,13 +144,7 @@ impl<'x> Mail<'x> {
     /// The human-readable text: the first text/plain part, else the first HTML part as text.
     /// Japanese text sent as raw ISO-2022-JP without a charset label is decoded too.
     pub fn text(&self) -> Cow<'_, str> {
-        let text = self.raw_text();
-        if (text.contains("\u{1b}$B") || text.contains("\u{1b}$@"))
-            && let Some(decode) = charset_decoder(b"iso-2022-jp")
-        {
-            return Cow::Owned(decode(text.as_bytes()));
-        }
-        text
+        decode_unlabelled(self.raw_text())
     }
 
     fn raw_text(&self) -> Cow<'_, str> {

@@ -142,13 +142,13 @@ fn decode_mail(mail: Mail<'_>, depth: usize, decoder: &Decoder<'_>) -> Vec<Recor
     let text = mail.text();
     let attached = mail.attached_original();
     // The text before a copy of the returned message is what the bounce itself says.
-    let inline = original::inline_start(&text);
-    let region = &text[..inline.unwrap_or(text.len())];
+    let inline = original::inline_original(&text);
+    let region = &text[..inline.map_or(text.len(), |(end, _)| end)];
     let mut original = match &attached {
         Some(AttachedOriginal::Message(message)) => Original::from_message(message),
         Some(AttachedOriginal::Headers(bytes)) => Original::from_bytes(bytes).unwrap_or_default(),
         None => inline
-            .and_then(|start| Original::from_bytes(text[start..].as_bytes()))
+            .and_then(|(_, start)| Original::from_bytes(text[start..].as_bytes()))
             .unwrap_or_default(),
     };
 

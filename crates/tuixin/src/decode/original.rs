@@ -86,16 +86,17 @@ fn message_id(value: &HeaderValue<'_>) -> String {
     text.trim().trim_start_matches('<').trim_end_matches('>').to_owned()
 }
 
-/// Where a copy of the original message starts inside a plain-text bounce, if it has one:
-/// the first header line after a line that announces it.
-pub(crate) fn inline_start(text: &str) -> Option<usize> {
+/// Where a quoted original starts in a plain-text bounce: the start of the line that announces
+/// it (the end of what the bounce itself says), and the start of its header block.
+pub(crate) fn inline_original(text: &str) -> Option<(usize, usize)> {
     let marker = MARKERS.find(text)?.start();
+    let marker_line = text[..marker].rfind('\n').map_or(0, |at| at + 1);
     // The header block begins on a following line of the form `Name: value`.
     let mut offset = text[marker..].find('\n')? + marker + 1;
     for line in text[offset..].split_inclusive('\n') {
         let trimmed = line.trim_end();
         if is_header_line(trimmed) {
-            return Some(offset);
+            return Some((marker_line, offset));
         }
         if !trimmed.is_empty()
             && !trimmed.starts_with(['-', '=', '*', '_', '>'])
@@ -128,10 +129,10 @@ const ORIGINAL_MARKERS: &[&str] = &[
     "header of the original message",
     "----- original message -----",
     "------ original message ------",
-    "the original message was received",
     "unsent message below",
     "undelivered message headers",
     "-- returned message --",
+    "------- returned message --------",
     "------ returned mail ------",
     "----- message header follows -----",
     "content-type: message/rfc822",
@@ -182,8 +183,9 @@ mod tests {
     #[test]
     fn finds_the_quoted_original_after_its_marker() {
         let text = "Sorry.\n\n------ This is a copy of the message, including all the headers. ------\n\nReturn-path: <a@b.example>\nSubject: hi\n\nbody\n";
-        let start = inline_start(text).unwrap();
+        let (end, start) = inline_original(text).unwrap();
         assert!(text[start..].starts_with("Return-path:"));
-        assert!(inline_start("no copy here\nSubject: x\n").is_none());
+        assert_eq!(text[..end].trim(), "Sorry.");
+        assert!(inline_original("no copy here\nSubject: x\n").is_none());
     }
 }

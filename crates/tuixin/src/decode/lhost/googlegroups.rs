@@ -24,7 +24,7 @@ impl Lhost for GoogleGroups {
     }
 
     fn decode(&self, mail: &Mail<'_>, text: &str, _original: &mut Original) -> Option<Report> {
-        let region = &text[..original::inline_start(text).unwrap_or(text.len())];
+        let region = &text[..original::inline_original(text).map_or(text.len(), |(end, _)| end)];
         let failed = mail.headers_named("X-Failed-Recipients");
         let groups: Vec<String> = failed
             .iter()
