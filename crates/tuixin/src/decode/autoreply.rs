@@ -21,12 +21,12 @@ pub(crate) fn claims(mail: &Mail<'_>) -> bool {
     if auto_submitted.starts_with("auto-replied") {
         return true;
     }
-    if ["X-Autoreply", "X-Autorespond", "X-Auto-Reply"].iter().any(|h| mail.header(h).is_some()) {
+    if ["X-Autoreply", "X-Autorespond", "X-Auto-Reply"].iter().any(|h| mail.has_header(h)) {
         return true;
     }
     let subject = mail.subject().to_lowercase();
     let subject = subject.trim();
-    let suppress = mail.header("X-Auto-Response-Suppress").is_some()
+    let suppress = mail.has_header("X-Auto-Response-Suppress")
         || mail.header("Precedence").is_some_and(|p| p.eq_ignore_ascii_case("auto_reply"));
     SUBJECTS.iter().any(|s| subject.starts_with(s))
         && (suppress || !auto_submitted.is_empty() || subject.contains(':'))

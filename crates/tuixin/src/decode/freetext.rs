@@ -39,7 +39,7 @@ const SENDERS: &[&str] = &[
 
 /// Whether the headers look like a bounce at all.
 pub(crate) fn claims(mail: &Mail<'_>, text: &str) -> bool {
-    if mail.header("X-Failed-Recipients").is_some() {
+    if mail.has_header("X-Failed-Recipients") {
         return true;
     }
     let from = mail.sender_lower();

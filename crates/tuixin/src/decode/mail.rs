@@ -2,6 +2,7 @@
 //! original message it returns, over mail-parser.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::sync::LazyLock;
 
 use mail_parser::decoders::charsets::map::charset_decoder;
@@ -45,6 +46,8 @@ pub(crate) fn parse_headers(bytes: &[u8]) -> Option<Message<'_>> {
 /// A bounce as the decoders see it.
 pub(crate) struct Mail<'x> {
     pub message: Message<'x>,
+    /// The From header lowercased, read once: every decoder's cheap signal.
+    sender: OnceCell<String>,
 }
 
 /// A header value as one line: folding removed, whitespace collapsed.
@@ -108,6 +111,16 @@ pub(crate) fn is_type(part: &MessagePart<'_>, wanted: &str) -> bool {
 }
 
 impl<'x> Mail<'x> {
+    /// A parsed message as the decoders see it.
+    pub fn new(message: Message<'x>) -> Mail<'x> {
+        Mail { message, sender: OnceCell::new() }
+    }
+
+    /// Whether the message has a top-level header with this name (any case).
+    pub fn has_header(&self, name: &str) -> bool {
+        self.message.headers().iter().any(|h| h.name().eq_ignore_ascii_case(name))
+    }
+
     /// The first top-level header with this name, as one line.
     pub fn header(&self, name: &str) -> Option<String> {
         find_header(self.message.headers(), name).map(header_text).filter(|v| !v.is_empty())
@@ -124,8 +137,8 @@ impl<'x> Mail<'x> {
     }
 
     /// The From header as text, lowercased, for matching.
-    pub fn sender_lower(&self) -> String {
-        self.header("From").unwrap_or_default().to_ascii_lowercase()
+    pub fn sender_lower(&self) -> &str {
+        self.sender.get_or_init(|| self.header("From").unwrap_or_default().to_ascii_lowercase())
     }
 
     /// The Subject, decoded.

@@ -126,7 +126,7 @@ impl<'c> Decoder<'c> {
                 limit: self.limits.max_parts,
             });
         }
-        Ok(decode_mail(Mail { message }, 0, self))
+        Ok(decode_mail(Mail::new(message), 0, self))
     }
 }
 
@@ -164,7 +164,7 @@ fn decode_mail(mail: Mail<'_>, depth: usize, decoder: &Decoder<'_>) -> Vec<Recor
             && depth < MAX_NESTED_BOUNCES
             && let Some(inner) = mail::parse(inner.raw_message())
         {
-            let records = decode_mail(Mail { message: inner }, depth + 1, decoder);
+            let records = decode_mail(Mail::new(inner), depth + 1, decoder);
             if !records.is_empty() {
                 return records;
             }

@@ -4,7 +4,7 @@
 use mail_parser::DateTime;
 
 use super::address;
-use super::delivery::{Delivery, Report, transcript_command};
+use super::delivery::{Delivery, Report, command_in, transcript_command};
 use super::dsn::{self, typed_value};
 use super::freetext::TextIndex;
 use super::mail::Mail;
@@ -73,7 +73,7 @@ pub(crate) fn decode(
                 recipient,
                 ..Delivery::default()
             };
-            if delivery.command.is_empty() {
+            if delivery.command.is_empty() && command_in(&delivery.diagnostic).is_empty() {
                 // Sendmail's transcript in the text says which command failed (`>>> DATA`).
                 delivery.command =
                     transcript_command(&index().block_for(&delivery.recipient)).to_owned();

@@ -50,7 +50,7 @@ impl Lhost for AmazonSes {
     fn claims(&self, mail: &Mail<'_>) -> bool {
         mail.sender_lower().contains("@sns.amazonaws.com")
             || mail.subject().eq_ignore_ascii_case("AWS Notification Message")
-            || mail.header("X-Amz-Sns-Message-Type").is_some()
+            || mail.has_header("X-Amz-Sns-Message-Type")
     }
 
     fn decode(&self, _mail: &Mail<'_>, text: &str, original: &mut Original) -> Option<Report> {

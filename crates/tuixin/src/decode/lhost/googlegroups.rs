@@ -20,7 +20,7 @@ impl Lhost for GoogleGroups {
     fn claims(&self, mail: &Mail<'_>) -> bool {
         let from = mail.sender_lower();
         (from.contains("@googlemail.com") || from.contains("@google.com"))
-            && mail.header("X-Failed-Recipients").is_some()
+            && mail.has_header("X-Failed-Recipients")
     }
 
     fn decode(&self, mail: &Mail<'_>, text: &str, _original: &mut Original) -> Option<Report> {
