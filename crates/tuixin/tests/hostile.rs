@@ -151,6 +151,20 @@ fn every_corpus_sample_reads_alike_with_lf_crlf_and_cr_line_ends() {
 }
 
 #[test]
+fn inputs_that_fuzzing_found_are_decoded_without_a_panic() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let _ = decode(&bytes);
+        let _ = tuixin::find_codes(&String::from_utf8_lossy(&bytes));
+        count += 1;
+    }
+    assert!(count >= 1, "no regression inputs in {}", dir.display());
+}
+
+#[test]
 fn decoding_is_deterministic() {
     for (name, bytes) in corpus() {
         assert_eq!(decode(&bytes), decode(&bytes), "{name}");
