@@ -13,13 +13,12 @@ use mail_parser::{
 /// One parser for every message: MIME headers and the few fields a bounce needs are structured,
 /// the rest stays raw text.
 static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
+    // Addresses and ids are read from the raw text (address::clean); only what needs decoding
+    // (encoded words in Subject) or structure (MIME, Date) is parsed.
     MessageParser::new()
         .with_mime_headers()
         .header_text(HeaderName::Subject)
-        .header_address(HeaderName::From)
-        .header_address(HeaderName::To)
         .header_date(HeaderName::Date)
-        .header_id(HeaderName::MessageId)
 });
 
 /// Parses a message (or a header block); `None` when no header is found.
