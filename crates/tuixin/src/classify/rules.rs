@@ -42,6 +42,8 @@ pub(crate) struct RuleSpec {
     #[serde(default)]
     pub codes: Vec<String>,
     #[serde(default)]
+    pub commands: Vec<String>,
+    #[serde(default)]
     #[allow(dead_code)] // documentation for reviewers; kept so files with it still parse
     pub note: Option<String>,
 }
@@ -99,7 +101,12 @@ pub(crate) struct Rule {
     has_phrases: bool,
     regex: Option<Regex>,
     codes: Vec<CodePattern>,
+    commands: Vec<String>,
 }
+
+/// The SMTP commands a rule may name in `commands`.
+const KNOWN_COMMANDS: &[&str] =
+    &["CONN", "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "QUIT"];
 
 /// What a rule is checked against.
 #[derive(Debug, Clone, Copy, Default)]
@@ -178,12 +185,18 @@ impl RuleSet {
                 patterns.push(phrase);
                 pattern_rule.push(rules.len());
             }
+            let commands: Vec<String> =
+                spec.commands.iter().map(|c| c.trim().to_ascii_uppercase()).collect();
+            if let Some(bad) = commands.iter().find(|c| !KNOWN_COMMANDS.contains(&c.as_str())) {
+                return Err(err(&spec.id, format!("unknown SMTP command {bad:?}")));
+            }
             rules.push(Rule {
                 id: spec.id.clone(),
                 reason,
                 has_phrases: !spec.phrases.is_empty(),
                 regex,
                 codes,
+                commands,
             });
         }
         let matcher = if patterns.is_empty() {
@@ -229,6 +242,9 @@ impl RuleSet {
             if !rule.codes.is_empty()
                 && !rule.codes.iter().any(|c| c.matches(facts.status) || c.matches(facts.reply))
             {
+                return None;
+            }
+            if !rule.commands.is_empty() && !rule.commands.iter().any(|c| c == facts.command) {
                 return None;
             }
             let evidence = match &rule.regex {
@@ -289,6 +305,24 @@ mod tests {
             "a"
         );
         assert!(rules.first_match(&facts("fine", "5.1.1")).is_none());
+    }
+
+    #[test]
+    fn commands_restrict_a_rule_to_the_failed_command() {
+        let rules = set(
+            "[[rule]]\nid = \"m\"\nreason = \"rejected\"\nphrases = [\"denied\"]\ncommands = [\"mail\"]\n",
+        );
+        let facts =
+            |command| Facts { diagnostic: "550 5.7.1 Access denied", command, ..Facts::default() };
+        assert!(rules.first_match(&facts("MAIL")).is_some());
+        assert!(rules.first_match(&facts("RCPT")).is_none());
+        let file = parse_file("t.toml", "[[rule]]\nid = \"x\"\nreason = \"rejected\"\nphrases = [\"a\"]\ncommands = [\"SEND\"]\n").unwrap();
+        assert!(
+            RuleSet::compile("t.toml", &file.rule)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown SMTP command")
+        );
     }
 
     #[test]
