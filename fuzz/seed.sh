@@ -1,0 +1,52 @@
+#!/bin/sh
+# Fills fuzz/corpus/<target>/ with seed inputs. The corpora are not committed (see .gitignore);
+# run this before the first `cargo fuzz run`. Idempotent: files are named by content hash.
+#   SEED_EMAILS   a checkout of sisimai/set-of-emails   (default /work/shared/corpus/set-of-emails)
+#   SEED_EXPECTED Sisimai's expected.jsonl               (default /work/shared/corpus/expected.jsonl)
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+emails=${SEED_EMAILS:-/work/shared/corpus/set-of-emails}
+expected=${SEED_EXPECTED:-/work/shared/corpus/expected.jsonl}
+rules="$here/../crates/tuixin/data/rules"
+mkdir -p "$here/corpus/decode" "$here/corpus/explain" "$here/corpus/rules"
+
+# Copies one file into a corpus directory under its SHA-1 (as libFuzzer names its own finds).
+put() { cp "$1" "$2/$(sha1sum <"$1" | cut -c1-40)"; }
+
+# decode: every message (maildir files, mbox files, the tiny size-N files).
+if [ -d "$emails" ]; then
+    find "$emails" -type f ! -name README.md ! -name LICENSE | while read -r f; do
+        put "$f" "$here/corpus/decode"
+    done
+fi
+
+# explain: every distinct diagnostic line Sisimai reports, plus a few hand-written ones.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if [ -f "$expected" ]; then
+    python3 - "$expected" "$tmp" <<'PY'
+import hashlib, json, sys
+seen = set()
+for line in open(sys.argv[1], encoding="utf-8"):
+    d = json.loads(line).get("diagnosticcode") or ""
+    if d and d not in seen:
+        seen.add(d)
+        data = d.encode("utf-8")
+        open(f"{sys.argv[2]}/{hashlib.sha1(data).hexdigest()}", "wb").write(data)
+PY
+fi
+for s in '550 5.1.1 <a@example.com>: Recipient address rejected: User unknown' \
+         '552-5.2.2 over quota' '#5.1.1 qmail' '(5.7.515) Access denied' 'smtp; 550' \
+         '10.5.1.1 v5.1.12a 1,250' '554 5.7.1 该用户不存在 mx.qq.com' '5.4.316 Message expired'; do
+    printf '%s' "$s" >"$tmp/x" && put "$tmp/x" "$here/corpus/explain"
+done
+for f in "$tmp"/*; do [ "$f" = "$tmp/x" ] || mv "$f" "$here/corpus/explain/"; done
+
+# rules: the built-in rule files.
+for f in "$rules"/*.toml "$rules"/providers/*.toml; do
+    put "$f" "$here/corpus/rules"
+done
+
+for t in decode explain rules; do
+    echo "$t: $(ls "$here/corpus/$t" | wc -l) seeds"
+done
