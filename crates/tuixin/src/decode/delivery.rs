@@ -270,7 +270,7 @@ impl Delivery {
             "delivered" | "relayed" | "expanded" => Some(Reason::Delivered),
             _ => None,
         });
-        let verdict = match known {
+        let mut verdict = match known {
             Some(reason) => Verdict {
                 reason,
                 rule: format!("decoder.{}", decoded_by.to_ascii_lowercase()),
@@ -285,7 +285,6 @@ impl Delivery {
                 command: &self.command,
             }),
         };
-        let mut verdict = verdict;
         if matches!(verdict.reason, Reason::OnHold | Reason::Undefined)
             && self.diagnostic_type.eq_ignore_ascii_case("x-unix")
         {
