@@ -172,8 +172,20 @@ fn timezone(date: &mail_parser::DateTime) -> String {
 /// Sisimai's token: SHA-1 over STX, addresser, RS, recipient, RS, timestamp, ETX.
 fn token(addresser: &str, recipient: &str, timestamp: i64) -> String {
     let mut hasher = Sha1::new();
-    hasher.update(format!("\x02{addresser}\x1e{recipient}\x1e{timestamp}\x03").as_bytes());
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hasher.update(b"\x02");
+    hasher.update(addresser.as_bytes());
+    hasher.update(b"\x1e");
+    hasher.update(recipient.as_bytes());
+    hasher.update(b"\x1e");
+    hasher.update(timestamp.to_string().as_bytes());
+    hasher.update(b"\x03");
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(40);
+    for byte in hasher.finalize() {
+        out.push(HEX[usize::from(byte >> 4)] as char);
+        out.push(HEX[usize::from(byte & 0xf)] as char);
+    }
+    out
 }
 
 /// The reply code and enhanced code a diagnostic carries: the first reply code with its
@@ -392,5 +404,7 @@ mod tests {
         assert_eq!(token("a@b.jp", "c@d.jp", 1), token("a@b.jp", "c@d.jp", 1));
         assert_ne!(token("a@b.jp", "c@d.jp", 1), token("a@b.jp", "c@d.jp", 2));
         assert_eq!(token("a", "b", 0).len(), 40);
+        // SHA-1 of "\x02a\x1eb\x1e0\x03", as `printf '\x02a\x1eb\x1e0\x03' | sha1sum` gives.
+        assert_eq!(token("a", "b", 0), "700d0249eaf651b51a7ba60df61a4c8b5b47cbad");
     }
 }
