@@ -169,13 +169,14 @@ fn timezone(date: &mail_parser::DateTime) -> String {
     format!("{sign}{:02}{:02}", date.tz_hour, date.tz_minute)
 }
 
-/// Sisimai's token: SHA-1 over STX, addresser, RS, recipient, RS, timestamp, ETX.
+/// Sisimai's token: SHA-1 over STX, addresser, RS, recipient, RS, timestamp, ETX, the
+/// addresses lowercased, so that the same bounce gets the same id in both tools.
 fn token(addresser: &str, recipient: &str, timestamp: i64) -> String {
     let mut hasher = Sha1::new();
     hasher.update(b"\x02");
-    hasher.update(addresser.as_bytes());
+    hasher.update(addresser.to_ascii_lowercase().as_bytes());
     hasher.update(b"\x1e");
-    hasher.update(recipient.as_bytes());
+    hasher.update(recipient.to_ascii_lowercase().as_bytes());
     hasher.update(b"\x1e");
     hasher.update(timestamp.to_string().as_bytes());
     hasher.update(b"\x03");
@@ -405,6 +406,6 @@ mod tests {
         assert_ne!(token("a@b.jp", "c@d.jp", 1), token("a@b.jp", "c@d.jp", 2));
         assert_eq!(token("a", "b", 0).len(), 40);
         // SHA-1 of "\x02a\x1eb\x1e0\x03", as `printf '\x02a\x1eb\x1e0\x03' | sha1sum` gives.
-        assert_eq!(token("a", "b", 0), "700d0249eaf651b51a7ba60df61a4c8b5b47cbad");
+        assert_eq!(token("A", "b", 0), "700d0249eaf651b51a7ba60df61a4c8b5b47cbad");
     }
 }
