@@ -259,6 +259,10 @@ impl Delivery {
         if self.command.is_empty() {
             self.command = command_in(&self.diagnostic).to_owned();
         }
+        if self.diagnostic_type.is_empty() && (text_reply.is_some() || text_status.is_some()) {
+            // The words are an SMTP server's reply even where the bounce does not say so.
+            self.diagnostic_type = "SMTP".to_owned();
+        }
         if self.rhost.is_empty() {
             self.rhost = rhost_in(&self.diagnostic);
         }
