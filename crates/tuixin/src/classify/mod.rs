@@ -134,6 +134,17 @@ impl Classifier {
         self.providers.iter().find(|p| p.names(host)).map(|p| p.id.as_str())
     }
 
+    /// The text rule that a whole text (a bounce's own prose) satisfies, if any: for records
+    /// whose diagnostic says too little.
+    pub fn classify_text(&self, text: &str) -> Option<Verdict> {
+        let facts = Facts { diagnostic: text, ..Facts::default() };
+        self.text.first_match(&facts).map(|(rule, evidence)| Verdict {
+            reason: rule.reason,
+            rule: format!("{}+bounce-text", rule.id),
+            evidence,
+        })
+    }
+
     /// The reason for a record's facts, and the rule that decided it.
     pub fn classify(&self, facts: &Facts<'_>) -> Verdict {
         let verdict = |rule: &rules::Rule, evidence: String| Verdict {

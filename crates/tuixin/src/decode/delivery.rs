@@ -244,6 +244,7 @@ impl Delivery {
         bounce_date: Option<mail_parser::DateTime>,
         classifier: &Classifier,
         limits: &Limits,
+        bounce_text: &str,
     ) -> Record {
         // Whitespace is squeezed first, so look at no more than a few times the limit.
         truncate(&mut self.diagnostic, limits.max_diagnostic_bytes.saturating_mul(4));
@@ -302,6 +303,13 @@ impl Delivery {
                 command: &self.command,
             }),
         };
+        // A diagnostic that no rule reads (empty, `5.0.0`, a bare exit status): the bounce's own
+        // prose may say why (Exim's "pipe to |...", Lotus Notes' failure reasons).
+        if matches!(verdict.reason, Reason::OnHold | Reason::Undefined)
+            && let Some(from_text) = classifier.classify_text(bounce_text)
+        {
+            verdict = from_text;
+        }
         if matches!(verdict.reason, Reason::OnHold | Reason::Undefined)
             && self.diagnostic_type.eq_ignore_ascii_case("x-unix")
         {

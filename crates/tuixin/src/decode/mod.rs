@@ -192,7 +192,9 @@ fn decode_mail(mail: Mail<'_>, depth: usize, decoder: &Decoder<'_>) -> Vec<Recor
         .into_iter()
         .take(limits.max_recipients)
         .map(|d| {
-            d.into_record(report.decoded_by, &original, bounce_date, decoder.classifier, &limits)
+            d.into_record(
+                report.decoded_by, &original, bounce_date, decoder.classifier, &limits, region,
+            )
         })
         .filter(|r| !r.recipient.is_empty() || r.reason == crate::Reason::Feedback)
         .collect()
