@@ -168,6 +168,7 @@ fn recipient_lines(lines: &[&str], exclude: &[String]) -> Vec<RecipientLine> {
     found
 }
 
+/// Longest diagnostic the text decoders build for one recipient.
 const MAX_DIAGNOSTIC: usize = 4096;
 
 /// The server's words for one recipient: the rest of its line, then the paragraph with codes.
@@ -211,11 +212,11 @@ fn diagnostic(lines: &[&str], start: &RecipientLine, end: usize) -> String {
         // The recipient's line alone says only that delivery failed: any later word counts.
         let alone = paragraphs.first().is_some_and(|p| p.len() == 1);
         let first = if alone { 0 } else { paragraphs.first().map_or(0, |p| quality(&p.join(" "))) };
-        let later = paragraphs.iter().skip(1);
+        let mut later = paragraphs.iter().skip(1);
         let better = later
             .clone()
             .find(|p| has_code(p))
-            .or_else(|| paragraphs.iter().skip(1).find(|p| quality(&p.join(" ")) > first));
+            .or_else(|| later.find(|p| quality(&p.join(" ")) > first));
         if let Some(better) = better {
             chosen.extend(better.iter().copied());
         }
