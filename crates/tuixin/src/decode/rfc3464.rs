@@ -56,11 +56,7 @@ pub(crate) fn decode(
                 } else {
                     original_rcpt
                 },
-                action: fields
-                    .get("action")
-                    .and_then(|a| a.split_whitespace().next())
-                    .unwrap_or("")
-                    .to_ascii_lowercase(),
+                action: action(fields.get("action").unwrap_or("")),
                 status: fields.get("status").unwrap_or("").to_owned(),
                 diagnostic: diagnostic.to_owned(),
                 diagnostic_type: kind.to_ascii_uppercase(),
@@ -93,6 +89,17 @@ pub(crate) fn decode(
         }
     }
     (!deliveries.is_empty()).then_some(Report { decoded_by: "RFC3464", deliveries })
+}
+
+/// The Action field as one of RFC 3464's five values; MTAs' variants (`deliverable` from
+/// address verification, `expired` for a message given up) mapped to the one they mean.
+fn action(value: &str) -> String {
+    let word = value.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+    match word.as_str() {
+        "deliverable" => "delivered".to_owned(),
+        "expired" => "failed".to_owned(),
+        _ => word,
+    }
 }
 
 /// Whether a text carries a 4xx/5xx reply code.
