@@ -112,6 +112,14 @@ pub struct ParseArgs {
     #[arg(long, value_name = "N")]
     pub max_parts: Option<usize>,
 
+    /// Depth of MIME nesting one message may have; deeper is an error for that input [default: 200]
+    #[arg(long, value_name = "N")]
+    pub max_depth: Option<usize>,
+
+    /// Bytes of one header line; longer is an error for that input [default: 4 MiB]
+    #[arg(long, value_name = "BYTES")]
+    pub max_header_line: Option<usize>,
+
     /// Recipients kept from one message [default: 100000]
     #[arg(long, value_name = "N")]
     pub max_recipients: Option<usize>,
@@ -128,6 +136,8 @@ impl ParseArgs {
         tuixin::Limits {
             max_message_bytes: self.max_message_size.unwrap_or(default.max_message_bytes),
             max_parts: self.max_parts.unwrap_or(default.max_parts),
+            max_depth: self.max_depth.unwrap_or(default.max_depth),
+            max_header_line: self.max_header_line.unwrap_or(default.max_header_line),
             max_recipients: self.max_recipients.unwrap_or(default.max_recipients),
             max_diagnostic_bytes: self.max_diagnostic.unwrap_or(default.max_diagnostic_bytes),
         }

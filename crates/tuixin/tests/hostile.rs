@@ -80,12 +80,12 @@ fn deep_mime_nesting_is_decoded_without_a_crash() {
     for i in (0..=depth).rev() {
         text.push_str(&format!("--b{i}--\n"));
     }
-    // Either decoded or refused for its number of parts: never a panic.
-    match decode(text.as_bytes()) {
-        Ok(_) | Err(DecodeError::TooManyParts { .. }) => {}
-        Err(other) => panic!("unexpected error {other}"),
-    }
-    let few = Decoder::default().with_limits(Limits { max_parts: 10, ..Limits::default() });
+    // Deeper than the default limit: a clear error naming the limit.
+    assert!(matches!(decode(text.as_bytes()), Err(DecodeError::TooDeep { limit: 200, .. })));
+    let unlimited = Limits { max_depth: usize::MAX, ..Limits::default() };
+    let deep = Decoder::default().with_limits(unlimited);
+    assert!(deep.decode(text.as_bytes()).is_ok());
+    let few = Decoder::default().with_limits(Limits { max_parts: 10, ..unlimited });
     assert!(matches!(
         few.decode(text.as_bytes()),
         Err(DecodeError::TooManyParts { limit: 10, .. })
@@ -97,7 +97,21 @@ fn deep_mime_nesting_is_decoded_without_a_crash() {
             "From: MAILER-DAEMON@example.org\nSubject: Undelivered {i}\nContent-Type: message/rfc822\n\n{nested}"
         );
     }
-    assert!(decode(nested.as_bytes()).is_ok());
+    assert!(matches!(decode(nested.as_bytes()), Err(DecodeError::TooDeep { .. })));
+    assert!(deep.decode(nested.as_bytes()).is_ok());
+}
+
+#[test]
+fn a_header_line_over_the_limit_is_a_clear_error() {
+    let text = format!(
+        "From: MAILER-DAEMON@example.org\nSubject: x\nX-Long: {}\n\nbody\n",
+        "b".repeat(5000)
+    );
+    let strict =
+        Decoder::default().with_limits(Limits { max_header_line: 1000, ..Limits::default() });
+    let error = strict.decode(text.as_bytes()).unwrap_err();
+    assert!(matches!(error, DecodeError::HeaderLineTooLong { limit: 1000, .. }), "{error}");
+    assert!(decode(text.as_bytes()).is_ok());
 }
 
 #[test]

@@ -32,6 +32,22 @@ pub enum DecodeError {
     /// No message header could be found.
     #[error("not an email message: no header found")]
     NotAMessage,
+    /// The message nests MIME parts or messages deeper than the limit allows.
+    #[error("MIME nesting {depth} deep, deeper than the limit of {limit}")]
+    TooDeep {
+        /// How deep the message nests (at least).
+        depth: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A header line is longer than the limit allows.
+    #[error("a header line of {length} bytes, longer than the limit of {limit}")]
+    HeaderLineTooLong {
+        /// The line's length in bytes.
+        length: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The message has more MIME parts than the limit allows.
     #[error("{parts} MIME parts, more than the limit of {limit}")]
     TooManyParts {
@@ -51,6 +67,10 @@ pub struct Limits {
     pub max_message_bytes: usize,
     /// MIME parts of one message (nested messages' parts included); more is an error.
     pub max_parts: usize,
+    /// Depth of MIME nesting (multiparts and attached messages); deeper is an error.
+    pub max_depth: usize,
+    /// Bytes of one header line (folded lines counted whole); longer is an error.
+    pub max_header_line: usize,
     /// Recipients kept from one message; further ones are dropped.
     pub max_recipients: usize,
     /// Bytes of diagnostic text kept for one recipient.
@@ -62,6 +82,8 @@ impl Default for Limits {
         Limits {
             max_message_bytes: 32 << 20,
             max_parts: 10_000,
+            max_depth: 200,
+            max_header_line: 4 << 20,
             max_recipients: 100_000,
             max_diagnostic_bytes: 4096,
         }
@@ -116,6 +138,13 @@ impl<'c> Decoder<'c> {
         if !starts_with_header(&bytes) {
             return Err(DecodeError::NotAMessage);
         }
+        let longest = longest_header_line(&bytes);
+        if longest > self.limits.max_header_line {
+            return Err(DecodeError::HeaderLineTooLong {
+                length: longest,
+                limit: self.limits.max_header_line,
+            });
+        }
         let message = mail::parse(&bytes).ok_or(DecodeError::NotAMessage)?;
         if message.headers().is_empty() {
             return Err(DecodeError::NotAMessage);
@@ -126,8 +155,53 @@ impl<'c> Decoder<'c> {
                 limit: self.limits.max_parts,
             });
         }
+        let depth = nesting_depth(&message, self.limits.max_depth);
+        if depth > self.limits.max_depth {
+            return Err(DecodeError::TooDeep { depth, limit: self.limits.max_depth });
+        }
         Ok(decode_mail(Mail::new(message), 0, self))
     }
+}
+
+/// The longest line of the header block (up to the first empty line), folded lines included.
+fn longest_header_line(bytes: &[u8]) -> usize {
+    let mut longest = 0;
+    let mut current = 0;
+    for line in bytes.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        if line.starts_with(b" ") || line.starts_with(b"\t") {
+            current += line.len();
+        } else {
+            current = line.len();
+        }
+        longest = longest.max(current);
+    }
+    longest
+}
+
+/// How deep a message nests multiparts and attached messages, counted up to just past `limit`.
+fn nesting_depth(message: &mail_parser::Message<'_>, limit: usize) -> usize {
+    use mail_parser::PartType;
+    let mut deepest = 0;
+    // (message, part id, depth), walked without recursion.
+    let mut stack: Vec<(&mail_parser::Message<'_>, usize, usize)> = vec![(message, 0, 0)];
+    while let Some((message, part, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        if deepest > limit {
+            break;
+        }
+        match message.parts.get(part).map(|p| &p.body) {
+            Some(PartType::Multipart(children)) => {
+                stack.extend(children.iter().map(|&c| (message, c as usize, depth + 1)));
+            }
+            Some(PartType::Message(inner)) => stack.push((inner, 0, depth + 1)),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// Where to cut a message at most `max` bytes long: after the last line end within the limit.
