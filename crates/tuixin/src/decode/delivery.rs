@@ -98,8 +98,15 @@ pub(crate) fn command_in(text: &str) -> &'static str {
 const COMMANDS: &[(&str, &str)] = &[
     ("rcpt to", "RCPT"),
     (">>> rcpt", "RCPT"),
+    ("rcpt_to", "RCPT"),
+    ("after rcpt", "RCPT"),
+    ("rcpt command", "RCPT"),
+    ("does not like recipient", "RCPT"),
+    ("rejected address", "RCPT"),
     ("mail from", "MAIL"),
     (">>> mail", "MAIL"),
+    ("after mail", "MAIL"),
+    ("does not like sender", "MAIL"),
     ("end of data", "DATA"),
     ("final data", "DATA"),
     ("after data", "DATA"),
@@ -372,6 +379,11 @@ mod tests {
         let sendmail = "... while talking to mx.example.org.: >>> DATA <<< 554 rejected";
         assert_eq!(command_in(sendmail), "DATA");
         assert_eq!(rhost_in(sendmail), "mx.example.org");
+        // Exim's and qmail's wording, and Yahoo's tag.
+        assert_eq!(command_in("SMTP error from remote server after RCPT command"), "RCPT");
+        assert_eq!(command_in("192.0.2.1 does not like recipient."), "RCPT");
+        assert_eq!(command_in("550 5.1.1 <a@b.jp>... User Unknown [RCPT_TO]"), "RCPT");
+        assert_eq!(command_in("SMTP error from remote mail server after MAIL FROM"), "MAIL");
     }
 
     #[test]

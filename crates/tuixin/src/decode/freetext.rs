@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 
 use super::address::{self, find_addresses};
-use super::delivery::{Delivery, Report, truncate};
+use super::delivery::{Delivery, Report, command_in, truncate};
 use super::mail::Mail;
 use crate::code::{Code, find_codes};
 
@@ -148,12 +148,18 @@ fn recipient_lines(lines: &[&str], exclude: &[String]) -> Vec<RecipientLine> {
     let mut found = Vec::new();
     for (index, line) in lines.iter().enumerate() {
         let addresses = find_addresses(line);
-        let Some(first) = addresses.first() else {
+        let Some(mut first) = addresses.first() else {
             continue;
         };
         let prefix = line[..first.start].to_ascii_lowercase();
         if !is_label(&prefix) {
             continue;
+        }
+        // `a@b <c@d>: malformed address`: in `phrase <addr>` the address is the bracketed one.
+        if let Some(second) = addresses.get(1)
+            && line[first.end..second.start].trim() == "<"
+        {
+            first = second;
         }
         let lower = first.address.to_ascii_lowercase();
         if exclude.contains(&lower) {
@@ -168,13 +174,56 @@ fn recipient_lines(lines: &[&str], exclude: &[String]) -> Vec<RecipientLine> {
     found
 }
 
+/// Whether a recipient's line is Sendmail's summary of it, `554 <a@b>... Remote protocol error`:
+/// a reply code before the address and `...` after it.
+fn is_summary(line: &str, start: &RecipientLine) -> bool {
+    let before = line[..start.after.saturating_sub(start.address.len())].trim();
+    let before = before.trim_end_matches('<').trim_end();
+    let code = before.split_whitespace().next().unwrap_or("");
+    let after = line[start.after..].trim_start_matches('>');
+    code.len() == 3
+        && code.bytes().all(|b| b.is_ascii_digit())
+        && matches!(code.as_bytes()[0], b'4' | b'5')
+        && after.starts_with("...")
+}
+
+/// The SMTP session that a transcript shows above a summary line (lines `above`): the command
+/// last sent (`>>> MAIL From:<a@b>`) and the replies to it (`<<< 550 Insecure Mail Relay`).
+fn session_above<'a>(above: &[&'a str]) -> Option<(&'static str, Vec<&'a str>)> {
+    let sent = above.iter().rposition(|l| l.trim_start().starts_with(">>>"))?;
+    let replies: Vec<&str> = above[sent + 1..]
+        .iter()
+        .filter_map(|l| l.trim_start().strip_prefix("<<<"))
+        .map(str::trim)
+        .collect();
+    if replies.is_empty() {
+        return None;
+    }
+    let command = above[sent].trim_start().trim_start_matches('>').trim();
+    Some((command_in(&format!(">>> {command}")), replies))
+}
+
 /// Longest diagnostic the text decoders build for one recipient.
 const MAX_DIAGNOSTIC: usize = 4096;
 
 /// The server's words for one recipient: the rest of its line, then the paragraph with codes.
-fn diagnostic(lines: &[&str], start: &RecipientLine, end: usize) -> String {
+/// `above` is where the lines that belong to no earlier recipient start.
+fn diagnostic(lines: &[&str], start: &RecipientLine, above: usize, end: usize) -> String {
     let line = lines[start.line];
     let rest = line[start.after..].trim_start_matches(['>', ':', '.', ' ', '\t', ',']).trim();
+    if is_summary(line, start) {
+        // Sendmail's summary sums up the session above it; the lines below are the next
+        // recipient's.
+        let mut text = rest.to_owned();
+        if let Some((_, replies)) = session_above(&lines[above..start.line]) {
+            for reply in replies {
+                text.push(' ');
+                text.push_str(reply);
+            }
+        }
+        truncate(&mut text, MAX_DIAGNOSTIC);
+        return text;
+    }
     // A label with words before the address is part of what the server said:
     // `Unknown user: a@b`, `Could not be delivered to: <a@b>` (a bare `554 <a@b>...` is not).
     let label = &line[..start.after];
@@ -291,12 +340,17 @@ impl<'t> TextIndex<'t> {
         self.found.get(i + 1).map_or(self.lines.len(), |next| next.line)
     }
 
+    /// Where the lines that belong to no recipient before `i` start.
+    fn above(&self, i: usize) -> usize {
+        i.checked_sub(1).map_or(0, |prev| self.found[prev].line + 1)
+    }
+
     /// The diagnostic for a known recipient, for reports that leave it out.
     pub fn text_for(&self, recipient: &str) -> String {
         let own = self
             .occurrences(recipient)
             .iter()
-            .map(|&i| diagnostic(&self.lines, &self.found[i], self.end_of(i)))
+            .map(|&i| diagnostic(&self.lines, &self.found[i], self.above(i), self.end_of(i)))
             .find(|text| !text.is_empty())
             .unwrap_or_default();
         if quality(&own) >= 3 {
@@ -313,11 +367,20 @@ impl<'t> TextIndex<'t> {
     }
 
     /// Everything the text says below a recipient, up to the next one: its transcript too.
+    /// A recipient named on several lines (`<a@b>: host said: 550` then `<a@b>... User unknown
+    /// (in reply to RCPT TO command)`) has all its blocks, in order.
     pub fn block_for(&self, recipient: &str) -> String {
-        let Some(&i) = self.occurrences(recipient).first() else {
-            return String::new();
-        };
-        self.lines[self.found[i].line..self.end_of(i)].join("\n")
+        let mut blocks: Vec<&str> = Vec::new();
+        for &i in self.occurrences(recipient) {
+            let found = &self.found[i];
+            if is_summary(self.lines[found.line], found) {
+                // Sendmail's summary line: its session is above it.
+                blocks.extend_from_slice(&self.lines[self.above(i)..=found.line]);
+            } else {
+                blocks.extend_from_slice(&self.lines[found.line..self.end_of(i)]);
+            }
+        }
+        blocks.join("\n")
     }
 }
 
@@ -362,11 +425,18 @@ pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
             continue;
         }
         let end = found.get(i + 1).map_or(lines.len(), |next| next.line);
-        let text = diagnostic(&lines, line, end);
+        let above = i.checked_sub(1).map_or(0, |prev| found[prev].line + 1);
+        let text = diagnostic(&lines, line, above, end);
+        let command = if is_summary(lines[line.line], line) {
+            session_above(&lines[above..line.line]).map_or("", |(command, _)| command)
+        } else {
+            ""
+        };
         match position.get(&line.address.to_ascii_lowercase()) {
             Some(&at) => {
                 if quality(&text) > quality(&deliveries[at].diagnostic) {
                     deliveries[at].diagnostic = text;
+                    deliveries[at].command = command.to_owned();
                 }
             }
             None => {
@@ -374,6 +444,7 @@ pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
                 deliveries.push(Delivery {
                     recipient: line.address.clone(),
                     diagnostic: text,
+                    command: command.to_owned(),
                     ..Delivery::default()
                 });
             }
@@ -418,5 +489,43 @@ pub(crate) fn for_recipient(region: &str, recipient: &str) -> Report {
             diagnostic: paragraph_with_code(&lines),
             ..Delivery::default()
         }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::decode::decode;
+
+    fn bounce(body: &str) -> Vec<crate::Record> {
+        let mail = format!(
+            "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\nTo: a@example.jp\nSubject: Returned mail: see transcript\n\n{body}"
+        );
+        decode(mail.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn sendmail_summaries_sum_up_the_session_above_them() {
+        let records = bounce(
+            "   ----- Transcript of session follows -----\nWhile talking to mx.example.edu:\n>>> MAIL From:<a@example.jp>\n<<< 550 Insecure Mail Relay\n554 <b@example.edu>... Remote protocol error\n550 example.org (smtp)... 550 Host unknown\n554 <c@example.org>... 550 Host unknown (Authoritative answer from name server)\n",
+        );
+        let got: Vec<_> = records
+            .iter()
+            .map(|r| (r.recipient.as_str(), r.replycode.as_str(), r.command.as_str()))
+            .collect();
+        assert_eq!(got, [("b@example.edu", "550", "MAIL"), ("c@example.org", "550", "")]);
+        assert_eq!(records[0].diagnosticcode, "Remote protocol error 550 Insecure Mail Relay");
+        assert_eq!(
+            records[1].diagnosticcode,
+            "550 Host unknown (Authoritative answer from name server)"
+        );
+    }
+
+    #[test]
+    fn a_phrase_before_a_bracketed_address_is_not_the_address() {
+        let records = bounce(
+            "  b@example.com <c@example.net>: malformed address: <c@example.net> may not follow b@example.com\n\n------ This is a copy of your message, including all the headers. ------\n\nTo: d@example.net\nSubject: hi\n",
+        );
+        let got: Vec<_> = records.iter().map(|r| r.recipient.as_str()).collect();
+        assert_eq!(got, ["c@example.net"]);
     }
 }

@@ -261,13 +261,15 @@ fn decode_mail(mail: Mail<'_>, depth: usize, decoder: &Decoder<'_>) -> Vec<Recor
     }
     let bounce_date = mail.message.date().copied();
     let limits = decoder.limits;
+    // The bounce's prose speaks for its only recipient; with several, it may be another's words.
+    let prose = if report.deliveries.len() == 1 { region } else { "" };
     report
         .deliveries
         .into_iter()
         .take(limits.max_recipients)
         .map(|d| {
             d.into_record(
-                report.decoded_by, &original, bounce_date, decoder.classifier, &limits, region,
+                report.decoded_by, &original, bounce_date, decoder.classifier, &limits, prose,
             )
         })
         .filter(|r| !r.recipient.is_empty() || r.reason == crate::Reason::Feedback)

@@ -121,6 +121,7 @@ static MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
 /// Lines that announce the returned message in plain-text bounces of common MTAs.
 const ORIGINAL_MARKERS: &[&str] = &[
     "this is a copy of the message",
+    "this is a copy of your message",
     "below this line is a copy of the message",
     "message headers follow",
     "original message follows",
