@@ -249,6 +249,27 @@ mod tests {
     }
 
     #[test]
+    fn the_failed_command_decides_where_the_words_do_not() {
+        let with = |diagnostic, command| {
+            Classifier::builtin()
+                .classify(&Facts { diagnostic, reply: "550", command, ..Facts::default() })
+                .reason
+        };
+        // Refused before any address was sent: the connecting host.
+        assert_eq!(with("550 Rejected", "EHLO"), Reason::Blocked);
+        assert_ne!(with("550 Rejected", "RCPT"), Reason::Blocked);
+        // A line of the message too long for the server, said in reply to the data only.
+        assert_eq!(with("500 Line limit exceeded", "DATA"), Reason::MesgTooBig);
+        assert_ne!(with("500 Line limit exceeded", "EHLO"), Reason::MesgTooBig);
+        // Postfix refusing the recipient with no reason given, and with one.
+        assert_eq!(with("550 <a@b.jp>: Recipient address rejected.", ""), Reason::UserUnknown);
+        assert_eq!(
+            with("554 <a@b.jp>: Recipient address rejected: Relay access denied", "RCPT"),
+            Reason::NoRelaying
+        );
+    }
+
+    #[test]
     fn a_user_rule_wins_over_the_builtin_ones() {
         let user = Classifier::builtin()
             .with_user_rules(
