@@ -129,6 +129,23 @@ static COMMAND_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .expect("the commands are plain literals")
 });
 
+/// The command a notice names under a label of its own (m-FILTER's `-------SMTP command` with
+/// `DATA` on the next line).
+pub(crate) fn labelled_command(lines: &[&str]) -> &'static str {
+    let mut lines = lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty());
+    while let Some(line) = lines.next() {
+        let label = line.trim_start_matches('-').trim_end_matches(':').trim();
+        if label.eq_ignore_ascii_case("smtp command") || label.eq_ignore_ascii_case("command") {
+            let word = lines.next().and_then(|l| l.split_whitespace().next()).unwrap_or("");
+            return ["MAIL", "RCPT", "DATA", "EHLO", "HELO"]
+                .into_iter()
+                .find(|c| word.eq_ignore_ascii_case(c))
+                .unwrap_or("");
+        }
+    }
+    ""
+}
+
 /// The command an SMTP transcript shows failing: the last `>>> COMMAND` before the first
 /// `<<< 4xx`/`<<< 5xx` reply; else the command the text names.
 pub(crate) fn transcript_command(text: &str) -> &'static str {

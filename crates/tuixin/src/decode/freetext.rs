@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 
 use super::address::{self, find_addresses};
-use super::delivery::{Delivery, Report, command_in, truncate};
+use super::delivery::{Delivery, Report, command_in, labelled_command, truncate};
 use super::mail::Mail;
 use crate::code::{Code, find_codes};
 
@@ -427,16 +427,23 @@ pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
         let end = found.get(i + 1).map_or(lines.len(), |next| next.line);
         let above = i.checked_sub(1).map_or(0, |prev| found[prev].line + 1);
         let text = diagnostic(&lines, line, above, end);
-        let command = if is_summary(lines[line.line], line) {
-            session_above(&lines[above..line.line]).map_or("", |(command, _)| command)
-        } else {
-            ""
+        let session = is_summary(lines[line.line], line)
+            .then(|| session_above(&lines[above..line.line]))
+            .flatten();
+        let command = match session {
+            Some((command, _)) => command,
+            None => labelled_command(&lines[line.line..end]),
         };
         match position.get(&line.address.to_ascii_lowercase()) {
             Some(&at) => {
-                if quality(&text) > quality(&deliveries[at].diagnostic) {
-                    deliveries[at].diagnostic = text;
-                    deliveries[at].command = command.to_owned();
+                let delivery = &mut deliveries[at];
+                if quality(&text) > quality(&delivery.diagnostic) {
+                    delivery.diagnostic = text;
+                    if !command.is_empty() {
+                        delivery.command = command.to_owned();
+                    }
+                } else if delivery.command.is_empty() {
+                    delivery.command = command.to_owned();
                 }
             }
             None => {
@@ -518,6 +525,25 @@ mod tests {
             records[1].diagnosticcode,
             "550 Host unknown (Authoritative answer from name server)"
         );
+    }
+
+    #[test]
+    fn a_command_under_its_own_label_counts() {
+        let records = bounce(
+            "b@example.com
+
+-------server message
+550 b@example.com... No such user
+
+-------SMTP command
+DATA
+
+-------original message
+Received: from x (HELO y)
+",
+        );
+        assert_eq!(records[0].command, "DATA");
+        assert_eq!(records[0].reason, crate::Reason::Filtered);
     }
 
     #[test]

@@ -130,6 +130,7 @@ const ORIGINAL_MARKERS: &[&str] = &[
     "header of the original message",
     "----- original message -----",
     "------ original message ------",
+    "-------original message",
     "unsent message below",
     "undelivered message headers",
     "-- returned message --",
