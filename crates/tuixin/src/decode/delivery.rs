@@ -334,10 +334,14 @@ impl Delivery {
         {
             verdict = from_text;
         }
-        if matches!(verdict.reason, Reason::OnHold | Reason::Undefined)
+        let from_code_only =
+            verdict.rule.starts_with("status.") || verdict.rule.starts_with("reply.");
+        if (from_code_only || matches!(verdict.reason, Reason::OnHold | Reason::Undefined))
             && self.diagnostic_type.eq_ignore_ascii_case("x-unix")
         {
-            // An `X-Unix` diagnostic is a local delivery program's exit status (`127`, `77`).
+            // An `X-Unix` diagnostic is a local delivery program's exit status (`127`, `77`, or
+            // "temporary failure" for EX_TEMPFAIL); its status code is only that exit status
+            // mapped (4.3.0), so unless the words say more, the program failed.
             verdict = Verdict {
                 reason: Reason::MailerError,
                 rule: "mailererror.x-unix".into(),

@@ -203,6 +203,13 @@ fn session_above<'a>(above: &[&'a str]) -> Option<(&'static str, Vec<&'a str>)> 
     Some((command_in(&format!(">>> {command}")), replies))
 }
 
+/// A section heading framed by dashes or equals signs: `----- Transcript of session follows -----`.
+fn is_heading(line: &str) -> bool {
+    let line = line.trim();
+    let framed = |c: char| line.len() > 6 && line.starts_with([c; 3]) && line.ends_with([c; 3]);
+    framed('-') || framed('=')
+}
+
 /// Longest diagnostic the text decoders build for one recipient.
 const MAX_DIAGNOSTIC: usize = 4096;
 
@@ -235,6 +242,10 @@ fn diagnostic(lines: &[&str], start: &RecipientLine, above: usize, end: usize) -
         paragraphs[0].push(first_rest);
     }
     for line in &lines[start.line + 1..end] {
+        if is_heading(line) {
+            // `----- Transcript of session follows -----` names what follows; it says nothing.
+            continue;
+        }
         if line.trim().is_empty() {
             if !paragraphs.last().is_some_and(Vec::is_empty) {
                 paragraphs.push(Vec::new());
@@ -347,12 +358,15 @@ impl<'t> TextIndex<'t> {
 
     /// The diagnostic for a known recipient, for reports that leave it out.
     pub fn text_for(&self, recipient: &str) -> String {
-        let own = self
-            .occurrences(recipient)
-            .iter()
-            .map(|&i| diagnostic(&self.lines, &self.found[i], self.above(i), self.end_of(i)))
-            .find(|text| !text.is_empty())
-            .unwrap_or_default();
+        // The occurrence that says the most: `<a@b>` alone under "permanent fatal errors", then
+        // `<a@b>... Deferred: host name lookup failure` in the transcript.
+        let mut own = String::new();
+        for &i in self.occurrences(recipient) {
+            let text = diagnostic(&self.lines, &self.found[i], self.above(i), self.end_of(i));
+            if own.is_empty() || quality(&text) > quality(&own) {
+                own = text;
+            }
+        }
         if quality(&own) >= 3 {
             return own;
         }
