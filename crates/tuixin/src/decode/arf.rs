@@ -3,7 +3,7 @@
 use super::address;
 use super::delivery::{Delivery, Report, squeeze};
 use super::dsn;
-use super::mail::{AttachedOriginal, Mail, find_header, header_text};
+use super::mail::{AttachedOriginal, Mail, find_header};
 use super::original::Original;
 use crate::reason::Reason;
 
@@ -61,9 +61,7 @@ fn microsoft_jmrp(mail: &Mail<'_>, text: &str) -> Option<Report> {
     let Some(AttachedOriginal::Message(attached)) = mail.attached_original() else {
         return None;
     };
-    let recipient = find_header(attached.headers(), "X-HmXmrOriginalRecipient")
-        .map(header_text)
-        .filter(|r| !r.is_empty())?;
+    let recipient = find_header(attached, "X-HmXmrOriginalRecipient").filter(|r| !r.is_empty())?;
     let diagnostic = squeeze(text.lines().find(|l| !l.trim().is_empty()).unwrap_or(""));
     Some(Report {
         decoded_by: "ARF",

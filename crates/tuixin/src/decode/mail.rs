@@ -15,10 +15,12 @@ use mail_parser::{
 static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
     // Addresses and ids are read from the raw text (address::clean); only what needs decoding
     // (encoded words in Subject) or structure (MIME, Date) is parsed.
+    // Every other header is skipped by the parser and read from the raw bytes when asked for.
     MessageParser::new()
         .with_mime_headers()
         .header_text(HeaderName::Subject)
         .header_date(HeaderName::Date)
+        .default_header_ignore()
 });
 
 /// Parses a message (or a header block); `None` when no header is found.
@@ -89,12 +91,30 @@ pub(crate) fn unfold(text: &str) -> String {
     out.trim().to_owned()
 }
 
-/// The value of the first header with this name (any case) among `headers`.
-pub(crate) fn find_header<'a>(
-    headers: &'a [mail_parser::Header<'_>],
-    name: &str,
-) -> Option<&'a HeaderValue<'a>> {
-    headers.iter().find(|h| h.name().eq_ignore_ascii_case(name)).map(|h| h.value())
+/// A header of `message` as one line: the parsed value for the headers the parser reads
+/// (Subject, Date, MIME), the raw text for the others.
+pub(crate) fn value_text(message: &Message<'_>, header: &mail_parser::Header<'_>) -> String {
+    match header.value() {
+        HeaderValue::Empty => {
+            // A message inside another keeps the offsets of the outer input, and its own raw
+            // bytes start where its header does.
+            let base = message.root_part().offset_header;
+            let start = header.offset_start().saturating_sub(base) as usize;
+            let end = header.offset_end().saturating_sub(base) as usize;
+            let raw = message.raw_message();
+            raw.get(start..end).map_or_else(String::new, |b| unfold(&String::from_utf8_lossy(b)))
+        }
+        value => header_text(value),
+    }
+}
+
+/// The first top-level header of `message` with this name (any case), as one line.
+pub(crate) fn find_header(message: &Message<'_>, name: &str) -> Option<String> {
+    message
+        .headers()
+        .iter()
+        .find(|h| h.name().eq_ignore_ascii_case(name))
+        .map(|h| value_text(message, h))
 }
 
 /// Whether a part is of the type `type/subtype` (lowercase), `text/plain` when it has none.
@@ -122,7 +142,7 @@ impl<'x> Mail<'x> {
 
     /// The first top-level header with this name, as one line.
     pub fn header(&self, name: &str) -> Option<String> {
-        find_header(self.message.headers(), name).map(header_text).filter(|v| !v.is_empty())
+        find_header(&self.message, name).filter(|v| !v.is_empty())
     }
 
     /// Every top-level header with this name, as lines.
@@ -131,7 +151,7 @@ impl<'x> Mail<'x> {
             .headers()
             .iter()
             .filter(|h| h.name().eq_ignore_ascii_case(name))
-            .map(|h| header_text(h.value()))
+            .map(|h| value_text(&self.message, h))
             .collect()
     }
 

@@ -6,10 +6,10 @@ use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use mail_parser::{DateTime, HeaderValue, Message};
+use mail_parser::{DateTime, Message};
 
 use super::address;
-use super::mail::{self, header_text};
+use super::mail;
 
 /// The original message's identifying fields.
 #[derive(Debug, Clone, Default)]
@@ -34,11 +34,12 @@ impl Original {
         for header in message.headers() {
             let name = header.name();
             let value = header.value();
+            let text = || mail::value_text(message, header);
             let is = |wanted: &str| name.eq_ignore_ascii_case(wanted);
             if is("from") || is("return-path") || is("sender") || is("x-envelope-from") {
                 // From first; the envelope headers only where From gives no address.
                 if original.addresser.is_empty() || (is("from") && !from_seen) {
-                    let address = address::clean(&header_text(value));
+                    let address = address::clean(&text());
                     if !address.is_empty() {
                         original.addresser = address;
                     }
@@ -46,19 +47,19 @@ impl Original {
                 from_seen |= is("from");
             } else if is("to") {
                 if original.recipient.is_empty() {
-                    original.recipient = address::clean(&header_text(value));
+                    original.recipient = address::clean(&text());
                 }
             } else if is("message-id") {
                 if original.message_id.is_empty() {
-                    original.message_id = message_id(value);
+                    original.message_id = message_id(&text());
                 }
             } else if is("subject") {
                 if original.subject.is_empty() {
-                    original.subject = header_text(value);
+                    original.subject = text();
                 }
             } else if is("list-id") {
                 if original.list_id.is_empty() {
-                    original.list_id = header_text(value);
+                    original.list_id = text();
                 }
             } else if is("date") {
                 if original.date.is_none() {
@@ -68,7 +69,7 @@ impl Original {
                 && name.as_bytes()[..2].eq_ignore_ascii_case(b"x-")
                 && original.headers.len() < MAX_X_HEADERS
             {
-                original.headers.entry(name.to_owned()).or_insert_with(|| header_text(value));
+                original.headers.entry(name.to_owned()).or_insert_with(text);
             }
         }
         // A From header without an address (`From: MAILER-DAEMON`) says nothing of the sender.
@@ -81,8 +82,7 @@ impl Original {
     }
 }
 
-fn message_id(value: &HeaderValue<'_>) -> String {
-    let text = header_text(value);
+fn message_id(text: &str) -> String {
     text.trim().trim_start_matches('<').trim_end_matches('>').to_owned()
 }
 
