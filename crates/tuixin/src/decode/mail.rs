@@ -49,6 +49,8 @@ pub(crate) struct Mail<'x> {
     pub message: Message<'x>,
     /// The From header lowercased, read once: every decoder's cheap signal.
     sender: OnceCell<String>,
+    /// Each part's `type/subtype`, lowercased, read once (`text/plain` where it has none).
+    kinds: OnceCell<Vec<String>>,
 }
 
 /// A header value as one line: folding removed, whitespace collapsed.
@@ -79,6 +81,10 @@ pub(crate) fn header_text(value: &HeaderValue<'_>) -> String {
 
 /// Folded header text as one line.
 pub(crate) fn unfold(text: &str) -> String {
+    let text = text.trim();
+    if !text.contains(['\r', '\n']) {
+        return text.to_owned();
+    }
     let mut out = String::with_capacity(text.len());
     for (i, piece) in text.split(['\r', '\n']).filter(|p| !p.trim().is_empty()).enumerate() {
         if i > 0 {
@@ -117,22 +123,10 @@ pub(crate) fn find_header(message: &Message<'_>, name: &str) -> Option<String> {
         .map(|h| value_text(message, h))
 }
 
-/// Whether a part is of the type `type/subtype` (lowercase), `text/plain` when it has none.
-pub(crate) fn is_type(part: &MessagePart<'_>, wanted: &str) -> bool {
-    let (kind, sub) = wanted.split_once('/').unwrap_or((wanted, ""));
-    match part.content_type() {
-        Some(ct) => {
-            ct.c_type.eq_ignore_ascii_case(kind)
-                && ct.c_subtype.as_deref().unwrap_or("").eq_ignore_ascii_case(sub)
-        }
-        None => wanted == "text/plain",
-    }
-}
-
 impl<'x> Mail<'x> {
     /// A parsed message as the decoders see it.
     pub fn new(message: Message<'x>) -> Mail<'x> {
-        Mail { message, sender: OnceCell::new() }
+        Mail { message, sender: OnceCell::new(), kinds: OnceCell::new() }
     }
 
     /// Whether the message has a top-level header with this name (any case).
@@ -170,7 +164,31 @@ impl<'x> Mail<'x> {
         &'s self,
         wanted: &'s [&'s str],
     ) -> impl Iterator<Item = &'s MessagePart<'x>> + 's {
-        self.message.parts.iter().filter(move |part| wanted.iter().any(|w| is_type(part, w)))
+        self.message
+            .parts
+            .iter()
+            .zip(self.kinds())
+            .filter(move |(_, kind)| wanted.contains(&kind.as_str()))
+            .map(|(part, _)| part)
+    }
+
+    /// Each part's `type/subtype`, lowercased.
+    fn kinds(&self) -> &[String] {
+        self.kinds.get_or_init(|| {
+            self.message
+                .parts
+                .iter()
+                .map(|part| match part.content_type() {
+                    Some(ct) => {
+                        let mut kind = ct.c_type.to_ascii_lowercase();
+                        kind.push('/');
+                        kind.push_str(&ct.c_subtype.as_deref().unwrap_or("").to_ascii_lowercase());
+                        kind
+                    }
+                    None => "text/plain".to_owned(),
+                })
+                .collect()
+        })
     }
 
     /// The human-readable text: the first text/plain part, else the first HTML part as text.
@@ -204,15 +222,15 @@ impl<'x> Mail<'x> {
     /// The message returned with the bounce: an attached message/rfc822 or message/global, or
     /// an attached header block (text/rfc822-headers, message/global-headers).
     pub fn attached_original(&self) -> Option<AttachedOriginal<'_, 'x>> {
-        for part in &self.message.parts {
+        const ORIGINALS: [&str; 5] = [
+            "text/rfc822-headers", "message/global-headers", "message/rfc822-headers",
+            "message/rfc822", "message/global",
+        ];
+        for (part, kind) in self.message.parts.iter().zip(self.kinds()) {
             if let PartType::Message(message) = &part.body {
                 return Some(AttachedOriginal::Message(message));
             }
-            const ORIGINALS: [&str; 5] = [
-                "text/rfc822-headers", "message/global-headers", "message/rfc822-headers",
-                "message/rfc822", "message/global",
-            ];
-            if ORIGINALS.iter().any(|t| is_type(part, t)) {
+            if ORIGINALS.contains(&kind.as_str()) {
                 return Some(AttachedOriginal::Headers(part.contents()));
             }
         }
