@@ -482,12 +482,14 @@ pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
     if deliveries.is_empty() {
         return None;
     }
-    let fallback = paragraph_with_code(&lines);
+    // Read only when a recipient's own lines carry no code.
+    let fallback = std::cell::OnceCell::new();
     for delivery in &mut deliveries {
-        if !has_failure_code(&delivery.diagnostic) && !fallback.is_empty() {
+        if !has_failure_code(&delivery.diagnostic) {
+            let fallback: &String = fallback.get_or_init(|| paragraph_with_code(&lines));
             if delivery.diagnostic.is_empty() {
                 delivery.diagnostic = fallback.clone();
-            } else {
+            } else if !fallback.is_empty() {
                 delivery.diagnostic = format!("{} {}", delivery.diagnostic, fallback);
             }
         }

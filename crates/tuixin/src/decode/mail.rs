@@ -16,8 +16,12 @@ static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
     // Addresses and ids are read from the raw text (address::clean); only what needs decoding
     // (encoded words in Subject) or structure (MIME, Date) is parsed.
     // Every other header is skipped by the parser and read from the raw bytes when asked for.
+    // Content-Disposition tells inline text from attachments; Content-ID, -Description and
+    // -Location are not needed.
     MessageParser::new()
-        .with_mime_headers()
+        .header_content_type(HeaderName::ContentType)
+        .header_content_type(HeaderName::ContentDisposition)
+        .header_text(HeaderName::ContentTransferEncoding)
         .header_text(HeaderName::Subject)
         .header_date(HeaderName::Date)
         .default_header_ignore()

@@ -167,7 +167,17 @@ impl<'c> Decoder<'c> {
 fn longest_header_line(bytes: &[u8]) -> usize {
     let mut longest = 0;
     let mut current = 0;
-    for line in bytes.split(|&b| b == b'\n') {
+    let mut rest = bytes;
+    let lines = std::iter::from_fn(|| {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        let line = &rest[..end];
+        rest = rest.get(end + 1..).unwrap_or_default();
+        Some(line)
+    });
+    for line in lines {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             break;
