@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub use enhanced::EnhancedStatus;
 pub use reply::ReplyCode;
-pub use scan::{Found, find_codes};
+pub use scan::{Found, codes, find_codes};
 
 /// How an SMTP code ends the exchange: success, more to come, try later, or give up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

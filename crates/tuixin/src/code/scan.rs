@@ -19,35 +19,41 @@ pub struct Found {
 
 /// Every reply code and enhanced status code in `text`, in order of appearance.
 pub fn find_codes(text: &str) -> Vec<Found> {
+    codes(text).collect()
+}
+
+/// The codes in a text, in order, found as they are asked for.
+pub fn codes(text: &str) -> impl Iterator<Item = Found> + '_ {
     let bytes = text.as_bytes();
-    let mut found = Vec::new();
     let mut i = 0;
-    while i < bytes.len() {
-        if !bytes[i].is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        let run_end = digit_run_end(bytes, i);
-        if opens_code(bytes, i) {
-            if let Some((status, end)) = enhanced_at(bytes, i, run_end) {
-                found.push(Found { code: Code::Enhanced(status), start: i, end });
-                i = end;
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            if !bytes[i].is_ascii_digit() {
+                i += 1;
                 continue;
             }
-            // `#555` is a colour or a number; `#5.1.1` (qmail) is a status code.
-            let hash = i > 0 && bytes[i - 1] == b'#';
-            if run_end - i == 3 && !hash && closes_code(bytes, run_end) {
-                let value = u16::from(bytes[i] - b'0') * 100
-                    + u16::from(bytes[i + 1] - b'0') * 10
-                    + u16::from(bytes[i + 2] - b'0');
-                if let Some(code) = ReplyCode::new(value) {
-                    found.push(Found { code: Code::Reply(code), start: i, end: run_end });
+            let start = i;
+            let run_end = digit_run_end(bytes, start);
+            i = run_end;
+            if opens_code(bytes, start) {
+                if let Some((status, end)) = enhanced_at(bytes, start, run_end) {
+                    i = end;
+                    return Some(Found { code: Code::Enhanced(status), start, end });
+                }
+                // `#555` is a colour or a number; `#5.1.1` (qmail) is a status code.
+                let hash = start > 0 && bytes[start - 1] == b'#';
+                if run_end - start == 3 && !hash && closes_code(bytes, run_end) {
+                    let value = u16::from(bytes[start] - b'0') * 100
+                        + u16::from(bytes[start + 1] - b'0') * 10
+                        + u16::from(bytes[start + 2] - b'0');
+                    if let Some(code) = ReplyCode::new(value) {
+                        return Some(Found { code: Code::Reply(code), start, end: run_end });
+                    }
                 }
             }
         }
-        i = run_end;
-    }
-    found
+        None
+    })
 }
 
 fn digit_run_end(bytes: &[u8], start: usize) -> usize {

@@ -14,7 +14,7 @@ use aho_corasick::AhoCorasick;
 use super::address::{self, find_addresses};
 use super::delivery::{Delivery, Report, command_in, labelled_command, truncate};
 use super::mail::Mail;
-use crate::code::{Code, find_codes};
+use crate::code::{Code, codes};
 
 /// Subject words of bounces, lowercased, in the languages seen in the wild.
 const SUBJECTS: &[&str] = &[
@@ -72,10 +72,15 @@ fn has_failure_code(text: &str) -> bool {
 /// How much a diagnostic says: 3 with a 4xx/5xx reply code, 2 with only a failure status, 1
 /// with words of failure, 0 with none of these.
 fn quality(text: &str) -> u8 {
-    let found = find_codes(text);
-    if found.iter().any(|f| matches!(f.code, Code::Reply(r) if r.first_digit() >= 4)) {
-        3
-    } else if found.iter().any(|f| matches!(f.code, Code::Enhanced(s) if s.class >= 4)) {
+    let mut status = false;
+    for found in codes(text) {
+        match found.code {
+            Code::Reply(r) if r.first_digit() >= 4 => return 3,
+            Code::Enhanced(s) if s.class >= 4 => status = true,
+            _ => {}
+        }
+    }
+    if status {
         2
     } else if FAILURE_MATCHER.is_match(text) {
         1
