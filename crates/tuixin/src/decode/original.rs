@@ -89,7 +89,9 @@ fn message_id(text: &str) -> String {
 /// Where a quoted original starts in a plain-text bounce: the start of the line that announces
 /// it (the end of what the bounce itself says), and the start of its header block.
 pub(crate) fn inline_original(text: &str) -> Option<(usize, usize)> {
-    let marker = MARKERS.find(text)?.start();
+    // Searched in an ASCII-lowercased copy (same offsets): a case-sensitive search of a few
+    // literals runs on SIMD prefilters, many times faster than a case-insensitive automaton.
+    let marker = MARKERS.find(text.to_ascii_lowercase().as_str())?.start();
     let marker_line = text[..marker].rfind('\n').map_or(0, |at| at + 1);
     // The header block begins on a following line of the form `Name: value`.
     let mut offset = text[marker..].find('\n')? + marker + 1;
@@ -109,10 +111,9 @@ pub(crate) fn inline_original(text: &str) -> Option<(usize, usize)> {
     None
 }
 
-/// The markers below, matched in one pass whatever their case.
+/// The markers below (lowercase), matched in one pass over lowercased text.
 static MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder()
-        .ascii_case_insensitive(true)
         .match_kind(MatchKind::LeftmostFirst)
         .build(ORIGINAL_MARKERS)
         .expect("the markers are plain literals")
