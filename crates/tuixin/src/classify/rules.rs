@@ -146,7 +146,7 @@ impl RuleSet {
             message,
         };
         let mut rules = Vec::with_capacity(specs.len());
-        let mut patterns: Vec<&str> = Vec::new();
+        let mut patterns: Vec<String> = Vec::new();
         let mut pattern_rule = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for spec in specs {
@@ -182,7 +182,7 @@ impl RuleSet {
                 None => None,
             };
             for phrase in &spec.phrases {
-                patterns.push(phrase);
+                patterns.push(phrase.to_ascii_lowercase());
                 pattern_rule.push(rules.len());
             }
             let commands: Vec<String> =
@@ -203,8 +203,9 @@ impl RuleSet {
             None
         } else {
             Some(
+                // Phrases lowercased here and matched in lowercased text: a case-sensitive
+                // automaton has fewer transitions than a case-insensitive one.
                 AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
                     .build(&patterns)
                     .map_err(|e| RuleError::Syntax {
@@ -226,7 +227,7 @@ impl RuleSet {
         // The earliest occurrence of a phrase of each rule.
         let mut hits: Vec<Option<(usize, usize)>> = vec![None; self.rules.len()];
         if let Some(matcher) = &self.matcher {
-            for m in matcher.find_overlapping_iter(text) {
+            for m in matcher.find_overlapping_iter(text.to_ascii_lowercase().as_str()) {
                 let rule = self.pattern_rule[m.pattern().as_usize()];
                 if hits[rule].is_none() {
                     hits[rule] = Some((m.start(), m.end()));
