@@ -66,7 +66,10 @@ const BODY_PHRASES: &[&str] = &[
 
 /// Whether a text carries a failure code: a 4xx/5xx reply or a 4.x.x/5.x.x status.
 fn has_failure_code(text: &str) -> bool {
-    quality(text) >= 2
+    codes(text).any(|found| match found.code {
+        Code::Reply(r) => r.first_digit() >= 4,
+        Code::Enhanced(s) => s.class >= 4,
+    })
 }
 
 /// How much a diagnostic says: 3 with a 4xx/5xx reply code, 2 with only a failure status, 1
