@@ -70,7 +70,7 @@ pub(crate) struct DeliveryStatus {
 
 /// Parses a delivery-status body; text that is not UTF-8 is read lossily.
 pub(crate) fn parse(body: &[u8]) -> DeliveryStatus {
-    let text = super::mail::decode_unlabelled(String::from_utf8_lossy(body));
+    let text = super::mail::decode_unlabelled(super::mail::lossy(body));
     let mut groups: Vec<Fields> = Vec::new();
     let mut current = Fields::default();
     let mut last: Option<(String, String)> = None;

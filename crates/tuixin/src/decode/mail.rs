@@ -101,6 +101,14 @@ pub(crate) fn unfold(text: &str) -> String {
     out.trim().to_owned()
 }
 
+/// Bytes as text, invalid UTF-8 replaced; valid UTF-8 (nearly all of it) is only validated.
+pub(crate) fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 /// A header of `message` as one line: the parsed value for the headers the parser reads
 /// (Subject, Date, MIME), the raw text for the others.
 pub(crate) fn value_text(message: &Message<'_>, header: &mail_parser::Header<'_>) -> String {
@@ -112,7 +120,7 @@ pub(crate) fn value_text(message: &Message<'_>, header: &mail_parser::Header<'_>
             let start = header.offset_start().saturating_sub(base) as usize;
             let end = header.offset_end().saturating_sub(base) as usize;
             let raw = message.raw_message();
-            raw.get(start..end).map_or_else(String::new, |b| unfold(&String::from_utf8_lossy(b)))
+            raw.get(start..end).map_or_else(String::new, |b| unfold(&lossy(b)))
         }
         value => header_text(value),
     }
@@ -213,7 +221,7 @@ impl<'x> Mail<'x> {
         // A multipart whose boundary never appears in the body: read the body as plain text.
         let raw = self.message.raw_message();
         let start = (self.message.root_part().offset_body as usize).min(raw.len());
-        String::from_utf8_lossy(&raw[start..])
+        lossy(&raw[start..])
     }
 
     /// The machine-readable delivery reports: message/delivery-status and its global form.
