@@ -8,6 +8,7 @@
 
 mod rules;
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 pub use rules::{Facts, RuleError};
@@ -53,15 +54,6 @@ struct Provider {
     rules: RuleSet,
 }
 
-impl Provider {
-    fn names(&self, host: &str) -> bool {
-        !host.is_empty()
-            && self.hosts.iter().any(|h| {
-                host == h
-                    || (host.ends_with(h.as_str()) && host[..host.len() - h.len()].ends_with('.'))
-            })
-    }
-}
 
 /// The decision for one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +71,8 @@ pub struct Verdict {
 pub struct Classifier {
     user: Option<RuleSet>,
     providers: Vec<Provider>,
+    /// For each provider host, the providers (by position) that name it.
+    by_host: HashMap<String, Vec<usize>>,
     text: RuleSet,
     status: RuleSet,
 }
@@ -113,7 +107,19 @@ impl Classifier {
                 })
             })
             .collect::<Result<Vec<_>, RuleError>>()?;
-        Ok(Classifier { user: None, providers, text: compile(text)?, status: compile(status)? })
+        let mut by_host: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, provider) in providers.iter().enumerate() {
+            for host in &provider.hosts {
+                by_host.entry(host.clone()).or_default().push(i);
+            }
+        }
+        Ok(Classifier {
+            user: None,
+            providers,
+            by_host,
+            text: compile(text)?,
+            status: compile(status)?,
+        })
     }
 
     /// This classifier with a user's rule file in front of the built-in rules.
@@ -131,7 +137,21 @@ impl Classifier {
 
     /// The provider that a host or domain belongs to, if tuixin has rules for it.
     pub fn provider_of(&self, host: &str) -> Option<&str> {
-        self.providers.iter().find(|p| p.names(host)).map(|p| p.id.as_str())
+        let mut named = Vec::new();
+        self.providers_naming(host, &mut named);
+        named.into_iter().min().map(|i| self.providers[i].id.as_str())
+    }
+
+    /// Adds the providers that name `host` or a domain above it (`mx.qq.com` is named by
+    /// `qq.com`).
+    fn providers_naming(&self, host: &str, named: &mut Vec<usize>) {
+        let mut rest = host;
+        while !rest.is_empty() {
+            if let Some(found) = self.by_host.get(rest) {
+                named.extend_from_slice(found);
+            }
+            rest = rest.split_once('.').map_or("", |(_, parent)| parent);
+        }
     }
 
     /// The text rule that a whole text (a bounce's own prose) satisfies, if any: for records
@@ -155,10 +175,13 @@ impl Classifier {
         if let Some((rule, evidence)) = self.user.as_ref().and_then(|u| u.first_match(facts)) {
             return verdict(rule, evidence);
         }
-        for provider in &self.providers {
-            if (provider.names(facts.rhost) || provider.names(facts.destination))
-                && let Some((rule, evidence)) = provider.rules.first_match(facts)
-            {
+        let mut named: Vec<usize> = Vec::new();
+        self.providers_naming(facts.rhost, &mut named);
+        self.providers_naming(facts.destination, &mut named);
+        named.sort_unstable();
+        named.dedup();
+        for provider in named.into_iter().map(|i| &self.providers[i]) {
+            if let Some((rule, evidence)) = provider.rules.first_match(facts) {
                 // A provider's own wording already says what it means (Yahoo answers "no such
                 // account" only after DATA), so no refinement here.
                 return verdict(rule, evidence);

@@ -28,6 +28,9 @@ pub(crate) fn decode(
     if reports.is_empty() {
         return None;
     }
+    // A text that names no SMTP command anywhere names none for any recipient.
+    let text_names_commands = std::cell::OnceCell::new();
+    let text_names_commands = || *text_names_commands.get_or_init(|| !command_in(region).is_empty());
     let mut deliveries = Vec::new();
     for body in reports {
         let status = dsn::parse(body);
@@ -69,7 +72,10 @@ pub(crate) fn decode(
                 recipient,
                 ..Delivery::default()
             };
-            if delivery.command.is_empty() && command_in(&delivery.diagnostic).is_empty() {
+            if delivery.command.is_empty()
+                && command_in(&delivery.diagnostic).is_empty()
+                && text_names_commands()
+            {
                 // Sendmail's transcript in the text says which command failed (`>>> DATA`).
                 delivery.command =
                     transcript_command(&index().block_for(&delivery.recipient)).to_owned();
