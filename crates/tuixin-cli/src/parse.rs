@@ -1,7 +1,7 @@
 //! `tuixin parse`: decode bounces from files, folders, mbox files and stdin into records.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -72,7 +72,6 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
     let paths: Vec<PathBuf> =
         if args.paths.is_empty() { vec![PathBuf::from("-")] } else { args.paths.clone() };
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
-    let stdout = anstream::stdout();
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() && !config.json {
         Format::Human
     } else if config.json {
@@ -82,7 +81,14 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
     });
     let classifier = crate::rules::classifier(config)?;
     let decoder = Decoder::new(&classifier).with_limits(args.limits());
-    let mut printer = Printer::new(stdout.lock(), format, config.lang, args.explain, args.why);
+    // People's output goes through anstream (colour only on a terminal); machine formats are
+    // written straight to a buffered stdout, without scanning every byte for escapes.
+    let out: Box<dyn Write> = if format == Format::Human {
+        Box::new(anstream::stdout().lock())
+    } else {
+        Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout().lock()))
+    };
+    let mut printer = Printer::new(out, format, config.lang, args.explain, args.why);
     let mut summary = Summary::default();
 
     let files = inputs::expand(&paths);
