@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::mpsc;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -68,6 +69,10 @@ struct Summary {
 }
 
 /// Runs the command.
+///
+/// Reading, decoding and writing overlap, each on its own thread: a reader sends batches of
+/// messages, the pool of `-j` decoding threads decodes each batch (this thread waits on it), and
+/// a writer prints the records in input order. Queues of one batch keep memory bounded.
 pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
     let paths: Vec<PathBuf> =
         if args.paths.is_empty() { vec![PathBuf::from("-")] } else { args.paths.clone() };
@@ -81,15 +86,6 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
     });
     let classifier = crate::rules::classifier(config)?;
     let decoder = Decoder::new(&classifier).with_limits(args.limits());
-    // People's output goes through anstream (colour only on a terminal); machine formats are
-    // written straight to a buffered stdout, without scanning every byte for escapes.
-    let out: Box<dyn Write> = if format == Format::Human {
-        Box::new(anstream::stdout().lock())
-    } else {
-        Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout().lock()))
-    };
-    let mut printer = Printer::new(out, format, config.lang, args.explain, args.why);
-    let mut summary = Summary::default();
 
     let files = inputs::expand(&paths);
     let progress = if std::io::stderr().is_terminal() && files.len() > 1 && !args.quiet {
@@ -103,16 +99,64 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
         ProgressBar::hidden()
     };
 
+    let (batches, to_decode) = mpsc::sync_channel::<Vec<Work>>(1);
+    let (decoded, to_write) = mpsc::sync_channel::<Vec<Outcome>>(1);
+    let (read, written) = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| read_batches(files, batches, &progress));
+        let writer = scope.spawn(|| {
+            // People's output goes through anstream (colour only on a terminal); machine formats
+            // go straight to a buffered stdout, without scanning every byte for escapes.
+            let out: Box<dyn Write> = if format == Format::Human {
+                Box::new(anstream::stdout().lock())
+            } else {
+                Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout().lock()))
+            };
+            let printer = Printer::new(out, format, config.lang, args.explain, args.why);
+            write_outcomes(to_write, printer, &progress)
+        });
+        for batch in to_decode {
+            let outcomes = pool.install(|| decode_batch(&decoder, batch));
+            if decoded.send(outcomes).is_err() {
+                // The writer stopped (its error is reported below); so does the reader.
+                break;
+            }
+        }
+        drop(decoded);
+        (reader.join(), writer.join())
+    });
+    let (inputs, unreadable) = read.map_err(|_| anyhow::anyhow!("the input reader panicked"))?;
+    let mut summary = written.map_err(|_| anyhow::anyhow!("the output writer panicked"))??;
+    summary.inputs = inputs;
+    summary.failed += unreadable;
+    progress.finish_and_clear();
+
+    if !args.quiet {
+        eprintln!("{}", summary_line(&summary, config.lang));
+    }
+    if summary.failed > 0 {
+        return Err(InputsFailed(summary.failed).into());
+    }
+    Ok(())
+}
+
+/// Reads the inputs into batches for the decoders; the number of inputs and of those that
+/// could not be opened.
+fn read_batches(
+    files: Vec<Result<PathBuf, (PathBuf, std::io::Error)>>,
+    batches: mpsc::SyncSender<Vec<Work>>,
+    progress: &ProgressBar,
+) -> (usize, usize) {
+    let (mut inputs, mut failed) = (0, 0);
     let mut batch: Vec<Work> = Vec::new();
     let mut batch_bytes = 0;
     for file in files {
-        summary.inputs += 1;
+        inputs += 1;
         progress.inc(1);
         let path = match file {
             Ok(path) => path,
             Err((path, error)) => {
                 progress.suspend(|| eprintln!("tuixin: {}: {error}", path.display()));
-                summary.failed += 1;
+                failed += 1;
                 continue;
             }
         };
@@ -129,76 +173,68 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
             batch_bytes += work.size();
             batch.push(work);
             if batch.len() >= BATCH_MESSAGES || batch_bytes >= BATCH_BYTES {
-                decode_batch(
-                    &pool,
-                    &decoder,
-                    std::mem::take(&mut batch),
-                    &mut printer,
-                    &mut summary,
-                    &progress,
-                )?;
+                if batches.send(std::mem::take(&mut batch)).is_err() {
+                    return (inputs, failed);
+                }
                 batch_bytes = 0;
             }
         }
     }
-    decode_batch(&pool, &decoder, batch, &mut printer, &mut summary, &progress)?;
-    printer.finish()?;
-    progress.finish_and_clear();
-
-    if !args.quiet {
-        eprintln!("{}", summary_line(&summary, config.lang));
+    if !batch.is_empty() {
+        let _ = batches.send(batch);
     }
-    if summary.failed > 0 {
-        return Err(InputsFailed(summary.failed).into());
-    }
-    Ok(())
+    (inputs, failed)
 }
 
-fn decode_batch<W: std::io::Write>(
-    pool: &rayon::ThreadPool,
-    decoder: &Decoder<'_>,
-    batch: Vec<Work>,
-    printer: &mut Printer<W>,
-    summary: &mut Summary,
-    progress: &ProgressBar,
-) -> anyhow::Result<()> {
-    let results: Vec<Outcome> = pool.install(|| {
-        batch
-            .into_par_iter()
-            .flat_map_iter(|work| -> Vec<Outcome> {
-                match work {
-                    Work::Message(item) => vec![decode_item(item, decoder)],
-                    Work::File(path, _) => {
-                        inputs::messages(&path).map(|item| decode_item(item, decoder)).collect()
-                    }
-                }
-            })
-            .collect()
-    });
-    for (origin, message, result) in results {
-        summary.messages += 1;
-        match result {
-            Ok(records) => {
-                if !records.is_empty() {
-                    summary.bounces += 1;
-                }
-                for mut record in records {
-                    record.origin = origin.clone();
-                    record.message = message;
-                    summary.records += 1;
-                    *summary.reasons.entry(record.reason).or_default() += 1;
-                    printer.record(&record)?;
+/// Decodes one batch on the pool's threads; outcomes in input order.
+fn decode_batch(decoder: &Decoder<'_>, batch: Vec<Work>) -> Vec<Outcome> {
+    batch
+        .into_par_iter()
+        .flat_map_iter(|work| -> Vec<Outcome> {
+            match work {
+                Work::Message(item) => vec![decode_item(item, decoder)],
+                Work::File(path, _) => {
+                    inputs::messages(&path).map(|item| decode_item(item, decoder)).collect()
                 }
             }
-            Err(error) => {
-                summary.failed += 1;
-                let place =
-                    if message > 1 { format!("{origin} (message {message})") } else { origin };
-                progress.suspend(|| eprintln!("tuixin: {place}: {error}"));
+        })
+        .collect()
+}
+
+/// Prints every decoded batch's records as they come; the summary of what was printed.
+fn write_outcomes<W: Write>(
+    batches: mpsc::Receiver<Vec<Outcome>>,
+    mut printer: Printer<W>,
+    progress: &ProgressBar,
+) -> anyhow::Result<Summary> {
+    let mut summary = Summary::default();
+    for outcomes in batches {
+        for (origin, message, result) in outcomes {
+            summary.messages += 1;
+            match result {
+                Ok(records) => {
+                    if !records.is_empty() {
+                        summary.bounces += 1;
+                    }
+                    for mut record in records {
+                        record.origin = origin.clone();
+                        record.message = message;
+                        summary.records += 1;
+                        *summary.reasons.entry(record.reason).or_default() += 1;
+                        printer.record(&record)?;
+                    }
+                }
+                Err(error) => {
+                    summary.failed += 1;
+                    let place =
+                        if message > 1 { format!("{origin} (message {message})") } else { origin };
+                    progress.suspend(|| eprintln!("tuixin: {place}: {error}"));
+                }
             }
         }
     }
-    Ok(())
+    printer.finish()?;
+    Ok(summary)
 }
 
 fn summary_line(s: &Summary, lang: Lang) -> String {

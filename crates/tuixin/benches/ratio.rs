@@ -25,8 +25,7 @@ fn median(mut times: Vec<Duration>) -> Duration {
 
 fn main() {
     // `cargo bench` passes `--bench`; any other argument is taken as the number of rounds.
-    let rounds: usize =
-        std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(41).max(1);
+    let rounds: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(41).max(1);
     let messages = corpus();
     let parser = mail_parser::MessageParser::default();
     let decode = || {

@@ -54,7 +54,6 @@ struct Provider {
     rules: RuleSet,
 }
 
-
 /// The decision for one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {

@@ -30,7 +30,8 @@ pub(crate) fn decode(
     }
     // A text that names no SMTP command anywhere names none for any recipient.
     let text_names_commands = std::cell::OnceCell::new();
-    let text_names_commands = || *text_names_commands.get_or_init(|| !command_in(region).is_empty());
+    let text_names_commands =
+        || *text_names_commands.get_or_init(|| !command_in(region).is_empty());
     let mut deliveries = Vec::new();
     for body in reports {
         let status = dsn::parse(body);
