@@ -81,6 +81,13 @@ pub(crate) fn decode(
                 delivery.command =
                     transcript_command(&index().block_for(&delivery.recipient)).to_owned();
             }
+            if delivery.diagnostic.trim().is_empty()
+                && let Some(comment) = status_comment(&delivery.status)
+            {
+                // `Status: 4.0.0 (cat.example.net: host name lookup failure)`, RFC 3464's own
+                // example: the comment is the explanation.
+                delivery.diagnostic = comment.to_owned();
+            }
             if delivery.diagnostic.trim().is_empty() {
                 // Some MTAs leave Diagnostic-Code out and explain in the human-readable part.
                 delivery.diagnostic = index().text_for(&delivery.recipient);
@@ -109,6 +116,13 @@ fn action(value: &str) -> String {
     }
 }
 
+/// The comment after the code in a Status field, without its parentheses.
+fn status_comment(status: &str) -> Option<&str> {
+    let (_, rest) = status.trim().split_once(char::is_whitespace)?;
+    let comment = rest.trim().trim_start_matches('(').trim_end_matches(')').trim();
+    (!comment.is_empty()).then_some(comment)
+}
+
 /// Whether a text carries a 4xx/5xx reply code.
 fn has_reply_code(text: &str) -> bool {
     crate::code::find_codes(text)
@@ -134,4 +148,18 @@ fn fields_in_text(text: &str) -> Option<&str> {
     let recipient = start_of("final-recipient:").or_else(|| start_of("original-recipient:"))?;
     let start = start_of("reporting-mta:").filter(|&s| s < recipient).unwrap_or(recipient);
     Some(&text[start..])
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::decode::decode;
+
+    #[test]
+    fn a_status_comment_explains_when_there_is_no_diagnostic_code() {
+        let mail = "From: MAILER-DAEMON@mx.example.net\nTo: a@example.jp\nSubject: Delivery delayed\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\nContent-Type: text/plain\n\nStill trying.\n\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; b@cat.example.net\nAction: delayed\nStatus: 4.0.0 (cat.example.net: host name lookup failure)\n\n--b--\n";
+        let records = decode(mail.as_bytes()).unwrap();
+        assert_eq!(records[0].diagnosticcode, "cat.example.net: host name lookup failure");
+        assert_eq!(records[0].deliverystatus, "4.0.0");
+        assert_eq!(records[0].reason, crate::Reason::NetworkError);
+    }
 }
