@@ -91,7 +91,10 @@ fn message_id(text: &str) -> String {
 pub(crate) fn inline_original(text: &str) -> Option<(usize, usize)> {
     // Searched in an ASCII-lowercased copy (same offsets): a case-sensitive search of a few
     // literals runs on SIMD prefilters, many times faster than a case-insensitive automaton.
-    let marker = MARKERS.find(text.to_ascii_lowercase().as_str())?.start();
+    let marker = match MARKERS.find(text.to_ascii_lowercase().as_str()) {
+        Some(found) => found.start(),
+        None => rule_before_headers(text)?,
+    };
     let marker_line = text[..marker].rfind('\n').map_or(0, |at| at + 1);
     // The header block begins on a following line of the form `Name: value`.
     let mut offset = text[marker..].find('\n')? + marker + 1;
@@ -105,6 +108,26 @@ pub(crate) fn inline_original(text: &str) -> Option<(usize, usize)> {
             && line.len() > 200
         {
             return None;
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// Where a line of dashes (or `=`, `_`) stands right above a header block: the returned message
+/// of notices that announce it with no words (au's "Each of the following recipients was
+/// rejected by a remote mail server." then `-----` and the original's `Received:`).
+fn rule_before_headers(text: &str) -> Option<usize> {
+    let mut offset = 0;
+    let mut lines = text.split_inclusive('\n').peekable();
+    while let Some(line) = lines.next() {
+        let trimmed = line.trim();
+        let is_rule = trimmed.len() >= 10
+            && (trimmed.bytes().all(|b| b == b'-')
+                || trimmed.bytes().all(|b| b == b'=')
+                || trimmed.bytes().all(|b| b == b'_'));
+        if is_rule && lines.peek().is_some_and(|next| is_header_line(next.trim_end())) {
+            return Some(offset);
         }
         offset += line.len();
     }
@@ -190,5 +213,15 @@ mod tests {
         assert!(text[start..].starts_with("Return-path:"));
         assert_eq!(text[..end].trim(), "Sorry.");
         assert!(inline_original("no copy here\nSubject: x\n").is_none());
+    }
+
+    #[test]
+    fn a_bare_rule_above_headers_starts_the_original() {
+        let text = "Each of the following recipients was rejected.\n-------------------------\nReceived: from a by b\nSubject: hi\n\nbody\n";
+        let (end, start) = inline_original(text).unwrap();
+        assert_eq!(&text[..end], "Each of the following recipients was rejected.\n");
+        assert!(text[start..].starts_with("Received:"));
+        // A rule with prose under it is not a returned message.
+        assert_eq!(inline_original("Sorry.\n----------\nPlease try later.\n"), None);
     }
 }
