@@ -13,7 +13,8 @@ pub(crate) fn decode(mail: &Mail<'_>, text: &str, original: &mut Original) -> Op
         return microsoft_jmrp(mail, text).or_else(|| unsubscribe_request(mail, original));
     };
     let body = part.contents();
-    let report = dsn::parse(body);
+    let fields = dsn::text(body);
+    let report = dsn::parse(&fields);
     let fields = &report.message;
     let feedback_type = fields.get("feedback-type").unwrap_or("abuse").to_ascii_lowercase();
     if let Some(from) =

@@ -4,25 +4,30 @@
 //! lines, unfold continuation lines, and read `Name: value` pairs. The first group holds the
 //! per-message fields; each group with a recipient field is one recipient.
 
-/// One group of fields, in order, names lowercased.
+use std::borrow::Cow;
+
+/// One group of fields, in order, as the text writes them (names are matched in any case).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Fields {
-    fields: Vec<(String, String)>,
+pub(crate) struct Fields<'t> {
+    fields: Vec<(&'t str, Cow<'t, str>)>,
 }
 
-impl Fields {
+impl<'t> Fields<'t> {
     /// The first value of a field.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.fields
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_ref())
             .filter(|v| !v.is_empty())
     }
 
     /// Every value of a field, in order.
     pub fn all(&self, name: &str) -> impl Iterator<Item = &str> {
-        self.fields.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.fields
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_ref())
     }
 
     /// The value after the type prefix: `rfc822; user@example.com` gives `user@example.com`.
@@ -32,10 +37,6 @@ impl Fields {
 
     fn has_recipient(&self) -> bool {
         self.get("final-recipient").is_some() || self.get("original-recipient").is_some()
-    }
-
-    fn push(&mut self, name: String, value: String) {
-        self.fields.push((name, value));
     }
 
     fn is_empty(&self) -> bool {
@@ -61,23 +62,28 @@ fn is_type_token(kind: &str) -> bool {
 
 /// A parsed delivery-status body.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct DeliveryStatus {
+pub(crate) struct DeliveryStatus<'t> {
     /// Reporting-MTA, Arrival-Date and the other per-message fields.
-    pub message: Fields,
+    pub message: Fields<'t>,
     /// One group per recipient.
-    pub recipients: Vec<Fields>,
+    pub recipients: Vec<Fields<'t>>,
 }
 
-/// Parses a delivery-status body; text that is not UTF-8 is read lossily.
-pub(crate) fn parse(body: &[u8]) -> DeliveryStatus {
-    let text = super::mail::decode_unlabelled(super::mail::lossy(body));
-    let mut groups: Vec<Fields> = Vec::new();
-    let mut current = Fields::default();
-    let mut last: Option<(String, String)> = None;
+/// A delivery-status body as text: invalid UTF-8 replaced, raw ISO-2022-JP decoded.
+pub(crate) fn text(body: &[u8]) -> Cow<'_, str> {
+    super::mail::decode_unlabelled(super::mail::lossy(body))
+}
 
-    let finish_field = |current: &mut Fields, last: &mut Option<(String, String)>| {
-        if let Some((name, value)) = last.take() {
-            current.push(name, value.trim().to_owned());
+/// Parses a delivery-status body's text (see [`text`]).
+pub(crate) fn parse<'t>(text: &'t str) -> DeliveryStatus<'t> {
+    type Field<'t> = (&'t str, Cow<'t, str>);
+    let mut groups: Vec<Fields<'t>> = Vec::new();
+    let mut current = Fields::default();
+    let mut last: Option<Field<'t>> = None;
+
+    let finish_field = |current: &mut Fields<'t>, last: &mut Option<Field<'t>>| {
+        if let Some(field) = last.take() {
+            current.fields.push(field);
         }
     };
 
@@ -92,6 +98,7 @@ pub(crate) fn parse(body: &[u8]) -> DeliveryStatus {
         }
         if line.starts_with([' ', '\t']) {
             if let Some((_, value)) = last.as_mut() {
+                let value = value.to_mut();
                 value.push(' ');
                 value.push_str(line.trim());
             }
@@ -101,15 +108,14 @@ pub(crate) fn parse(body: &[u8]) -> DeliveryStatus {
         if let Some((name, value)) = line.split_once(':') {
             let name = name.trim();
             if !name.is_empty() && !name.contains(' ') {
-                let name = name.to_ascii_lowercase();
                 // A second recipient field in one group starts the next recipient.
-                if is_recipient_field(&name)
+                if is_recipient_field(name)
                     && current.has_recipient()
-                    && current_has_other(&current, &name)
+                    && current.fields.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
                 {
                     groups.push(std::mem::take(&mut current));
                 }
-                last = Some((name, value.trim().to_owned()));
+                last = Some((name, Cow::Borrowed(value.trim())));
             }
         }
     }
@@ -130,12 +136,7 @@ pub(crate) fn parse(body: &[u8]) -> DeliveryStatus {
 }
 
 fn is_recipient_field(name: &str) -> bool {
-    name == "final-recipient" || name == "original-recipient"
-}
-
-/// Whether the group already holds this recipient field: a repeat starts the next recipient.
-fn current_has_other(current: &Fields, name: &str) -> bool {
-    current.fields.iter().any(|(n, _)| n == name)
+    name.eq_ignore_ascii_case("final-recipient") || name.eq_ignore_ascii_case("original-recipient")
 }
 
 #[cfg(test)]
@@ -145,7 +146,8 @@ mod tests {
     #[test]
     fn reads_message_and_recipient_groups_with_folding() {
         let body = b"Reporting-MTA: dns; mx.example.org\r\nArrival-Date: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\nFinal-Recipient: rfc822; a@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 <a@example.com>:\r\n    Recipient address rejected\r\n\r\nFinal-Recipient: rfc822; b@example.com\r\nAction: delayed\r\nStatus: 4.4.1\r\n";
-        let dsn = parse(body);
+        let text = text(body);
+        let dsn = parse(&text);
         assert_eq!(dsn.message.typed("reporting-mta"), Some("mx.example.org"));
         assert_eq!(dsn.recipients.len(), 2);
         assert_eq!(dsn.recipients[0].typed("final-recipient"), Some("a@example.com"));
@@ -159,7 +161,8 @@ mod tests {
     #[test]
     fn action_before_recipient_fields_stays_in_one_group() {
         let body = b"Action: failed\nFinal-Recipient: rfc822; a@example.com\nOriginal-Recipient: rfc822; a@example.com\nStatus: 5.1.1\n";
-        let dsn = parse(body);
+        let text = text(body);
+        let dsn = parse(&text);
         assert_eq!(dsn.recipients.len(), 1);
         assert_eq!(dsn.recipients[0].get("status"), Some("5.1.1"));
     }
@@ -167,7 +170,8 @@ mod tests {
     #[test]
     fn splits_recipients_written_without_blank_lines() {
         let body = b"Final-Recipient: rfc822; a@example.com\nAction: failed\nStatus: 5.0.0\nFinal-Recipient: rfc822; b@example.com\nAction: failed\nStatus: 5.0.0\n";
-        let dsn = parse(body);
+        let text = text(body);
+        let dsn = parse(&text);
         assert_eq!(dsn.recipients.len(), 2);
         assert_eq!(dsn.recipients[1].typed("final-recipient"), Some("b@example.com"));
     }

@@ -34,7 +34,8 @@ pub(crate) fn decode(
         || *text_names_commands.get_or_init(|| !command_in(region).is_empty());
     let mut deliveries = Vec::new();
     for body in reports {
-        let status = dsn::parse(body);
+        let fields = dsn::text(body);
+        let status = dsn::parse(&fields);
         let lhost = status.message.typed("reporting-mta").unwrap_or_default().to_ascii_lowercase();
         let message_date = status.message.get("arrival-date").and_then(DateTime::parse_rfc822);
         if original.addresser.is_empty()
