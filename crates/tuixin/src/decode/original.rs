@@ -216,6 +216,11 @@ mod tests {
     }
 
     #[test]
+    fn markers_are_lowercase_for_the_lowercased_search() {
+        assert!(ORIGINAL_MARKERS.iter().all(|m| *m == m.to_ascii_lowercase()));
+    }
+
+    #[test]
     fn a_bare_rule_above_headers_starts_the_original() {
         let text = "Each of the following recipients was rejected.\n-------------------------\nReceived: from a by b\nSubject: hi\n\nbody\n";
         let (end, start) = inline_original(text).unwrap();
