@@ -118,20 +118,27 @@ pub(crate) fn inline_original(text: &str) -> Option<(usize, usize)> {
 /// of notices that announce it with no words (au's "Each of the following recipients was
 /// rejected by a remote mail server." then `-----` and the original's `Received:`).
 fn rule_before_headers(text: &str) -> Option<usize> {
-    let mut offset = 0;
-    let mut lines = text.split_inclusive('\n').peekable();
-    while let Some(line) = lines.next() {
-        let trimmed = line.trim();
-        let is_rule = trimmed.len() >= 10
-            && (trimmed.bytes().all(|b| b == b'-')
-                || trimmed.bytes().all(|b| b == b'=')
-                || trimmed.bytes().all(|b| b == b'_'));
-        if is_rule && lines.peek().is_some_and(|next| is_header_line(next.trim_end())) {
-            return Some(offset);
+    let bytes = text.as_bytes();
+    let mut found: Option<usize> = None;
+    for rule in [&b"----------"[..], b"==========", b"__________"] {
+        for at in memchr::memmem::find_iter(bytes, rule) {
+            if found.is_some_and(|f| f <= at) {
+                break;
+            }
+            let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |n| n + 1);
+            let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |n| at + n);
+            let line = text[start..end].trim();
+            if !line.bytes().all(|b| b == rule[0]) {
+                continue;
+            }
+            let next = text[(end + 1).min(text.len())..].lines().next().unwrap_or("");
+            if is_header_line(next.trim_end()) {
+                found = Some(start);
+                break;
+            }
         }
-        offset += line.len();
     }
-    None
+    found
 }
 
 /// The markers below (lowercase), matched in one pass over lowercased text.
