@@ -187,7 +187,8 @@ impl Classifier {
             }
         }
         if let Some((rule, evidence)) = self.text.first_match(facts) {
-            return refine(verdict(rule, evidence), facts);
+            let decided = verdict(rule, evidence);
+            return if rule.is_final { decided } else { refine(decided, facts) };
         }
         if facts.status.starts_with("2.") {
             return Verdict {
@@ -268,6 +269,15 @@ mod tests {
         assert_eq!(classify("DATA", "5.2.0").reason, Reason::Filtered);
         assert_eq!(classify("DATA", "").reason, Reason::Filtered);
         assert_eq!(Classifier::builtin().classify(&facts("", "5.2.1")).reason, Reason::UserUnknown);
+        // A rule whose wording is a reply to DATA by nature is final.
+        let dbeb = Facts {
+            diagnostic: "550 5.4.1 All recipient addresses rejected : Access denied",
+            status: "5.4.1",
+            reply: "550",
+            command: "DATA",
+            ..Facts::default()
+        };
+        assert_eq!(Classifier::builtin().classify(&dbeb).reason, Reason::UserUnknown);
     }
 
     #[test]

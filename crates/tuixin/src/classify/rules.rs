@@ -43,6 +43,9 @@ pub(crate) struct RuleSpec {
     pub codes: Vec<String>,
     #[serde(default)]
     pub commands: Vec<String>,
+    /// The wording already says at which step it was given: no refinement by the command.
+    #[serde(default, rename = "final")]
+    pub is_final: bool,
     #[serde(default)]
     #[allow(dead_code)] // documentation for reviewers; kept so files with it still parse
     pub note: Option<String>,
@@ -102,6 +105,8 @@ pub(crate) struct Rule {
     regex: Option<Regex>,
     codes: Vec<CodePattern>,
     commands: Vec<String>,
+    /// Exempt from the classifier's refinement by the failed command.
+    pub is_final: bool,
 }
 
 /// The SMTP commands a rule may name in `commands`.
@@ -197,6 +202,7 @@ impl RuleSet {
                 regex,
                 codes,
                 commands,
+                is_final: spec.is_final,
             });
         }
         let matcher = if patterns.is_empty() {
