@@ -104,12 +104,16 @@ const COMMANDS: &[(&str, &str)] = &[
     ("after rcpt", "RCPT"),
     ("rcpt command", "RCPT"),
     ("does not like recipient", "RCPT"),
+    ("smtp:rcpt", "RCPT"),
     ("rejected address", "RCPT"),
     ("mail from", "MAIL"),
     (">>> mail", "MAIL"),
     ("after mail", "MAIL"),
     ("does not like sender", "MAIL"),
+    ("smtp:mail", "MAIL"),
     ("end of data", "DATA"),
+    ("after i sent the message", "DATA"),
+    ("smtp:data", "DATA"),
     ("final data", "DATA"),
     ("after data", "DATA"),
     (">>> data", "DATA"),
@@ -150,6 +154,14 @@ pub(crate) fn labelled_command(lines: &[&str]) -> &'static str {
 /// The command an SMTP transcript shows failing: the last `>>> COMMAND` before the first
 /// `<<< 4xx`/`<<< 5xx` reply; else the command the text names.
 pub(crate) fn transcript_command(text: &str) -> &'static str {
+    match session_command(text) {
+        "" => command_in(text),
+        command => command,
+    }
+}
+
+/// The command an SMTP transcript shows failing, `""` where the text has no such transcript.
+pub(crate) fn session_command(text: &str) -> &'static str {
     let mut last = "";
     for line in text.lines().map(str::trim) {
         if let Some(sent) = line.strip_prefix(">>>") {
@@ -161,7 +173,7 @@ pub(crate) fn transcript_command(text: &str) -> &'static str {
             }
         }
     }
-    command_in(text)
+    ""
 }
 
 /// The remote host a diagnostic names: `host mx.example.com [192.0.2.1]`, `talking to ...`.
@@ -406,6 +418,8 @@ mod tests {
         assert_eq!(command_in("192.0.2.1 does not like recipient."), "RCPT");
         assert_eq!(command_in("550 5.1.1 <a@b.jp>... User Unknown [RCPT_TO]"), "RCPT");
         assert_eq!(command_in("SMTP error from remote mail server after MAIL FROM"), "MAIL");
+        assert_eq!(command_in("192.0.2.1 failed after I sent the message."), "DATA");
+        assert_eq!(command_in("SMTP:RCPT host 192.0.2.8: 553 5.3.0 No such user"), "RCPT");
     }
 
     #[test]

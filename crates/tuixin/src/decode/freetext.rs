@@ -12,7 +12,9 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 
 use super::address::{self, find_addresses};
-use super::delivery::{Delivery, Report, command_in, labelled_command, truncate};
+use super::delivery::{
+    Delivery, Report, command_in, labelled_command, transcript_command, truncate,
+};
 use super::mail::Mail;
 use crate::code::{Code, codes};
 
@@ -452,7 +454,11 @@ pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
             .flatten();
         let command = match session {
             Some((command, _)) => command,
-            None => labelled_command(&lines[line.line..end]),
+            None => match labelled_command(&lines[line.line..end]) {
+                // Exim's "SMTP error from remote mail server after RCPT TO:" above the reply.
+                "" => transcript_command(&lines[line.line..end].join("\n")),
+                command => command,
+            },
         };
         match position.get(&line.address.to_ascii_lowercase()) {
             Some(&at) => {

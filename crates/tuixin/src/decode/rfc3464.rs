@@ -4,7 +4,7 @@
 use mail_parser::DateTime;
 
 use super::address;
-use super::delivery::{Delivery, Report, command_in, transcript_command};
+use super::delivery::{Delivery, Report, command_in, session_command, transcript_command};
 use super::dsn::{self, typed_value};
 use super::freetext::TextIndex;
 use super::mail::Mail;
@@ -44,6 +44,7 @@ pub(crate) fn decode(
             // Postfix names the envelope sender even when it returns no part of the message.
             original.addresser = address::clean(sender);
         }
+        let single = status.recipients.len() == 1;
         for fields in &status.recipients {
             let final_rcpt =
                 fields.typed("final-recipient").map(address::clean).unwrap_or_default();
@@ -79,8 +80,17 @@ pub(crate) fn decode(
                 && text_names_commands()
             {
                 // Sendmail's transcript in the text says which command failed (`>>> DATA`).
-                delivery.command =
-                    transcript_command(&index().block_for(&delivery.recipient)).to_owned();
+                let mut command = transcript_command(&index().block_for(&delivery.recipient));
+                if command.is_empty() {
+                    // A session that failed at DATA failed for every recipient still in it; a
+                    // report with one recipient is about it whatever address the text shows.
+                    command = match session_command(region) {
+                        "DATA" => "DATA",
+                        _ if single => transcript_command(region),
+                        _ => "",
+                    };
+                }
+                delivery.command = command.to_owned();
             }
             if delivery.diagnostic.trim().is_empty()
                 && let Some(comment) = status_comment(&delivery.status)
