@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use mail_parser::{DateTime, Message};
+use mail_parser::{DateTime, HeaderName, Message};
 
 use super::address;
 use super::mail;
@@ -32,44 +32,47 @@ impl Original {
         let mut original = Original::default();
         let mut from_seen = false;
         for header in message.headers() {
-            let name = header.name();
-            let value = header.value();
             let text = || mail::value_text(message, header);
-            let is = |wanted: &str| name.eq_ignore_ascii_case(wanted);
-            if is("from") || is("return-path") || is("sender") || is("x-envelope-from") {
+            // The parser names the common headers; the others are `Other` with their own text.
+            let (is_from, is_sender) = match &header.name {
+                HeaderName::From => (true, true),
+                HeaderName::ReturnPath | HeaderName::Sender => (false, true),
+                HeaderName::Other(name) => (false, name.eq_ignore_ascii_case("x-envelope-from")),
+                _ => (false, false),
+            };
+            if is_sender {
                 // From first; the envelope headers only where From gives no address.
-                if original.addresser.is_empty() || (is("from") && !from_seen) {
+                if original.addresser.is_empty() || (is_from && !from_seen) {
                     let address = address::clean(&text());
                     if !address.is_empty() {
                         original.addresser = address;
                     }
                 }
-                from_seen |= is("from");
-            } else if is("to") {
-                if original.recipient.is_empty() {
+                from_seen |= is_from;
+                continue;
+            }
+            match &header.name {
+                HeaderName::To if original.recipient.is_empty() => {
                     original.recipient = address::clean(&text());
                 }
-            } else if is("message-id") {
-                if original.message_id.is_empty() {
+                HeaderName::MessageId if original.message_id.is_empty() => {
                     original.message_id = message_id(&text());
                 }
-            } else if is("subject") {
-                if original.subject.is_empty() {
-                    original.subject = text();
+                HeaderName::Subject if original.subject.is_empty() => original.subject = text(),
+                HeaderName::ListId if original.list_id.is_empty() => original.list_id = text(),
+                HeaderName::Date if original.date.is_none() => {
+                    original.date = header.value().as_datetime().copied();
                 }
-            } else if is("list-id") {
-                if original.list_id.is_empty() {
-                    original.list_id = text();
+                HeaderName::Other(name)
+                    if name.len() > 2
+                        && name.as_bytes()[..2].eq_ignore_ascii_case(b"x-")
+                        && original.headers.len() < MAX_X_HEADERS =>
+                {
+                    if !original.headers.contains_key(name.as_ref()) {
+                        original.headers.insert(name.to_string(), text());
+                    }
                 }
-            } else if is("date") {
-                if original.date.is_none() {
-                    original.date = value.as_datetime().copied();
-                }
-            } else if name.len() > 2
-                && name.as_bytes()[..2].eq_ignore_ascii_case(b"x-")
-                && original.headers.len() < MAX_X_HEADERS
-            {
-                original.headers.entry(name.to_owned()).or_insert_with(text);
+                _ => {}
             }
         }
         // A From header without an address (`From: MAILER-DAEMON`) says nothing of the sender.
