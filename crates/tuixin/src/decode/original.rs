@@ -66,11 +66,10 @@ impl Original {
                 HeaderName::Other(name)
                     if name.len() > 2
                         && name.as_bytes()[..2].eq_ignore_ascii_case(b"x-")
-                        && original.headers.len() < MAX_X_HEADERS =>
+                        && original.headers.len() < MAX_X_HEADERS
+                        && !original.headers.contains_key(name.as_ref()) =>
                 {
-                    if !original.headers.contains_key(name.as_ref()) {
-                        original.headers.insert(name.to_string(), text());
-                    }
+                    original.headers.insert(name.to_string(), text());
                 }
                 _ => {}
             }
