@@ -79,17 +79,18 @@ pub(crate) fn decode(
                 && command_in(&delivery.diagnostic).is_empty()
                 && text_names_commands()
             {
-                // Sendmail's transcript in the text says which command failed (`>>> DATA`).
-                let mut command = transcript_command(&index().block_for(&delivery.recipient));
-                if command.is_empty() {
-                    // A session that failed at DATA failed for every recipient still in it; a
-                    // report with one recipient is about it whatever address the text shows.
-                    command = match session_command(region) {
-                        "DATA" => "DATA",
-                        _ if single => transcript_command(region),
-                        _ => "",
-                    };
-                }
+                // Sendmail's transcript in the text says which command failed (`>>> DATA`). A
+                // report with one recipient is about it whatever address the text shows; with
+                // several, each recipient's own lines say, and a session that failed at DATA
+                // failed for every recipient still in it.
+                let command = if single {
+                    transcript_command(region)
+                } else {
+                    match transcript_command(&index().block_for(&delivery.recipient)) {
+                        "" if session_command(region) == "DATA" => "DATA",
+                        command => command,
+                    }
+                };
                 delivery.command = command.to_owned();
             }
             if delivery.diagnostic.trim().is_empty()
