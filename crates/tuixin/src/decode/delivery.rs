@@ -59,6 +59,23 @@ pub(crate) fn squeeze(text: &str) -> String {
     out
 }
 
+/// Whether a text is already one line of single-spaced words (most diagnostics are).
+fn is_squeezed(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    text.is_ascii()
+        && !bytes.first().is_some_and(u8::is_ascii_whitespace)
+        && !bytes.last().is_some_and(u8::is_ascii_whitespace)
+        && !bytes.iter().any(|&b| b.is_ascii_whitespace() && b != b' ')
+        && !bytes.windows(2).any(|w| w == b"  ")
+}
+
+/// Whether a text holds a reply code written as the start of a multi-line reply (`550-`).
+fn has_multiline_reply(text: &str) -> bool {
+    text.as_bytes()
+        .windows(4)
+        .any(|w| w[3] == b'-' && w[..3].iter().all(u8::is_ascii_digit))
+}
+
 /// A multi-line SMTP reply as one: `550-5.7.1 Messages with multiple 550-5.7.1 addresses` has
 /// its continuation prefixes dropped after the first, so that the server's sentence reads whole.
 pub(crate) fn join_multiline_reply(text: &str) -> String {
@@ -285,7 +302,12 @@ impl Delivery {
     ) -> Record {
         // Whitespace is squeezed first, so look at no more than a few times the limit.
         truncate(&mut self.diagnostic, limits.max_diagnostic_bytes.saturating_mul(4));
-        self.diagnostic = join_multiline_reply(&squeeze(&self.diagnostic));
+        if !is_squeezed(&self.diagnostic) {
+            self.diagnostic = squeeze(&self.diagnostic);
+        }
+        if has_multiline_reply(&self.diagnostic) {
+            self.diagnostic = join_multiline_reply(&self.diagnostic);
+        }
         truncate(&mut self.diagnostic, limits.max_diagnostic_bytes);
         let (text_reply, text_status) = codes_in(&self.diagnostic);
         // The remote server's own words are more precise than the reporting MTA's summary
