@@ -71,9 +71,7 @@ fn is_squeezed(text: &str) -> bool {
 
 /// Whether a text holds a reply code written as the start of a multi-line reply (`550-`).
 fn has_multiline_reply(text: &str) -> bool {
-    text.as_bytes()
-        .windows(4)
-        .any(|w| w[3] == b'-' && w[..3].iter().all(u8::is_ascii_digit))
+    text.as_bytes().windows(4).any(|w| w[3] == b'-' && w[..3].iter().all(u8::is_ascii_digit))
 }
 
 /// A multi-line SMTP reply as one: `550-5.7.1 Messages with multiple 550-5.7.1 addresses` has
