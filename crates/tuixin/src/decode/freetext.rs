@@ -109,7 +109,16 @@ fn matcher(phrases: &[&str]) -> AhoCorasick {
     AhoCorasick::new(phrases).expect("the phrases are plain literals")
 }
 
+/// What a sending MTA says when it has stopped retrying, lowercased: the delivery failed even
+/// where the last reply was a temporary 4xx.
+const GIVEN_UP: &[&str] = &[
+    "i've given up", "not going to try again", "has been in the queue too long",
+    "retry timeout exceeded", "will be deleted from queue", "permanent delivery failure",
+    "giving up on",
+];
+
 static BODY_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| matcher(BODY_PHRASES));
+static GIVEN_UP_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| matcher(GIVEN_UP));
 static FAILURE_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| matcher(FAILURE_WORDS));
 
 /// A line that names a recipient, and where its address ends.
@@ -494,6 +503,16 @@ pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
     if deliveries.is_empty() {
         return None;
     }
+    // qmail's "I'm not going to try again; this message has been in the queue too long" after a
+    // 4xx reply: the message was given up, not delayed.
+    let subject = mail.subject().to_ascii_lowercase();
+    if GIVEN_UP_MATCHER.is_match(region.to_ascii_lowercase().as_str())
+        || GIVEN_UP_MATCHER.is_match(subject.as_str())
+    {
+        for delivery in &mut deliveries {
+            delivery.action = "failed".to_owned();
+        }
+    }
     // Read only when a recipient's own lines carry no code.
     let fallback = std::cell::OnceCell::new();
     for delivery in &mut deliveries {
@@ -560,6 +579,19 @@ mod tests {
         let lower = |p: &&str| *p == p.to_ascii_lowercase();
         assert!(super::BODY_PHRASES.iter().all(lower));
         assert!(super::FAILURE_WORDS.iter().all(lower));
+        assert!(super::GIVEN_UP.iter().all(lower));
+    }
+
+    #[test]
+    fn a_message_given_up_after_a_temporary_reply_failed() {
+        let records = bounce(
+            "Hi. This is the qmail-send program at mx.example.net.\nI'm afraid I wasn't able to deliver your message to the following addresses.\nThis is a permanent error; I've given up. Sorry it didn't work out.\n\n<b@example.org>:\n192.0.2.1 failed after I sent the message.\nRemote host said: 452 4.2.2 Mailbox full\nI'm not going to try again; this message has been in the queue too long.\n",
+        );
+        assert_eq!(records[0].action, "failed");
+        assert_eq!(records[0].reason, crate::Reason::MailboxFull);
+        // A 4xx reply with nothing given up is a delay.
+        let records = bounce("<b@example.org>:\nRemote host said: 452 4.2.2 Mailbox full\n");
+        assert_eq!(records[0].action, "delayed");
     }
 
     #[test]
