@@ -196,6 +196,7 @@ fn corpus_figures_hold() {
         ("tested_deliverystatus", tested.pct("deliverystatus")),
         ("tested_replycode", tested.pct("replycode")),
         ("tested_hardbounce", tested.pct("hardbounce")),
+        ("tested_action", tested.pct("action")),
         ("all_paired", all.paired_pct()),
         ("all_reason", all.reason_pct()),
     ]
