@@ -74,18 +74,23 @@ fn has_failure_code(text: &str) -> bool {
     })
 }
 
-/// How much a diagnostic says: 3 with a 4xx/5xx reply code, 2 with only a failure status, 1
-/// with words of failure, 0 with none of these.
+/// How much a diagnostic says: 4 with a 4xx/5xx reply code and a failure status, 3 with the
+/// reply code, 2 with only the status, 1 with words of failure, 0 with none of these.
 fn quality(text: &str) -> u8 {
-    let mut status = false;
+    let (mut reply, mut status) = (false, false);
     for found in codes(text) {
         match found.code {
-            Code::Reply(r) if r.first_digit() >= 4 => return 3,
+            Code::Reply(r) if r.first_digit() >= 4 => reply = true,
             Code::Enhanced(s) if s.class >= 4 => status = true,
             _ => {}
         }
+        if reply && status {
+            return 4;
+        }
     }
-    if status {
+    if reply {
+        3
+    } else if status {
         2
     } else if FAILURE_MATCHER.is_match(text.to_ascii_lowercase().as_str()) {
         1
@@ -134,11 +139,7 @@ fn is_label(prefix: &str) -> bool {
     let p = prefix.trim().trim_end_matches(['<', '"', '\'', '(', '[']).trim();
     // Bullets and transcript marks: `* a@b`, `- a@b`, `>>> a@b`, `554 <a@b>... Host unknown`.
     let p = p.trim_start_matches(['*', '-', '\u{2022}', '>', '#']).trim();
-    if p.is_empty()
-        || (p.len() == 3
-            && p.bytes().all(|b| b.is_ascii_digit())
-            && matches!(p.as_bytes()[0], b'4' | b'5'))
-    {
+    if p.is_empty() || is_failure_reply_prefix(p) {
         return true;
     }
     const NOT_RECIPIENT: &[&str] = &[
@@ -159,6 +160,26 @@ fn is_label(prefix: &str) -> bool {
     (p.ends_with(" to") || p.ends_with(" for") || p == "to" || p.ends_with("recipient"))
         && verbs.iter().any(|v| p.contains(v))
         && p.len() <= 120
+}
+
+/// A reply code, with or without its status, that opens a Sendmail summary line:
+/// `554` or `550 5.1.2` before `<a@b>... Host unknown`.
+fn is_failure_reply_prefix(p: &str) -> bool {
+    let mut words = p.split_whitespace();
+    let code = words.next().unwrap_or("");
+    let is_code = code.len() == 3
+        && code.bytes().all(|b| b.is_ascii_digit())
+        && matches!(code.as_bytes()[0], b'4' | b'5');
+    let status_ok = match words.next() {
+        None => true,
+        Some(status) => {
+            let parts: Vec<&str> = status.split('.').collect();
+            parts.len() == 3
+                && parts.iter().all(|n| !n.is_empty() && n.len() <= 3)
+                && parts.iter().all(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        }
+    };
+    is_code && status_ok && words.next().is_none()
 }
 
 fn recipient_lines(lines: &[&str], exclude: &[String]) -> Vec<RecipientLine> {
@@ -236,15 +257,38 @@ fn diagnostic(lines: &[&str], start: &RecipientLine, above: usize, end: usize) -
     let line = lines[start.line];
     let rest = line[start.after..].trim_start_matches(['>', ':', '.', ' ', '\t', ',']).trim();
     if is_summary(line, start) {
-        // Sendmail's summary sums up the session above it; the lines below are the next
-        // recipient's.
-        let mut text = rest.to_owned();
-        if let Some((_, replies)) = session_above(&lines[above..start.line]) {
-            for reply in replies {
-                text.push(' ');
-                text.push_str(reply);
+        // Sendmail's summary sums up the session above it, whose replies are the server's
+        // words; without one, the summary's own code is, unless the rest quotes the remote's
+        // (`550 5.1.2 <a@b>... Host unknown`).
+        // The lines below are the next recipient's.
+        let mut text = match session_above(&lines[above..start.line]) {
+            Some((_, replies)) => {
+                let mut text = rest.to_owned();
+                for reply in replies {
+                    text.push(' ');
+                    text.push_str(reply);
+                }
+                text
             }
-        }
+            None => {
+                // A local delivery agent's words just above, in the same block
+                // (`mail.local: unknown user: a`, `maildrop: maildir over quota.`).
+                let block = &lines[above..start.line];
+                let from = block
+                    .iter()
+                    .rposition(|l| l.trim().is_empty() || is_heading(l))
+                    .map_or(0, |i| i + 1);
+                // Other summary lines (`550 example.org (smtp)... 550 Host unknown`) are not.
+                let mut text: Vec<&str> = block[from..]
+                    .iter()
+                    .map(|l| l.trim())
+                    .filter(|l| !is_failure_reply_prefix(l.split(' ').next().unwrap_or("")))
+                    .collect();
+                // `554 <a@b>... 550 Host unknown`: the remote's code is in the rest.
+                text.push(if quality(rest) >= 3 { rest } else { line.trim() });
+                text.join(" ")
+            }
+        };
         truncate(&mut text, MAX_DIAGNOSTIC);
         return text;
     }
@@ -611,6 +655,23 @@ Received: from x (HELO y)
         );
         assert_eq!(records[0].command, "DATA");
         assert_eq!(records[0].reason, crate::Reason::Filtered);
+    }
+
+    #[test]
+    fn a_summary_without_a_session_keeps_its_code_and_the_agent_words_above_it() {
+        let records = bounce(
+            "   ----- Transcript of session follows -----\nmail.local: unknown user: b\n554 <b@example.net>... Service unavailable\n",
+        );
+        assert_eq!(
+            records[0].diagnosticcode,
+            "mail.local: unknown user: b 554 <b@example.net>... Service unavailable"
+        );
+        assert_eq!(records[0].reason, crate::Reason::UserUnknown);
+        let records = bounce(
+            "   ----- Transcript of session follows -----\n550 5.1.2 <c@example.org>... Host unknown (Name server: mx.example.org: no data known)\n",
+        );
+        assert_eq!(records[0].deliverystatus, "5.1.2");
+        assert_eq!(records[0].reason, crate::Reason::HostUnknown);
     }
 
     #[test]
