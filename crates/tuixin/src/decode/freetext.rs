@@ -507,10 +507,12 @@ pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
             .flatten();
         let command = match session {
             Some((command, _)) => command,
-            None => match labelled_command(&lines[line.line..end]) {
-                // Exim's "SMTP error from remote mail server after RCPT TO:" above the reply.
-                "" => transcript_command(&lines[line.line..end].join("\n")),
-                command => command,
+            None => match (labelled_command(&lines[line.line..end]), command_in(&text)) {
+                // Exim's "SMTP error from remote mail server after RCPT TO:" above the reply,
+                // where the diagnostic itself names no command.
+                ("", "") => transcript_command(&lines[line.line..end].join("\n")),
+                ("", named) => named,
+                (labelled, _) => labelled,
             },
         };
         match position.get(&line.address.to_ascii_lowercase()) {
@@ -549,9 +551,15 @@ pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
     }
     // qmail's "I'm not going to try again; this message has been in the queue too long" after a
     // 4xx reply: the message was given up, not delayed.
-    let subject = mail.subject().to_ascii_lowercase();
-    if GIVEN_UP_MATCHER.is_match(region.to_ascii_lowercase().as_str())
-        || GIVEN_UP_MATCHER.is_match(subject.as_str())
+    let temporary = |d: &Delivery| {
+        codes(&d.diagnostic).any(|f| match f.code {
+            Code::Reply(r) => r.first_digit() == 4,
+            Code::Enhanced(s) => s.class == 4,
+        })
+    };
+    if deliveries.iter().any(temporary)
+        && (GIVEN_UP_MATCHER.is_match(region.to_ascii_lowercase().as_str())
+            || GIVEN_UP_MATCHER.is_match(mail.subject().to_ascii_lowercase().as_str()))
     {
         for delivery in &mut deliveries {
             delivery.action = "failed".to_owned();
