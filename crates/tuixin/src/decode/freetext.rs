@@ -217,12 +217,8 @@ fn recipient_lines(lines: &[&str], exclude: &[String]) -> Vec<RecipientLine> {
 fn is_summary(line: &str, start: &RecipientLine) -> bool {
     let before = line[..start.after.saturating_sub(start.address.len())].trim();
     let before = before.trim_end_matches('<').trim_end();
-    let code = before.split_whitespace().next().unwrap_or("");
     let after = line[start.after..].trim_start_matches('>');
-    code.len() == 3
-        && code.bytes().all(|b| b.is_ascii_digit())
-        && matches!(code.as_bytes()[0], b'4' | b'5')
-        && after.starts_with("...")
+    is_failure_reply_prefix(before) && after.starts_with("...")
 }
 
 /// The SMTP session that a transcript shows above a summary line (lines `above`): the command
@@ -258,9 +254,9 @@ fn diagnostic(lines: &[&str], start: &RecipientLine, above: usize, end: usize) -
     let rest = line[start.after..].trim_start_matches(['>', ':', '.', ' ', '\t', ',']).trim();
     if is_summary(line, start) {
         // Sendmail's summary sums up the session above it, whose replies are the server's
-        // words; without one, the summary's own code is, unless the rest quotes the remote's
-        // (`550 5.1.2 <a@b>... Host unknown`).
-        // The lines below are the next recipient's.
+        // words. Without a session, the summary line itself is, code and all
+        // (`550 5.1.2 <a@b>... Host unknown`), unless its rest quotes the remote's reply.
+        // The lines below it are the next recipient's.
         let mut text = match session_above(&lines[above..start.line]) {
             Some((_, replies)) => {
                 let mut text = rest.to_owned();
