@@ -545,22 +545,6 @@ pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
     if deliveries.is_empty() {
         return None;
     }
-    // qmail's "I'm not going to try again; this message has been in the queue too long" after a
-    // 4xx reply: the message was given up, not delayed.
-    let temporary = |d: &Delivery| {
-        codes(&d.diagnostic).any(|f| match f.code {
-            Code::Reply(r) => r.first_digit() == 4,
-            Code::Enhanced(s) => s.class == 4,
-        })
-    };
-    if deliveries.iter().any(temporary)
-        && (GIVEN_UP_MATCHER.is_match(region.to_ascii_lowercase().as_str())
-            || GIVEN_UP_MATCHER.is_match(mail.subject().to_ascii_lowercase().as_str()))
-    {
-        for delivery in &mut deliveries {
-            delivery.action = "failed".to_owned();
-        }
-    }
     // Read only when a recipient's own lines carry no code.
     let fallback = std::cell::OnceCell::new();
     for delivery in &mut deliveries {
@@ -575,6 +559,22 @@ pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
         if delivery.diagnostic.is_empty() {
             // No code anywhere (Google Groups, list servers): the prose that explains.
             delivery.diagnostic = paragraph_with_words(&lines);
+        }
+    }
+    // qmail's "I'm not going to try again; this message has been in the queue too long" after a
+    // 4xx reply: the message was given up, not delayed.
+    let temporary = |d: &Delivery| {
+        codes(&d.diagnostic).any(|f| match f.code {
+            Code::Reply(r) => r.first_digit() == 4,
+            Code::Enhanced(s) => s.class == 4,
+        })
+    };
+    if deliveries.iter().any(temporary)
+        && (GIVEN_UP_MATCHER.is_match(region.to_ascii_lowercase().as_str())
+            || GIVEN_UP_MATCHER.is_match(mail.subject().to_ascii_lowercase().as_str()))
+    {
+        for delivery in &mut deliveries {
+            delivery.action = "failed".to_owned();
         }
     }
     Some(Report { decoded_by: "FreeText", deliveries })
