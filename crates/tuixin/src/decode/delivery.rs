@@ -137,8 +137,19 @@ const COMMANDS: &[(&str, &str)] = &[
     ("command: data", "DATA"),
     ("command: rcpt", "RCPT"),
     ("command: mail", "MAIL"),
-    ("ehlo", "EHLO"),
-    ("helo", "HELO"),
+    // HELO/EHLO in their contexts only: `HELO=[name]` and `(helo=name)` are parameters and
+    // Received headers, not the failed command.
+    (">>> ehlo", "EHLO"),
+    (">>> helo", "HELO"),
+    ("after ehlo", "EHLO"),
+    ("after helo", "HELO"),
+    ("to ehlo", "EHLO"),
+    ("to helo", "HELO"),
+    ("ehlo command", "EHLO"),
+    ("helo command", "HELO"),
+    ("second_ehlo", "EHLO"),
+    ("helo handshake", "HELO"),
+    ("ehlo handshake", "EHLO"),
 ];
 
 /// The first mention of any command in one pass over lowercased text.
@@ -440,6 +451,8 @@ mod tests {
         assert_eq!(command_in("SMTP error from remote mail server after MAIL FROM"), "MAIL");
         assert_eq!(command_in("192.0.2.1 failed after I sent the message."), "DATA");
         assert_eq!(command_in("SMTP:RCPT host 192.0.2.8: 553 5.3.0 No such user"), "RCPT");
+        assert_eq!(command_in("550 Blacklisted URL X=a [192.0.2.1] HELO=[mail.example.com]"), "");
+        assert_eq!(command_in("while performing the HELO handshake"), "HELO");
     }
 
     #[test]

@@ -172,6 +172,7 @@ const ORIGINAL_MARKERS: &[&str] = &[
     "----- message header follows -----",
     "content-type: message/rfc822",
     "copy of message follows",
+    "message text follows",
     "original-message:",
 ];
 
