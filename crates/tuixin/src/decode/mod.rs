@@ -238,7 +238,7 @@ fn decode_mail(mail: Mail<'_>, depth: usize, decoder: &Decoder<'_>) -> Vec<Recor
 
     let is_bounce = freetext::claims(&mail, &text);
     let mut report: Option<Report> = arf::decode(&mail, &text, &mut original)
-        .or_else(|| lhost::decode(&mail, &text, &mut original))
+        .or_else(|| lhost::decode(&mail, &text, region, &mut original))
         .or_else(|| rfc3464::decode(&mail, &text, region, &mut original))
         .or_else(|| if is_bounce { freetext::decode(&mail, region) } else { None });
 

@@ -53,7 +53,13 @@ impl Lhost for AmazonSes {
             || mail.has_header("X-Amz-Sns-Message-Type")
     }
 
-    fn decode(&self, _mail: &Mail<'_>, text: &str, original: &mut Original) -> Option<Report> {
+    fn decode(
+        &self,
+        _mail: &Mail<'_>,
+        text: &str,
+        _region: &str,
+        original: &mut Original,
+    ) -> Option<Report> {
         let value = notification(text)?;
         let kind = value
             .get("notificationType")

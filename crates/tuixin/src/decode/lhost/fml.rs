@@ -30,7 +30,13 @@ impl Lhost for Fml {
         mail.header("X-MLServer").is_some_and(|v| v.to_ascii_lowercase().contains("fml"))
     }
 
-    fn decode(&self, mail: &Mail<'_>, text: &str, original: &mut Original) -> Option<Report> {
+    fn decode(
+        &self,
+        mail: &Mail<'_>,
+        text: &str,
+        _region: &str,
+        original: &mut Original,
+    ) -> Option<Report> {
         // The first paragraph, whatever the line ends.
         let paragraph = text
             .lines()

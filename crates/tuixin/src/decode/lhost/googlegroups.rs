@@ -7,7 +7,7 @@ use crate::Reason;
 use crate::decode::address::find_addresses;
 use crate::decode::delivery::{Delivery, Report, squeeze};
 use crate::decode::mail::Mail;
-use crate::decode::original::{self, Original};
+use crate::decode::original::Original;
 
 /// Google Groups' refusals, recognized by Google's sender and the failed-recipients header.
 pub(crate) struct GoogleGroups;
@@ -23,8 +23,13 @@ impl Lhost for GoogleGroups {
             && mail.has_header("X-Failed-Recipients")
     }
 
-    fn decode(&self, mail: &Mail<'_>, text: &str, _original: &mut Original) -> Option<Report> {
-        let region = &text[..original::inline_original(text).map_or(text.len(), |(end, _)| end)];
+    fn decode(
+        &self,
+        mail: &Mail<'_>,
+        _text: &str,
+        region: &str,
+        _original: &mut Original,
+    ) -> Option<Report> {
         let failed = mail.headers_named("X-Failed-Recipients");
         let groups: Vec<String> = failed
             .iter()

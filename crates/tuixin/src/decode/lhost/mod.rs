@@ -17,8 +17,15 @@ pub(crate) trait Lhost: Sync {
     fn name(&self) -> &'static str;
     /// Whether the headers say the bounce is of this family; no body work here.
     fn claims(&self, mail: &Mail<'_>) -> bool;
-    /// The records, or `None` to let the general decoders try.
-    fn decode(&self, mail: &Mail<'_>, text: &str, original: &mut Original) -> Option<Report>;
+    /// The records, or `None` to let the general decoders try. `region` is the part of `text`
+    /// before a quoted original message.
+    fn decode(
+        &self,
+        mail: &Mail<'_>,
+        text: &str,
+        region: &str,
+        original: &mut Original,
+    ) -> Option<Report>;
 }
 
 /// Every family decoder, tried in order.
@@ -26,6 +33,11 @@ pub(crate) static ALL: &[&dyn Lhost] =
     &[&amazonses::AmazonSes, &fml::Fml, &googlegroups::GoogleGroups];
 
 /// The first family decoder that claims the mail and decodes it.
-pub(crate) fn decode(mail: &Mail<'_>, text: &str, original: &mut Original) -> Option<Report> {
-    ALL.iter().filter(|d| d.claims(mail)).find_map(|d| d.decode(mail, text, original))
+pub(crate) fn decode(
+    mail: &Mail<'_>,
+    text: &str,
+    region: &str,
+    original: &mut Original,
+) -> Option<Report> {
+    ALL.iter().filter(|d| d.claims(mail)).find_map(|d| d.decode(mail, text, region, original))
 }
