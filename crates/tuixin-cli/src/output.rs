@@ -211,6 +211,11 @@ impl<W: Write> Printer<W> {
         Ok(())
     }
 
+    /// Hands what is written so far to the output (at the end of each batch).
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     /// Ends the output (closes a JSON array).
     pub fn finish(&mut self) -> io::Result<()> {
         if self.format == Format::Json {

@@ -232,6 +232,8 @@ fn write_outcomes<W: Write>(
                 }
             }
         }
+        // A reader downstream sees each batch's records as soon as they are decoded.
+        printer.flush()?;
     }
     printer.finish()?;
     Ok(summary)
