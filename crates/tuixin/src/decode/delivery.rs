@@ -121,7 +121,12 @@ const COMMANDS: &[(&str, &str)] = &[
     ("does not like recipient", "RCPT"),
     ("smtp:rcpt", "RCPT"),
     ("rejected address", "RCPT"),
-    ("mail from", "MAIL"),
+    // `MAIL FROM` as the command (`in reply to MAIL FROM command`, `MAIL FROM:<a@b>`), not
+    // prose such as "undeliverable mail from a@b".
+    ("mail from command", "MAIL"),
+    ("reply to mail from", "MAIL"),
+    ("mail from:", "MAIL"),
+    ("mail from <", "MAIL"),
     (">>> mail", "MAIL"),
     ("after mail", "MAIL"),
     ("does not like sender", "MAIL"),
@@ -449,6 +454,8 @@ mod tests {
         assert_eq!(command_in("192.0.2.1 does not like recipient."), "RCPT");
         assert_eq!(command_in("550 5.1.1 <a@b.jp>... User Unknown [RCPT_TO]"), "RCPT");
         assert_eq!(command_in("SMTP error from remote mail server after MAIL FROM"), "MAIL");
+        assert_eq!(command_in("550 denied (in reply to MAIL FROM\n    command)"), "MAIL");
+        assert_eq!(command_in("Undeliverable mail from a@b.example: 554 rejected"), "");
         assert_eq!(command_in("192.0.2.1 failed after I sent the message."), "DATA");
         assert_eq!(command_in("SMTP:RCPT host 192.0.2.8: 553 5.3.0 No such user"), "RCPT");
         assert_eq!(command_in("550 Blacklisted URL X=a [192.0.2.1] HELO=[mail.example.com]"), "");
