@@ -2,21 +2,10 @@
 //! turn so that a noisy machine slows both alike. Prints the median mails per second of each and
 //! their ratio. Run with `cargo bench -p tuixin --bench ratio`.
 
-use std::hint::black_box;
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
+mod corpus;
 
-/// Every sample of the corpus's LF maildir, read once into memory.
-fn corpus() -> Vec<Vec<u8>> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/set-of-emails/maildir/bsd");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read the corpus at {}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    paths.sort();
-    paths.iter().map(|p| std::fs::read(p).expect("corpus file")).collect()
-}
+use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
@@ -26,7 +15,7 @@ fn median(mut times: Vec<Duration>) -> Duration {
 fn main() {
     // `cargo bench` passes `--bench`; any other argument is taken as the number of rounds.
     let rounds: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(41).max(1);
-    let messages = corpus();
+    let messages = corpus::corpus();
     let parser = mail_parser::MessageParser::default();
     let decode = || {
         let start = Instant::now();

@@ -16,7 +16,7 @@ use super::delivery::{
     Delivery, Report, command_in, labelled_command, transcript_command, truncate,
 };
 use super::mail::Mail;
-use crate::code::{Code, codes};
+use crate::code::{Code, EnhancedStatus, ReplyCode, codes};
 
 /// Subject words of bounces, lowercased, in the languages seen in the wild.
 const SUBJECTS: &[&str] = &[
@@ -166,19 +166,11 @@ fn is_label(prefix: &str) -> bool {
 /// `554` or `550 5.1.2` before `<a@b>... Host unknown`.
 fn is_failure_reply_prefix(p: &str) -> bool {
     let mut words = p.split_whitespace();
-    let code = words.next().unwrap_or("");
-    let is_code = code.len() == 3
-        && code.bytes().all(|b| b.is_ascii_digit())
-        && matches!(code.as_bytes()[0], b'4' | b'5');
-    let status_ok = match words.next() {
-        None => true,
-        Some(status) => {
-            let parts: Vec<&str> = status.split('.').collect();
-            parts.len() == 3
-                && parts.iter().all(|n| !n.is_empty() && n.len() <= 3)
-                && parts.iter().all(|n| n.bytes().all(|b| b.is_ascii_digit()))
-        }
-    };
+    let is_code = words
+        .next()
+        .and_then(|code| code.parse::<ReplyCode>().ok())
+        .is_some_and(|code| code.first_digit() >= 4);
+    let status_ok = words.next().is_none_or(|status| status.parse::<EnhancedStatus>().is_ok());
     is_code && status_ok && words.next().is_none()
 }
 
