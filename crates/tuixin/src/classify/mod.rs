@@ -11,6 +11,7 @@ mod rules;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use rules::Lowered;
 pub use rules::{Facts, RuleError};
 use rules::{RuleSet, parse_file};
 
@@ -171,7 +172,10 @@ impl Classifier {
             rule: rule.id.clone(),
             evidence,
         };
-        if let Some((rule, evidence)) = self.user.as_ref().and_then(|u| u.first_match(facts)) {
+        let lowered = Lowered::new(facts.diagnostic);
+        if let Some((rule, evidence)) =
+            self.user.as_ref().and_then(|u| u.first_match_in(facts, &lowered))
+        {
             return verdict(rule, evidence);
         }
         let mut named: Vec<usize> = Vec::new();
@@ -180,13 +184,13 @@ impl Classifier {
         named.sort_unstable();
         named.dedup();
         for provider in named.into_iter().map(|i| &self.providers[i]) {
-            if let Some((rule, evidence)) = provider.rules.first_match(facts) {
+            if let Some((rule, evidence)) = provider.rules.first_match_in(facts, &lowered) {
                 // A provider's own wording already says what it means (Yahoo answers "no such
                 // account" only after DATA), so no refinement here.
                 return verdict(rule, evidence);
             }
         }
-        if let Some((rule, evidence)) = self.text.first_match(facts) {
+        if let Some((rule, evidence)) = self.text.first_match_in(facts, &lowered) {
             let decided = verdict(rule, evidence);
             return if rule.is_final { decided } else { refine(decided, facts) };
         }

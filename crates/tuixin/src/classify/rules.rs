@@ -142,6 +142,24 @@ pub(crate) struct RuleSet {
 /// Longest diagnostic text that rules look at; the reason is near the start of real replies.
 pub(crate) const MAX_TEXT: usize = 16 * 1024;
 
+/// A diagnostic cut to `MAX_TEXT` and ASCII-lowercased (same byte offsets), for phrase matching.
+pub struct Lowered {
+    text: String,
+}
+
+impl Lowered {
+    /// The diagnostic as the rule sets match it.
+    pub fn new(diagnostic: &str) -> Lowered {
+        let cut = diagnostic.floor_char_boundary(MAX_TEXT.min(diagnostic.len()));
+        Lowered { text: diagnostic[..cut].to_ascii_lowercase() }
+    }
+
+    /// The same cut of the diagnostic as written, for evidence and regexes.
+    fn original<'t>(&self, diagnostic: &'t str) -> &'t str {
+        &diagnostic[..self.text.len()]
+    }
+}
+
 impl RuleSet {
     /// Compiles rules, checking each; `file` names the source in errors.
     pub fn compile(file: &str, specs: &[RuleSpec]) -> Result<RuleSet, RuleError> {
@@ -225,44 +243,48 @@ impl RuleSet {
 
     /// The first rule, in file order, that the facts satisfy, with the text it matched.
     pub fn first_match(&self, facts: &Facts<'_>) -> Option<(&Rule, String)> {
-        let mut text = facts.diagnostic;
-        if text.len() > MAX_TEXT {
-            let cut = text.floor_char_boundary(MAX_TEXT);
-            text = &text[..cut];
-        }
-        // The earliest occurrence of a phrase of each rule.
-        let mut hits: Vec<Option<(usize, usize)>> = vec![None; self.rules.len()];
+        self.first_match_in(facts, &Lowered::new(facts.diagnostic))
+    }
+
+    /// As `first_match`, with the diagnostic already cut and lowercased (shared by rule sets).
+    pub fn first_match_in(&self, facts: &Facts<'_>, lowered: &Lowered) -> Option<(&Rule, String)> {
+        let text = lowered.original(facts.diagnostic);
+        let satisfied = |rule: &Rule| {
+            (rule.codes.is_empty()
+                || rule.codes.iter().any(|c| c.matches(facts.status) || c.matches(facts.reply)))
+                && (rule.commands.is_empty() || rule.commands.iter().any(|c| c == facts.command))
+        };
+        let with_regex = |rule: &Rule, evidence: String| match &rule.regex {
+            Some(regex) => regex.find(text).map(|m| m.as_str().to_owned()),
+            None => Some(evidence),
+        };
+        // The lowest-numbered rule with a phrase in the text that it is satisfied by, and its
+        // phrase's first occurrence (matches come in order of where they end).
+        let mut best: Option<(usize, String)> = None;
         if let Some(matcher) = &self.matcher {
-            for m in matcher.find_overlapping_iter(text.to_ascii_lowercase().as_str()) {
-                let rule = self.pattern_rule[m.pattern().as_usize()];
-                if hits[rule].is_none() {
-                    hits[rule] = Some((m.start(), m.end()));
+            for m in matcher.find_overlapping_iter(lowered.text.as_str()) {
+                let index = self.pattern_rule[m.pattern().as_usize()];
+                if best.as_ref().is_some_and(|(b, _)| *b <= index) {
+                    continue;
+                }
+                let rule = &self.rules[index];
+                if satisfied(rule)
+                    && let Some(evidence) = with_regex(rule, text[m.start()..m.end()].to_owned())
+                {
+                    best = Some((index, evidence));
                 }
             }
         }
-        self.rules.iter().enumerate().find_map(|(i, rule)| {
-            let evidence = match (rule.has_phrases, hits[i]) {
-                (true, None) => return None,
-                (true, Some((start, end))) => text[start..end].to_owned(),
-                (false, _) => String::new(),
-            };
-            if !rule.codes.is_empty()
-                && !rule.codes.iter().any(|c| c.matches(facts.status) || c.matches(facts.reply))
-            {
+        // A rule without phrases that comes earlier and holds wins over it.
+        let limit = best.as_ref().map_or(self.rules.len(), |(b, _)| *b);
+        let phraseless = self.rules[..limit].iter().find_map(|rule| {
+            if rule.has_phrases || !satisfied(rule) {
                 return None;
             }
-            if !rule.commands.is_empty() && !rule.commands.iter().any(|c| c == facts.command) {
-                return None;
-            }
-            let evidence = match &rule.regex {
-                Some(regex) => regex.find(text)?.as_str().to_owned(),
-                None if evidence.is_empty() => {
-                    if facts.status.is_empty() { facts.reply } else { facts.status }.to_owned()
-                }
-                None => evidence,
-            };
-            Some((rule, evidence))
-        })
+            let code = if facts.status.is_empty() { facts.reply } else { facts.status };
+            with_regex(rule, code.to_owned()).map(|evidence| (rule, evidence))
+        });
+        phraseless.or_else(|| best.map(|(index, evidence)| (&self.rules[index], evidence)))
     }
 
     /// How many rules the set holds.

@@ -8,8 +8,23 @@ pub(crate) struct Found<'a> {
     pub end: usize,
 }
 
+/// Bytes that may stand in an unquoted local part (RFC 5322 atext, and dots).
+static LOCAL_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(c, b'!' | b'#'..=b'\'' | b'*' | b'+')
+            || matches!(c, b'/' | b'=' | b'?' | b'^' | b'_' | b'`' | b'{' | b'|' | b'}' | b'~')
+            || matches!(c, b'.' | b'-');
+        b += 1;
+    }
+    table
+};
+
 fn is_local_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&b)
+    LOCAL_CHARS[usize::from(b)]
 }
 
 fn is_domain_char(b: u8) -> bool {
@@ -18,52 +33,58 @@ fn is_domain_char(b: u8) -> bool {
 
 /// Every `local@domain.tld` in the text, in order. Linear in the text's length.
 pub(crate) fn find_addresses(text: &str) -> Vec<Found<'_>> {
-    let bytes = text.as_bytes();
-    let mut found = Vec::new();
-    let mut search_from = 0;
-    while let Some(offset) = memchr_at(bytes, b'@', search_from) {
-        let at = offset;
-        let mut start = at;
-        if at > search_from + 1 && bytes[at - 1] == b'"' {
-            // A quoted local part: `"neko..nyaan"@example.org`.
-            if let Some(open) = bytes[search_from..at - 1].iter().rposition(|&b| b == b'"') {
-                start = search_from + open;
-            }
-        }
-        if start == at {
-            while start > search_from && is_local_char(bytes[start - 1]) {
-                start -= 1;
-            }
-            while start < at && matches!(bytes[start], b'.' | b'\'' | b'/') {
-                start += 1;
-            }
-        }
-        let mut end = at + 1;
-        while end < bytes.len() && is_domain_char(bytes[end]) {
-            end += 1;
-        }
-        while end > at + 1 && matches!(bytes[end - 1], b'.' | b'-' | b'_') {
-            end -= 1;
-        }
-        let domain = &text[at + 1..end];
-        if start < at && domain.contains('.') && !domain.starts_with('.') && !domain.contains("..")
-        {
-            found.push(Found { address: &text[start..end], start, end });
-            search_from = end;
-        } else {
-            search_from = at + 1;
-        }
-    }
-    found
+    addresses(text).collect()
 }
 
-fn memchr_at(bytes: &[u8], needle: u8, from: usize) -> Option<usize> {
-    bytes.get(from..)?.iter().position(|&b| b == needle).map(|p| p + from)
+/// The addresses of a text one by one, in order.
+fn addresses(text: &str) -> impl Iterator<Item = Found<'_>> {
+    let bytes = text.as_bytes();
+    let mut search_from = 0;
+    std::iter::from_fn(move || {
+        while let Some(offset) =
+            bytes.get(search_from..).and_then(|rest| memchr::memchr(b'@', rest))
+        {
+            let at = search_from + offset;
+            let mut start = at;
+            if at > search_from + 1 && bytes[at - 1] == b'"' {
+                // A quoted local part: `"neko..nyaan"@example.org`.
+                if let Some(open) = memchr::memrchr(b'"', &bytes[search_from..at - 1]) {
+                    start = search_from + open;
+                }
+            }
+            if start == at {
+                while start > search_from && is_local_char(bytes[start - 1]) {
+                    start -= 1;
+                }
+                while start < at && matches!(bytes[start], b'.' | b'\'' | b'/') {
+                    start += 1;
+                }
+            }
+            let mut end = at + 1;
+            while end < bytes.len() && is_domain_char(bytes[end]) {
+                end += 1;
+            }
+            while end > at + 1 && matches!(bytes[end - 1], b'.' | b'-' | b'_') {
+                end -= 1;
+            }
+            let domain = &text[at + 1..end];
+            if start < at
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.contains("..")
+            {
+                search_from = end;
+                return Some(Found { address: &text[start..end], start, end });
+            }
+            search_from = at + 1;
+        }
+        None
+    })
 }
 
 /// The address inside `<...>`, quotes or a `mailto:`, trimmed; empty when there is none.
 pub(crate) fn clean(text: &str) -> String {
-    find_addresses(text).first().map(|f| f.address.to_owned()).unwrap_or_default()
+    addresses(text).next().map(|f| f.address.to_owned()).unwrap_or_default()
 }
 
 /// The domain part of an address, lowercased.
@@ -74,6 +95,14 @@ pub(crate) fn domain_of(address: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_chars_are_atext_and_dots() {
+        let atext = b"!#$%&'*+-./=?^_`{|}~";
+        for b in 0..=255u8 {
+            assert_eq!(is_local_char(b), b.is_ascii_alphanumeric() || atext.contains(&b), "{b}");
+        }
+    }
 
     fn all(text: &str) -> Vec<&str> {
         find_addresses(text).iter().map(|f| f.address).collect()

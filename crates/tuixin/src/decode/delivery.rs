@@ -209,11 +209,17 @@ pub(crate) fn session_command(text: &str) -> &'static str {
 
 /// The remote host a diagnostic names: `host mx.example.com [192.0.2.1]`, `talking to ...`.
 pub(crate) fn rhost_in(text: &str) -> String {
+    /// The words that come right before a host name, most telling first.
+    static ANCHORS: LazyLock<Vec<memchr::memmem::Finder<'static>>> = LazyLock::new(|| {
+        ["remote host ", "host ", "talking to ", "from mta(", "remote-mta: dns; "]
+            .iter()
+            .map(|anchor| memchr::memmem::Finder::new(anchor.as_bytes()))
+            .collect()
+    });
     let lower = text.to_ascii_lowercase();
-    for anchor in ["remote host ", "host ", "talking to ", "from mta(", "remote-mta: dns; "] {
-        let mut from = 0;
-        while let Some(at) = lower[from..].find(anchor) {
-            let start = from + at + anchor.len();
+    for anchor in ANCHORS.iter() {
+        for at in anchor.find_iter(lower.as_bytes()) {
+            let start = at + anchor.needle().len();
             let token: String = text[start..]
                 .chars()
                 .take_while(|c| {
@@ -226,7 +232,6 @@ pub(crate) fn rhost_in(text: &str) -> String {
             {
                 return token.to_ascii_lowercase();
             }
-            from = start;
         }
     }
     String::new()
@@ -240,11 +245,21 @@ fn timezone(date: &mail_parser::DateTime) -> String {
 /// Sisimai's token: SHA-1 over STX, addresser, RS, recipient, RS, timestamp, ETX, the
 /// addresses lowercased, so that the same bounce gets the same id in both tools.
 fn token(addresser: &str, recipient: &str, timestamp: i64) -> String {
+    /// Feeds text to the hash ASCII-lowercased, a block at a time, without a lowercased copy.
+    fn update_lowercase(hasher: &mut Sha1, text: &str) {
+        let mut block = [0u8; 64];
+        for chunk in text.as_bytes().chunks(block.len()) {
+            let block = &mut block[..chunk.len()];
+            block.copy_from_slice(chunk);
+            block.make_ascii_lowercase();
+            hasher.update(&*block);
+        }
+    }
     let mut hasher = Sha1::new();
     hasher.update(b"\x02");
-    hasher.update(addresser.to_ascii_lowercase().as_bytes());
+    update_lowercase(&mut hasher, addresser);
     hasher.update(b"\x1e");
-    hasher.update(recipient.to_ascii_lowercase().as_bytes());
+    update_lowercase(&mut hasher, recipient);
     hasher.update(b"\x1e");
     hasher.update(timestamp.to_string().as_bytes());
     hasher.update(b"\x03");

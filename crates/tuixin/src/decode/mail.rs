@@ -35,9 +35,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Option<Message<'_>> {
 /// Japanese text sent as raw ISO-2022-JP without a charset label (old Lotus Notes, Domino and
 /// Japanese carriers' bounces), decoded; any other text as it is.
 pub(crate) fn decode_unlabelled(text: Cow<'_, str>) -> Cow<'_, str> {
-    if (text.contains("\u{1b}$B") || text.contains("\u{1b}$@"))
-        && let Some(decode) = charset_decoder(b"iso-2022-jp")
-    {
+    // ESC `$B` / ESC `$@` switch to JIS X 0208; most texts have no ESC at all.
+    let shifts_to_jis = memchr::memchr_iter(0x1b, text.as_bytes())
+        .any(|at| matches!(text.as_bytes().get(at + 1..at + 3), Some(b"$B" | b"$@")));
+    if shifts_to_jis && let Some(decode) = charset_decoder(b"iso-2022-jp") {
         return Cow::Owned(decode(text.as_bytes()));
     }
     text
@@ -53,9 +54,16 @@ pub(crate) struct Mail<'x> {
     pub message: Message<'x>,
     /// The From header lowercased, read once: every decoder's cheap signal.
     sender: OnceCell<String>,
-    /// Each part's `type/subtype`, lowercased, read once (`text/plain` where it has none).
-    kinds: OnceCell<Vec<String>>,
+    /// Each part's `type/subtype` as a position in `KINDS` (`None` for the others), read once.
+    kinds: OnceCell<Vec<Option<usize>>>,
 }
+
+/// The part types that decoders look for.
+const KINDS: [&str; 8] = [
+    "message/delivery-status", "message/global-delivery-status", "message/feedback-report",
+    "text/rfc822-headers", "message/global-headers", "message/rfc822-headers", "message/rfc822",
+    "message/global",
+];
 
 /// A header value as one line: folding removed, whitespace collapsed.
 pub(crate) fn header_text(value: &HeaderValue<'_>) -> String {
@@ -171,33 +179,35 @@ impl<'x> Mail<'x> {
         self.message.subject().unwrap_or("")
     }
 
-    /// The parts of this message (not of messages attached to it) with a given `type/subtype`.
+    /// The parts of this message (not of messages attached to it) with a given `type/subtype`
+    /// (one of `KINDS`).
     pub fn parts_of_type<'s>(
         &'s self,
         wanted: &'s [&'s str],
     ) -> impl Iterator<Item = &'s MessagePart<'x>> + 's {
+        debug_assert!(wanted.iter().all(|w| KINDS.contains(w)), "{wanted:?} not in KINDS");
         self.message
             .parts
             .iter()
             .zip(self.kinds())
-            .filter(move |(_, kind)| wanted.contains(&kind.as_str()))
+            .filter(move |(_, kind)| kind.is_some_and(|k| wanted.contains(&KINDS[k])))
             .map(|(part, _)| part)
     }
 
-    /// Each part's `type/subtype`, lowercased.
-    fn kinds(&self) -> &[String] {
+    /// Each part's `type/subtype` as a position in `KINDS`.
+    fn kinds(&self) -> &[Option<usize>] {
         self.kinds.get_or_init(|| {
             self.message
                 .parts
                 .iter()
-                .map(|part| match part.content_type() {
-                    Some(ct) => {
-                        let mut kind = ct.c_type.to_ascii_lowercase();
-                        kind.push('/');
-                        kind.push_str(&ct.c_subtype.as_deref().unwrap_or("").to_ascii_lowercase());
-                        kind
-                    }
-                    None => "text/plain".to_owned(),
+                .map(|part| {
+                    let ct = part.content_type()?;
+                    let subtype = ct.c_subtype.as_deref().unwrap_or("");
+                    KINDS.iter().position(|kind| {
+                        kind.split_once('/').is_some_and(|(t, s)| {
+                            ct.c_type.eq_ignore_ascii_case(t) && subtype.eq_ignore_ascii_case(s)
+                        })
+                    })
                 })
                 .collect()
         })
@@ -242,7 +252,7 @@ impl<'x> Mail<'x> {
             if let PartType::Message(message) = &part.body {
                 return Some(AttachedOriginal::Message(message));
             }
-            if ORIGINALS.contains(&kind.as_str()) {
+            if kind.is_some_and(|k| ORIGINALS.contains(&KINDS[k])) {
                 return Some(AttachedOriginal::Headers(part.contents()));
             }
         }
