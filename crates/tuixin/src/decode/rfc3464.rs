@@ -145,20 +145,28 @@ fn has_reply_code(text: &str) -> bool {
 /// The delivery-status fields written into a plain-text body, from `Reporting-MTA:` (or the
 /// first recipient field) on.
 fn fields_in_text(text: &str) -> Option<&str> {
-    let start_of = |name: &str| {
-        let mut offset = 0;
-        for line in text.split_inclusive('\n') {
-            if line.len() > name.len()
-                && line.as_bytes()[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+    const NAMES: [&[u8]; 3] = [b"final-recipient:", b"original-recipient:", b"reporting-mta:"];
+    // Where each name first opens a line (and something follows it), in one pass over the lines.
+    let mut first = [None::<usize>; 3];
+    let bytes = text.as_bytes();
+    let line_starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', bytes).map(|n| n + 1));
+    for start in line_starts {
+        let line = &bytes[start..];
+        for (name, slot) in NAMES.iter().zip(&mut first) {
+            if slot.is_none()
+                && line.len() > name.len()
+                && line[..name.len()].eq_ignore_ascii_case(name)
             {
-                return Some(offset);
+                *slot = Some(start);
             }
-            offset += line.len();
         }
-        None
-    };
-    let recipient = start_of("final-recipient:").or_else(|| start_of("original-recipient:"))?;
-    let start = start_of("reporting-mta:").filter(|&s| s < recipient).unwrap_or(recipient);
+        if first[0].is_some() && first[2].is_some() {
+            break;
+        }
+    }
+    let [final_rcpt, original_rcpt, reporting] = first;
+    let recipient = final_rcpt.or(original_rcpt)?;
+    let start = reporting.filter(|&s| s < recipient).unwrap_or(recipient);
     Some(&text[start..])
 }
 
