@@ -50,6 +50,16 @@ fn header_line(bytes: usize) -> Vec<u8> {
     .into_bytes()
 }
 
+fn html_markup(bytes: usize) -> Vec<u8> {
+    // An HTML-only bounce of tags, quoted attributes, entities, comments and style sheets.
+    let unit =
+        "<td class=\"a > b\"><b>550</b>&nbsp;5.1.1 &amp; <!-- c --><style type='x'>p{}</style><br>";
+    let mut text = format!("{BOUNCE}Content-Type: text/html\n\n<html><body>");
+    text.push_str(&unit.repeat(bytes / unit.len()));
+    text.push_str("<p>x@example.net: user unknown</p>\n");
+    text.into_bytes()
+}
+
 fn bench(c: &mut Criterion) {
     // No limit cuts the work short: the point is how the work grows with the input.
     let limits = tuixin::Limits {
@@ -60,11 +70,12 @@ fn bench(c: &mut Criterion) {
     };
     let decoder = tuixin::Decoder::default().with_limits(limits);
     type Make = fn(usize) -> Vec<u8>;
-    let cases: [(&str, Make, [usize; 3]); 4] = [
+    let cases: [(&str, Make, [usize; 3]); 5] = [
         ("single-line body (bytes)", long_line, [5 << 20, 10 << 20, 20 << 20]),
         ("recipients in one report", recipients, [2_500, 5_000, 10_000]),
         ("MIME nesting depth", nesting, [250, 500, 1_000]),
         ("header line (bytes)", header_line, [256 << 10, 512 << 10, 1 << 20]),
+        ("HTML markup (bytes)", html_markup, [5 << 20, 10 << 20, 20 << 20]),
     ];
     for (name, make, sizes) in cases {
         let mut group = c.benchmark_group(name);

@@ -194,6 +194,22 @@ proptest! {
     }
 
     #[test]
+    fn arbitrary_html_only_bounces_never_panic(
+        body in proptest::collection::vec(
+            prop_oneof![
+                Just("<"), Just(">"), Just("</"), Just("<!--"), Just("-->"), Just("&"), Just(";"),
+                Just("&#x"), Just("&amp;"), Just("\""), Just("'"), Just("<style type=\"a>b\">"),
+                Just("</style>"), Just("<br>"), Just("<p>"), Just("<td>"), Just(" "), Just("\n"),
+                Just("550 5.1.1 user unknown"), Just("a@example.org"), Just("é"), Just("\u{a0}"),
+            ],
+            0..200,
+        )
+    ) {
+        let text = format!("From: MAILER-DAEMON@example.org\nSubject: Undelivered Mail\nContent-Type: text/html; charset=utf-8\n\n{}", body.concat());
+        let _ = decode(text.as_bytes());
+    }
+
+    #[test]
     fn arbitrary_text_after_bounce_headers_never_panics(body in ".{0,2000}") {
         let text = format!("From: MAILER-DAEMON@example.org\nSubject: Undelivered Mail\nContent-Type: multipart/report; boundary=\"B\"\n\n--B\n{body}");
         let _ = decode(text.as_bytes());

@@ -343,7 +343,10 @@ impl Delivery {
         // (`Status: 4.4.7` over `450 4.7.1 Access denied`), so the diagnostic's code wins.
         let status: Option<EnhancedStatus> = text_status
             .or_else(|| self.status.split_whitespace().next().and_then(|s| s.parse().ok()));
-        let reply: Option<ReplyCode> = text_reply.or_else(|| self.reply_code.trim().parse().ok());
+        let reply: Option<ReplyCode> = text_reply.or_else(|| {
+            let given = self.reply_code.trim();
+            if given.is_empty() { None } else { given.parse().ok() }
+        });
 
         if self.command.is_empty() {
             self.command = command_in(&self.diagnostic).to_owned();

@@ -213,7 +213,8 @@ impl<'x> Mail<'x> {
         })
     }
 
-    /// The human-readable text: the first text/plain part, else the first HTML part as text.
+    /// The human-readable text: the first text/plain part, else the first HTML part as a reader
+    /// sees it.
     /// Japanese text sent as raw ISO-2022-JP without a charset label is decoded too.
     pub fn text(&self) -> Cow<'_, str> {
         decode_unlabelled(self.raw_text())
@@ -225,8 +226,12 @@ impl<'x> Mail<'x> {
         {
             return Cow::Borrowed(text);
         }
-        if let Some(text) = self.message.body_text(0).filter(|t| !t.trim().is_empty()) {
-            return Cow::Owned(text.into_owned());
+        // An HTML-only bounce (AOL's, Yahoo's): the text a reader sees.
+        if let Some(PartType::Html(html)) = self.message.text_part(0).map(|part| &part.body) {
+            let text = super::html::html_to_text(html);
+            if !text.trim().is_empty() {
+                return Cow::Owned(text);
+            }
         }
         // A multipart whose boundary never appears in the body: read the body as plain text.
         let raw = self.message.raw_message();

@@ -10,6 +10,7 @@ mod autoreply;
 mod delivery;
 mod dsn;
 mod freetext;
+mod html;
 mod lhost;
 mod mail;
 mod original;

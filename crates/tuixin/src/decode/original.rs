@@ -190,7 +190,9 @@ fn is_header_line(line: &str) -> bool {
             "thread-", "envelope-to",
         ]
         .iter()
-        .any(|h| name.to_ascii_lowercase().starts_with(h))
+        .any(|h| {
+            name.len() >= h.len() && name.as_bytes()[..h.len()].eq_ignore_ascii_case(h.as_bytes())
+        })
 }
 
 #[cfg(test)]
