@@ -172,27 +172,30 @@ impl Classifier {
             rule: rule.id.clone(),
             evidence,
         };
-        let lowered = Lowered::new(facts.diagnostic);
-        if let Some((rule, evidence)) =
-            self.user.as_ref().and_then(|u| u.first_match_in(facts, &lowered))
-        {
-            return verdict(rule, evidence);
-        }
-        let mut named: Vec<usize> = Vec::new();
-        self.providers_naming(facts.rhost, &mut named);
-        self.providers_naming(facts.destination, &mut named);
-        named.sort_unstable();
-        named.dedup();
-        for provider in named.into_iter().map(|i| &self.providers[i]) {
-            if let Some((rule, evidence)) = provider.rules.first_match_in(facts, &lowered) {
+        let by_phrase = Lowered::with(facts.diagnostic, |lowered| {
+            if let Some(found) = self.user.as_ref().and_then(|u| u.first_match_in(facts, lowered)) {
+                return Some((found, false));
+            }
+            let mut named: Vec<usize> = Vec::new();
+            self.providers_naming(facts.rhost, &mut named);
+            self.providers_naming(facts.destination, &mut named);
+            named.sort_unstable();
+            named.dedup();
+            for provider in named.into_iter().map(|i| &self.providers[i]) {
                 // A provider's own wording already says what it means (Yahoo answers "no such
                 // account" only after DATA), so no refinement here.
-                return verdict(rule, evidence);
+                if let Some(found) = provider.rules.first_match_in(facts, lowered) {
+                    return Some((found, false));
+                }
             }
-        }
-        if let Some((rule, evidence)) = self.text.first_match_in(facts, &lowered) {
+            self.text.first_match_in(facts, lowered).map(|found| {
+                let refined = !found.0.is_final;
+                (found, refined)
+            })
+        });
+        if let Some(((rule, evidence), refined)) = by_phrase {
             let decided = verdict(rule, evidence);
-            return if rule.is_final { decided } else { refine(decided, facts) };
+            return if refined { refine(decided, facts) } else { decided };
         }
         if facts.status.starts_with("2.") {
             return Verdict {

@@ -143,15 +143,15 @@ pub(crate) struct RuleSet {
 pub(crate) const MAX_TEXT: usize = 16 * 1024;
 
 /// A diagnostic cut to `MAX_TEXT` and ASCII-lowercased (same byte offsets), for phrase matching.
-pub struct Lowered {
-    text: String,
+pub struct Lowered<'a> {
+    text: &'a str,
 }
 
-impl Lowered {
-    /// The diagnostic as the rule sets match it.
-    pub fn new(diagnostic: &str) -> Lowered {
+impl Lowered<'_> {
+    /// Runs `f` with the diagnostic as the rule sets match it (kept on the stack when short).
+    pub fn with<R>(diagnostic: &str, f: impl FnOnce(&Lowered<'_>) -> R) -> R {
         let cut = diagnostic.floor_char_boundary(MAX_TEXT.min(diagnostic.len()));
-        Lowered { text: diagnostic[..cut].to_ascii_lowercase() }
+        crate::decode::with_lowercase(&diagnostic[..cut], |text| f(&Lowered { text }))
     }
 
     /// The same cut of the diagnostic as written, for evidence and regexes.
@@ -243,11 +243,15 @@ impl RuleSet {
 
     /// The first rule, in file order, that the facts satisfy, with the text it matched.
     pub fn first_match(&self, facts: &Facts<'_>) -> Option<(&Rule, String)> {
-        self.first_match_in(facts, &Lowered::new(facts.diagnostic))
+        Lowered::with(facts.diagnostic, |lowered| self.first_match_in(facts, lowered))
     }
 
     /// As `first_match`, with the diagnostic already cut and lowercased (shared by rule sets).
-    pub fn first_match_in(&self, facts: &Facts<'_>, lowered: &Lowered) -> Option<(&Rule, String)> {
+    pub fn first_match_in(
+        &self,
+        facts: &Facts<'_>,
+        lowered: &Lowered<'_>,
+    ) -> Option<(&Rule, String)> {
         let text = lowered.original(facts.diagnostic);
         let satisfied = |rule: &Rule| {
             (rule.codes.is_empty()
@@ -262,7 +266,7 @@ impl RuleSet {
         // phrase's first occurrence (matches come in order of where they end).
         let mut best: Option<(usize, String)> = None;
         if let Some(matcher) = &self.matcher {
-            for m in matcher.find_overlapping_iter(lowered.text.as_str()) {
+            for m in matcher.find_overlapping_iter(lowered.text) {
                 let index = self.pattern_rule[m.pattern().as_usize()];
                 if best.as_ref().is_some_and(|(b, _)| *b <= index) {
                     continue;

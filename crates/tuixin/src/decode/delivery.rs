@@ -106,9 +106,9 @@ pub(crate) fn join_multiline_reply(text: &str) -> String {
 
 /// The SMTP command a diagnostic says failed, where it says.
 pub(crate) fn command_in(text: &str) -> &'static str {
-    COMMAND_MATCHER
-        .find(text.to_ascii_lowercase().as_str())
-        .map_or("", |m| COMMANDS[m.pattern().as_usize()].1)
+    super::with_lowercase(text, |lower| {
+        COMMAND_MATCHER.find(lower).map_or("", |m| COMMANDS[m.pattern().as_usize()].1)
+    })
 }
 
 /// How diagnostics name the SMTP command they answer, and the command.
@@ -216,25 +216,26 @@ pub(crate) fn rhost_in(text: &str) -> String {
             .map(|anchor| memchr::memmem::Finder::new(anchor.as_bytes()))
             .collect()
     });
-    let lower = text.to_ascii_lowercase();
-    for anchor in ANCHORS.iter() {
-        for at in anchor.find_iter(lower.as_bytes()) {
-            let start = at + anchor.needle().len();
-            let token: String = text[start..]
-                .chars()
-                .take_while(|c| {
-                    c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '[' | ']' | ':')
-                })
-                .collect();
-            let token = token.trim_matches(|c| matches!(c, '.' | ':' | '[' | ']'));
-            if token.contains('.')
-                && token.chars().any(|c| c.is_ascii_alphabetic() || c.is_ascii_digit())
-            {
-                return token.to_ascii_lowercase();
+    super::with_lowercase(text, |lower| {
+        for anchor in ANCHORS.iter() {
+            for at in anchor.find_iter(lower.as_bytes()) {
+                let start = at + anchor.needle().len();
+                let token: String = text[start..]
+                    .chars()
+                    .take_while(|c| {
+                        c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '[' | ']' | ':')
+                    })
+                    .collect();
+                let token = token.trim_matches(|c| matches!(c, '.' | ':' | '[' | ']'));
+                if token.contains('.')
+                    && token.chars().any(|c| c.is_ascii_alphabetic() || c.is_ascii_digit())
+                {
+                    return token.to_ascii_lowercase();
+                }
             }
         }
-    }
-    String::new()
+        String::new()
+    })
 }
 
 fn timezone(date: &mail_parser::DateTime) -> String {

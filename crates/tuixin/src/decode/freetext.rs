@@ -92,7 +92,7 @@ fn quality(text: &str) -> u8 {
         3
     } else if status {
         2
-    } else if FAILURE_MATCHER.is_match(text.to_ascii_lowercase().as_str()) {
+    } else if super::with_lowercase(text, |lower| FAILURE_MATCHER.is_match(lower)) {
         1
     } else {
         0
@@ -181,8 +181,7 @@ fn recipient_lines(lines: &[&str], exclude: &[String]) -> Vec<RecipientLine> {
         let Some(mut first) = addresses.first() else {
             continue;
         };
-        let prefix = line[..first.start].to_ascii_lowercase();
-        if !is_label(&prefix) {
+        if !super::with_lowercase(&line[..first.start], is_label) {
             continue;
         }
         // `a@b <c@d>: malformed address`: in `phrase <addr>` the address is the bracketed one.

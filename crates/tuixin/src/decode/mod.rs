@@ -215,6 +215,21 @@ fn nesting_depth(message: &mail_parser::Message<'_>, limit: usize) -> usize {
     deepest
 }
 
+/// Runs `f` on an ASCII-lowercased copy of `text` (same byte offsets), kept on the stack when
+/// the text is short, as diagnostics and text lines are.
+pub(crate) fn with_lowercase<R>(text: &str, f: impl FnOnce(&str) -> R) -> R {
+    const SHORT: usize = 512;
+    if text.len() > SHORT {
+        return f(&text.to_ascii_lowercase());
+    }
+    let mut buffer = [0u8; SHORT];
+    let lower = &mut buffer[..text.len()];
+    lower.copy_from_slice(text.as_bytes());
+    lower.make_ascii_lowercase();
+    // ASCII lowercasing keeps UTF-8 valid.
+    f(std::str::from_utf8(lower).unwrap_or_default())
+}
+
 /// Where to cut a message at most `max` bytes long: after the last line end within the limit.
 fn cut_at_line(bytes: &[u8], max: usize) -> usize {
     if bytes.len() <= max {
