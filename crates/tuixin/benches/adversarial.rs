@@ -52,8 +52,11 @@ fn header_line(bytes: usize) -> Vec<u8> {
 
 fn html_markup(bytes: usize) -> Vec<u8> {
     // An HTML-only bounce of tags, quoted attributes, entities, comments and style sheets.
-    let unit =
-        "<td class=\"a > b\"><b>550</b>&nbsp;5.1.1 &amp; <!-- c --><style type='x'>p{}</style><br>";
+    // Heads left open before a body, too: each body is looked for once.
+    let unit = concat!(
+        "<td class=\"a > b\"><b>550</b>&nbsp;5.1.1 &amp; <!-- c --><style type='x'>p{}</style>",
+        "<br><head><title>t</title><body>",
+    );
     let mut text = format!("{BOUNCE}Content-Type: text/html\n\n<html><body>");
     text.push_str(&unit.repeat(bytes / unit.len()));
     text.push_str("<p>x@example.net: user unknown</p>\n");

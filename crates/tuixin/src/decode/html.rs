@@ -11,9 +11,9 @@ const HIDDEN: [&str; 5] = ["head", "style", "script", "template", "title"];
 const PARAGRAPHS: [&str; 10] =
     ["p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "hr"];
 
-/// Elements that begin a new line.
-const LINES: [&str; 20] = [
-    "br", "div", "tr", "li", "ul", "ol", "dl", "dt", "dd", "pre", "address", "article", "section",
+/// Elements that begin a new line (`<br>` is one of its own: `<br><br>` leaves a blank line).
+const LINES: [&str; 19] = [
+    "div", "tr", "li", "ul", "ol", "dl", "dt", "dd", "pre", "address", "article", "section",
     "header", "footer", "main", "nav", "form", "fieldset", "figure",
 ];
 
@@ -29,6 +29,8 @@ pub(crate) fn html_to_text(html: &str) -> String {
     let bytes = html.as_bytes();
     let mut text = Text { out: String::with_capacity(html.len() / 4), space: false };
     let mut at = 0;
+    // Where the next `<body` tag begins, once looked for.
+    let mut next_body: Option<usize> = None;
     while at < bytes.len() {
         let open = memchr::memchr(b'<', &bytes[at..]).map_or(bytes.len(), |n| at + n);
         text.push_run(&html[at..open]);
@@ -53,7 +55,17 @@ pub(crate) fn html_to_text(html: &str) -> String {
         let (closing, name) = tag_name(&html[open + 1..end]);
         let is = |list: &[&str]| list.iter().any(|n| n.eq_ignore_ascii_case(name));
         if !closing && is(&HIDDEN) {
-            at = closing_tag_end(bytes, end, name);
+            // A head left open ends where the body begins, as browsers read it. The body's place
+            // is looked for again only once passed, and the head's end only before it, so that
+            // many heads stay linear.
+            let mut limit = bytes.len();
+            if name.eq_ignore_ascii_case("head") {
+                if next_body.is_none_or(|body| body < end) {
+                    next_body = Some(body_start(bytes, end));
+                }
+                limit = next_body.unwrap_or(limit);
+            }
+            at = closing_tag_end(&bytes[..limit], end.min(limit), name);
             continue;
         }
         if is(&PARAGRAPHS) {
@@ -193,8 +205,21 @@ fn tag_name(tag: &str) -> (bool, &str) {
     (closing, &tag[..len])
 }
 
-/// Past the tag that closes element `name`, searching from `from`; the end of the input if it
-/// never closes (a browser hides the rest too).
+/// Where a `<body` tag begins, from `from` on (any case); the end of the input if none does.
+fn body_start(bytes: &[u8], from: usize) -> usize {
+    let mut at = from;
+    while let Some(n) = memchr::memchr(b'<', &bytes[at..]) {
+        let start = at + n;
+        if bytes.get(start + 1..start + 5).is_some_and(|name| name.eq_ignore_ascii_case(b"body")) {
+            return start;
+        }
+        at = start + 1;
+    }
+    bytes.len()
+}
+
+/// Past the tag that closes element `name`, searching `bytes` from `from`; the end of `bytes` if
+/// it never closes (a browser hides the rest too).
 fn closing_tag_end(bytes: &[u8], from: usize, name: &str) -> usize {
     let mut at = from;
     while let Some(n) = memmem::find(&bytes[at..], b"</") {
@@ -231,6 +256,12 @@ mod tests {
             html_to_text(html),
             "550 5.1.1 user unknown\na@example.com\n\nfirst\n\nsecond\nthird\n\nfourth\n\nHost: mx"
         );
+    }
+
+    #[test]
+    fn a_head_left_open_ends_where_the_body_begins() {
+        let html = "<html><head><meta charset=utf-8><BODY><p>Delivery failed</p></body></html>";
+        assert_eq!(html_to_text(html), "Delivery failed");
     }
 
     #[test]
