@@ -194,7 +194,7 @@ pub(crate) fn transcript_command(text: &str) -> &'static str {
 /// The command an SMTP transcript shows failing, `""` where the text has no such transcript.
 pub(crate) fn session_command(text: &str) -> &'static str {
     let mut last = "";
-    for line in super::freetext::lines(text).map(str::trim) {
+    for line in super::lines(text).map(str::trim) {
         if let Some(sent) = line.strip_prefix(">>>") {
             last = command_in(&format!(">>> {}", sent.trim()));
         } else if let Some(reply) = line.strip_prefix("<<<") {

@@ -54,7 +54,7 @@ pub(crate) fn claims(mail: &Mail<'_>, text: &str) -> bool {
     }
     // A notice that returns the original message and says it was not delivered.
     if mail.attached_original().is_some() {
-        return BODY_MATCHER.is_match(text.to_ascii_lowercase().as_str());
+        return super::with_lowercase(text, |lower| BODY_MATCHER.is_match(lower));
     }
     false
 }
@@ -235,26 +235,6 @@ fn is_heading(line: &str) -> bool {
     framed('-') || framed('=')
 }
 
-/// The lines of a text, as `str::lines` splits them (`\n` or `\r\n` ends a line), found with
-/// a SIMD search for line feeds.
-pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let (line, next) = match memchr::memchr(b'\n', rest.as_bytes()) {
-            Some(at) => {
-                let line = &rest[..at];
-                (line.strip_suffix('\r').unwrap_or(line), &rest[at + 1..])
-            }
-            None => (rest, ""),
-        };
-        rest = next;
-        Some(line)
-    })
-}
-
 /// Longest diagnostic the text decoders build for one recipient.
 const MAX_DIAGNOSTIC: usize = 4096;
 
@@ -402,7 +382,7 @@ pub(crate) struct TextIndex<'t> {
 impl<'t> TextIndex<'t> {
     /// Indexes the text before the returned message.
     pub fn new(region: &'t str) -> TextIndex<'t> {
-        let lines: Vec<&str> = lines(region).collect();
+        let lines: Vec<&str> = super::lines(region).collect();
         let found = recipient_lines(&lines, &[]);
         let mut by_address: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, line) in found.iter().enumerate() {
@@ -469,7 +449,7 @@ impl<'t> TextIndex<'t> {
 /// Records from a plain-text bounce; `None` when no recipient can be found.
 /// `region` is the text before the returned message.
 pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
-    let lines: Vec<&str> = lines(region).collect();
+    let lines: Vec<&str> = super::lines(region).collect();
 
     let mut exclude: Vec<String> = ["From", "To", "Reply-To", "Sender"]
         .iter()
@@ -581,8 +561,8 @@ pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
         })
     };
     if deliveries.iter().any(temporary)
-        && (GIVEN_UP_MATCHER.is_match(region.to_ascii_lowercase().as_str())
-            || GIVEN_UP_MATCHER.is_match(mail.subject().to_ascii_lowercase().as_str()))
+        && (super::with_lowercase(region, |lower| GIVEN_UP_MATCHER.is_match(lower))
+            || super::with_lowercase(mail.subject(), |lower| GIVEN_UP_MATCHER.is_match(lower)))
     {
         for delivery in &mut deliveries {
             delivery.action = "failed".to_owned();
@@ -594,7 +574,7 @@ pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
 /// One record for a recipient known from elsewhere (the returned message), with the text's
 /// first paragraph that carries a code as its diagnostic.
 pub(crate) fn for_recipient(region: &str, recipient: &str) -> Report {
-    let lines: Vec<&str> = lines(region).collect();
+    let lines: Vec<&str> = super::lines(region).collect();
     Report {
         decoded_by: "FreeText",
         deliveries: vec![Delivery {
@@ -608,14 +588,6 @@ pub(crate) fn for_recipient(region: &str, recipient: &str) -> Report {
 #[cfg(test)]
 mod tests {
     use crate::decode::decode;
-
-    #[test]
-    fn lines_split_as_str_lines_does() {
-        for text in ["", "a", "a\n", "a\r\nb", "a\rb\n\nc\r", "\n\n", "a\r\n\r\n", "end\r"] {
-            let ours: Vec<&str> = super::lines(text).collect();
-            assert_eq!(ours, text.lines().collect::<Vec<_>>(), "{text:?}");
-        }
-    }
 
     fn bounce(body: &str) -> Vec<crate::Record> {
         let mail = format!(

@@ -93,7 +93,7 @@ fn message_id(text: &str) -> String {
 pub(crate) fn inline_original(text: &str) -> Option<(usize, usize)> {
     // Searched in an ASCII-lowercased copy (same offsets): a case-sensitive search of a few
     // literals runs on SIMD prefilters, many times faster than a case-insensitive automaton.
-    let marker = match MARKERS.find(text.to_ascii_lowercase().as_str()) {
+    let marker = match super::with_lowercase(text, |lower| MARKERS.find(lower)) {
         Some(found) => found.start(),
         None => rule_before_headers(text)?,
     };
