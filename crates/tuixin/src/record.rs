@@ -22,7 +22,9 @@ pub struct Record {
     pub senderdomain: String,
     /// The domain of the recipient.
     pub destination: String,
-    /// The address as originally written, where the bounce gives another (Original-Recipient).
+    /// The address the message was rewritten or forwarded to, where the bounce names one
+    /// besides the recipient the sender used (a DSN's Final-Recipient beside its
+    /// Original-Recipient, Postfix's `expanded from`, Exim's `generated from`).
     pub alias: String,
     /// failed, delayed, delivered, relayed or expanded.
     pub action: String,

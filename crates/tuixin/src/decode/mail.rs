@@ -56,13 +56,22 @@ pub(crate) struct Mail<'x> {
     sender: OnceCell<String>,
     /// Each part's `type/subtype` as a position in `KINDS` (`None` for the others), read once.
     kinds: OnceCell<Vec<Option<usize>>>,
+    /// The input had no header: a bounce's text pasted on its own.
+    pub pasted: bool,
 }
 
 /// The part types that decoders look for.
-const KINDS: [&str; 8] = [
-    "message/delivery-status", "message/global-delivery-status", "message/feedback-report",
-    "text/rfc822-headers", "message/global-headers", "message/rfc822-headers", "message/rfc822",
+const KINDS: [&str; 10] = [
+    "message/delivery-status",
+    "message/global-delivery-status",
+    "message/feedback-report",
+    "text/rfc822-headers",
+    "message/global-headers",
+    "message/rfc822-headers",
+    "message/rfc822",
     "message/global",
+    "message/disposition-notification",
+    "message/global-disposition-notification",
 ];
 
 /// A header value as one line: folding removed, whitespace collapsed.
@@ -146,7 +155,12 @@ pub(crate) fn find_header(message: &Message<'_>, name: &str) -> Option<String> {
 impl<'x> Mail<'x> {
     /// A parsed message as the decoders see it.
     pub fn new(message: Message<'x>) -> Mail<'x> {
-        Mail { message, sender: OnceCell::new(), kinds: OnceCell::new() }
+        Mail { message, sender: OnceCell::new(), kinds: OnceCell::new(), pasted: false }
+    }
+
+    /// A bounce's text without its header, read as the body of a message with none.
+    pub fn pasted(message: Message<'x>) -> Mail<'x> {
+        Mail { pasted: true, ..Mail::new(message) }
     }
 
     /// Whether the message has a top-level header with this name (any case).
@@ -244,6 +258,13 @@ impl<'x> Mail<'x> {
         self.parts_of_type(&["message/delivery-status", "message/global-delivery-status"])
             .map(|part| part.contents())
             .collect()
+    }
+
+    /// Whether this is a message disposition notification (RFC 8098: a read receipt, or a note
+    /// that the message was deleted unread) and no delivery report: it says nothing of delivery.
+    pub fn is_disposition_notification(&self) -> bool {
+        let mdn = ["message/disposition-notification", "message/global-disposition-notification"];
+        self.parts_of_type(&mdn).next().is_some() && self.delivery_reports().is_empty()
     }
 
     /// The message returned with the bounce: an attached message/rfc822 or message/global, or

@@ -136,18 +136,25 @@ impl<'c> Decoder<'c> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(DecodeError::Empty);
         }
-        if !starts_with_header(&bytes) {
-            return Err(DecodeError::NotAMessage);
-        }
-        let longest = longest_header_line(&bytes);
+        let pasted = !has_header(&bytes);
+        let with_header: Vec<u8>;
+        let bytes: &[u8] = if pasted {
+            // A bounce's text without its header (pasted from a mail client): read it as the
+            // body of a message with an empty header block.
+            with_header = [b"\n".as_slice(), &bytes].concat();
+            &with_header
+        } else {
+            &bytes
+        };
+        let longest = longest_header_line(bytes);
         if longest > self.limits.max_header_line {
             return Err(DecodeError::HeaderLineTooLong {
                 length: longest,
                 limit: self.limits.max_header_line,
             });
         }
-        let message = mail::parse(&bytes).ok_or(DecodeError::NotAMessage)?;
-        if message.headers().is_empty() {
+        let message = mail::parse(bytes).ok_or(DecodeError::NotAMessage)?;
+        if message.headers().is_empty() && !pasted {
             return Err(DecodeError::NotAMessage);
         }
         if message.parts.len() > self.limits.max_parts {
@@ -160,7 +167,13 @@ impl<'c> Decoder<'c> {
         if depth > self.limits.max_depth {
             return Err(DecodeError::TooDeep { depth, limit: self.limits.max_depth });
         }
-        Ok(decode_mail(Mail::new(message), 0, self))
+        let mail = if pasted { Mail::pasted(message) } else { Mail::new(message) };
+        let records = decode_mail(mail, 0, self);
+        if pasted && records.is_empty() {
+            // Text without a header that names no failed recipient is no message at all.
+            return Err(DecodeError::NotAMessage);
+        }
+        Ok(records)
     }
 }
 
@@ -259,6 +272,10 @@ fn cut_at_line(bytes: &[u8], max: usize) -> usize {
 }
 
 fn decode_mail(mail: Mail<'_>, depth: usize, decoder: &Decoder<'_>) -> Vec<Record> {
+    if mail.is_disposition_notification() {
+        // A read receipt: the message was delivered, and the receipt is no bounce.
+        return Vec::new();
+    }
     let text = mail.text();
     let attached = mail.attached_original();
     // The text before a copy of the returned message is what the bounce itself says.
@@ -294,7 +311,10 @@ fn decode_mail(mail: Mail<'_>, depth: usize, decoder: &Decoder<'_>) -> Vec<Recor
             report = Some(freetext::for_recipient(region, &original.recipient));
         }
     }
-    if report.is_none() && autoreply::claims(&mail) {
+    if report.is_none()
+        && !(is_bounce && freetext::says_failed(&mail, region))
+        && autoreply::claims(&mail)
+    {
         report = autoreply::decode(&mail, &text, &mut original);
     }
 
@@ -322,17 +342,57 @@ fn decode_mail(mail: Mail<'_>, depth: usize, decoder: &Decoder<'_>) -> Vec<Recor
         .collect()
 }
 
-/// Whether the input opens with a header field (`Name: value`), as every message does.
-fn starts_with_header(bytes: &[u8]) -> bool {
-    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
-    let line = &bytes[start..];
+/// Whether a message's text opens with a header block: a header field (`Name: value`) among
+/// its first lines, before any empty line. A line that is no header field (a stray `Bad
+/// Header: v`, junk bytes) before it does not make the message headerless; the text of a bounce
+/// pasted without its header does not have one. The input is [`normalize`]d.
+fn has_header(bytes: &[u8]) -> bool {
+    /// Lines looked at for the first header field.
+    const FIRST_LINES: usize = 8;
+    let mut rest = bytes;
+    for _ in 0..FIRST_LINES {
+        let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        let line = &rest[..end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            return false;
+        }
+        if is_header_field(line) {
+            return true;
+        }
+        match rest.get(end + 1..) {
+            Some(next) => rest = next,
+            None => return false,
+        }
+    }
+    false
+}
+
+/// Whether an input opens with a message header; one without is read as the text of a bounce
+/// pasted on its own (and gives records only where that text names failed recipients).
+pub fn opens_with_header(bytes: &[u8]) -> bool {
+    // The first lines are all that is looked at.
+    let head = &bytes[..cut_at_line(bytes, 64 << 10)];
+    has_header(&normalize(head))
+}
+
+/// A header field's line: a name of printable ASCII without spaces (RFC 5322 ftext), a colon,
+/// a value.
+fn is_header_field(line: &[u8]) -> bool {
     let name_len = line.iter().take(256).position(|&b| b == b':');
     name_len.is_some_and(|n| n > 0 && line[..n].iter().all(|&b| b.is_ascii_graphic()))
 }
 
-/// Line ends as mail-parser reads them (CR-only files become LF), without an mbox `From ` line.
+/// Line ends as mail-parser reads them (CR-only files become LF), without a byte-order mark,
+/// blank lines before the header or an mbox `From ` line.
 fn normalize(bytes: &[u8]) -> Cow<'_, [u8]> {
-    let mut bytes = bytes;
+    let mut bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    // Blank or whitespace-only lines before the first header (left by tools that cut mail out
+    // of a log or a mailbox): the header starts at the first line with text.
+    let text_starts = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
+    let line_starts =
+        bytes[..text_starts].iter().rposition(|&b| b == b'\n' || b == b'\r').map_or(0, |at| at + 1);
+    bytes = &bytes[line_starts..];
     if bytes.starts_with(b"From ") {
         let end = bytes.iter().position(|&b| b == b'\n' || b == b'\r').unwrap_or(bytes.len());
         bytes = &bytes[end..];
@@ -397,6 +457,82 @@ mod tests {
         assert_eq!(&*normalize(b"From a@b Mon\nSubject: x\n"), b"Subject: x\n");
         assert_eq!(&*normalize(b"Subject: x\rFrom: y\r\rbody\r"), b"Subject: x\nFrom: y\n\nbody\n");
         assert!(matches!(normalize(b"Subject: x\r\n\r\n"), Cow::Borrowed(_)));
+    }
+
+    const EXIM_TEXT: &str = "This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n  b@example.org\n    SMTP error from remote mail server after RCPT TO:<b@example.org>:\n    550 5.1.1 <b@example.org>: Recipient address rejected: User unknown\n";
+
+    fn recipients(bytes: &[u8]) -> Vec<(String, crate::Reason)> {
+        decode(bytes).unwrap().into_iter().map(|r| (r.recipient, r.reason)).collect()
+    }
+
+    #[test]
+    fn a_header_after_blank_lines_a_bom_or_a_stray_line_is_read() {
+        let message = format!(
+            "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nTo: a@example.jp\nSubject: Mail delivery failed: returning message to sender\n\n{EXIM_TEXT}"
+        );
+        let want = vec![("b@example.org".to_owned(), crate::Reason::UserUnknown)];
+        for prefix in ["", "\n\n", " \n\t\n", "\u{feff}", "Bad Header: v\n", "X\u{1}Y: v\n"] {
+            assert_eq!(recipients(format!("{prefix}{message}").as_bytes()), want, "{prefix:?}");
+        }
+    }
+
+    #[test]
+    fn a_pasted_bounce_text_without_header_is_read() {
+        assert!(!opens_with_header(EXIM_TEXT.as_bytes()));
+        let want = vec![("b@example.org".to_owned(), crate::Reason::UserUnknown)];
+        assert_eq!(recipients(EXIM_TEXT.as_bytes()), want);
+        // Text without a header that is no bounce is still no message.
+        let note = b"Hi,\nplease write to b@example.org about lunch.\n";
+        assert_eq!(decode(note), Err(DecodeError::NotAMessage));
+    }
+
+    #[test]
+    fn an_exim_bounce_marked_auto_replied_is_a_bounce_for_the_address_the_sender_used() {
+        // Exim marks its bounces `Auto-Submitted: auto-replied`; a failed pipe names the
+        // address that led to it on the line below.
+        let pipe = "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nTo: a@example.jp\nSubject: Mail delivery failed: returning message to sender\nAuto-Submitted: auto-replied\n\nA message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n  pipe to |/usr/local/bin/handler\n    generated by help@example.net\n    Child process of address_pipe transport returned 69 from command:\n    /usr/local/bin/handler\n";
+        let records = decode(pipe.as_bytes()).unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].recipient, "help@example.net");
+        assert_ne!(records[0].reason, crate::Reason::Vacation);
+        // A redirected address: the record is for the address the sender wrote.
+        let alias = pipe.replace(
+            "  pipe to |/usr/local/bin/handler\n    generated by help@example.net\n    Child process of address_pipe transport returned 69 from command:\n    /usr/local/bin/handler\n",
+            "  c@example.com\n    (generated from help@example.net)\n    SMTP error from remote mail server after RCPT TO:<c@example.com>:\n    550 5.1.1 User unknown\n",
+        );
+        let records = decode(alias.as_bytes()).unwrap();
+        let got: Vec<_> =
+            records.iter().map(|r| (r.recipient.as_str(), r.alias.as_str())).collect();
+        assert_eq!(got, [("help@example.net", "c@example.com")]);
+        assert_eq!(records[0].reason, crate::Reason::UserUnknown);
+    }
+
+    #[test]
+    fn postfix_expanded_from_names_the_address_the_sender_used() {
+        let text = "From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\nTo: a@example.jp\nSubject: Undelivered Mail Returned to Sender\n\nI'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients.\n\n<c@mx.example.net> (expanded from <help@example.net>): unknown user: \"c\"\n";
+        let records = decode(text.as_bytes()).unwrap();
+        assert_eq!(
+            (records[0].recipient.as_str(), records[0].alias.as_str()),
+            ("help@example.net", "c@mx.example.net")
+        );
+        assert_eq!(records[0].reason, crate::Reason::UserUnknown);
+    }
+
+    #[test]
+    fn a_read_receipt_is_no_bounce() {
+        let mdn = "From: postmaster@example.com\nTo: a@example.jp\nSubject: Disposition notification: report\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=disposition-notification; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nYour message\n\n  To: b@example.com\n  Subject: report\n\nwas read on Tuesday.\n\n--b\nContent-Type: message/disposition-notification\n\nReporting-UA: mail.example.com\nFinal-Recipient: rfc822;b@example.com\nDisposition: automatic-action/MDN-sent-automatically; displayed\n\n--b--\n";
+        assert_eq!(decode(mdn.as_bytes()), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn repeated_report_blocks_give_one_record_and_action_words_are_normalised() {
+        let block = "Final-Recipient: rfc822; b@example.org\nAction: failure\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\n";
+        let dsn = format!(
+            "From: MAILER-DAEMON@mx.example.net\nTo: a@example.jp\nSubject: Delivery Status Notification (Failure)\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nDelivery failed.\n\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n{block}\n{block}\n--b--\n"
+        );
+        let records = decode(dsn.as_bytes()).unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].action, "failed");
     }
 
     #[test]

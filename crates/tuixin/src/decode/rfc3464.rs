@@ -1,6 +1,9 @@
 //! Standard delivery status notifications: RFC 3464 `message/delivery-status` inside an
 //! RFC 6522 `multipart/report`, and RFC 6533's `message/global-delivery-status`.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use mail_parser::DateTime;
 
 use super::address;
@@ -32,7 +35,8 @@ pub(crate) fn decode(
     let text_names_commands = std::cell::OnceCell::new();
     let text_names_commands =
         || *text_names_commands.get_or_init(|| !command_in(region).is_empty());
-    let mut deliveries = Vec::new();
+    let mut deliveries: Vec<Delivery> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
     for body in reports {
         let fields = dsn::text(body);
         let status = dsn::parse(&fields);
@@ -57,7 +61,10 @@ pub(crate) fn decode(
             let (kind, diagnostic) =
                 fields.get("diagnostic-code").map(typed_value).unwrap_or(("", ""));
             let mut delivery = Delivery {
-                alias: if original_rcpt.eq_ignore_ascii_case(&recipient) {
+                alias: if original_rcpt
+                    .replace('"', "")
+                    .eq_ignore_ascii_case(&recipient.replace('"', ""))
+                {
                     String::new()
                 } else {
                     original_rcpt
@@ -111,7 +118,25 @@ pub(crate) fn decode(
                     delivery.diagnostic = format!("{} {told}", delivery.diagnostic);
                 }
             }
-            deliveries.push(delivery);
+            if !delivery.alias.is_empty() {
+                // Original-Recipient is the address the sender used (RFC 3464 2.3.1); the
+                // final one is what it was rewritten or forwarded to.
+                std::mem::swap(&mut delivery.recipient, &mut delivery.alias);
+            }
+            match seen.entry(delivery.recipient.to_ascii_lowercase()) {
+                // The same recipient's block again (some MTAs repeat it per attempt or per
+                // report part): one record, with the fullest diagnostic.
+                Entry::Occupied(at) => {
+                    let kept: &mut Delivery = &mut deliveries[*at.get()];
+                    if kept.diagnostic.trim().is_empty() {
+                        *kept = delivery;
+                    }
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(deliveries.len());
+                    deliveries.push(delivery);
+                }
+            }
         }
     }
     (!deliveries.is_empty()).then_some(Report { decoded_by: "RFC3464", deliveries })
@@ -123,7 +148,9 @@ fn action(value: &str) -> String {
     let word = value.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
     match word.as_str() {
         "deliverable" => "delivered".to_owned(),
-        "expired" => "failed".to_owned(),
+        // Words some MTAs write for a failure (`failure`, `error`) or a delay.
+        "expired" | "failure" | "error" | "fail" | "bounced" => "failed".to_owned(),
+        "delay" | "deferred" => "delayed".to_owned(),
         _ => word,
     }
 }
