@@ -38,6 +38,11 @@ pub fn codes(text: &str) -> impl Iterator<Item = Found> + '_ {
             if opens_code(bytes, start) {
                 if let Some((status, end)) = enhanced_at(bytes, start, run_end) {
                     i = end;
+                    if names_a_version(bytes, start) {
+                        // `Lotus Notes Release 5.0.8`, `amavisd-new/2.11.0`: a program's
+                        // version in a header or a banner, not a status.
+                        continue;
+                    }
                     return Some(Found { code: Code::Enhanced(status), start, end });
                 }
                 // `#555` is a colour or a number; `#5.1.1` (qmail) is a status code.
@@ -54,6 +59,27 @@ pub fn codes(text: &str) -> impl Iterator<Item = Found> + '_ {
         }
         None
     })
+}
+
+/// Whether the number at `start` is a program's version by what stands before it: a word such
+/// as `Release` or `version`, or a program's name joined by a slash (`Postfix/3.1.2`).
+fn names_a_version(bytes: &[u8], start: usize) -> bool {
+    const WORDS: &[&[u8]] =
+        &[b"release", b"version", b"ver", b"rel", b"build", b"revision", b"rev"];
+    if start >= 2 && bytes[start - 1] == b'/' && is_word(bytes[start - 2]) {
+        return true;
+    }
+    let mut end = start;
+    while end > 0 && matches!(bytes[end - 1], b' ' | b'\t' | b':' | b'.') {
+        end -= 1;
+    }
+    let mut word_start = end;
+    while word_start > 0 && bytes[word_start - 1].is_ascii_alphabetic() && end - word_start < 9 {
+        word_start -= 1;
+    }
+    let word = &bytes[word_start..end];
+    (word_start == 0 || !bytes[word_start - 1].is_ascii_alphanumeric())
+        && WORDS.iter().any(|w| w.eq_ignore_ascii_case(word))
 }
 
 fn digit_run_end(bytes: &[u8], start: usize) -> usize {
@@ -145,6 +171,10 @@ mod tests {
         assert!(codes("code 999 and 170 and 3.1.1").is_empty());
         assert!(codes("color: #555; SIZE=222").is_empty());
         assert!(codes("4.1.X is a subject, not a code").is_empty());
+        assert!(codes("X-Mailer: Lotus Notes Release 5.0.8 June 18, 2001").is_empty());
+        assert!(codes("(Release 5.0.12  |February 13, 2003)").is_empty());
+        assert!(codes("amavisd-new/2.11.0, version: 4.0.1, Ver. 5.1.2").is_empty());
+        assert_eq!(codes("release 550 5.1.1 user unknown"), ["550", "5.1.1"]);
     }
 
     #[test]

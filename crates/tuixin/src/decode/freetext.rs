@@ -411,6 +411,16 @@ fn paragraph_with_words(lines: &[&str]) -> String {
         .unwrap_or_default()
 }
 
+/// An `X-` header field of a quoted message (`X-Mailer: Notes 5.0.8`, `X-MIMETrack: ...`):
+/// whatever numbers it holds are no reply of a server.
+fn is_extension_header(line: &str) -> bool {
+    let line = line.trim_start();
+    line.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("x-"))
+        && line.split_once(':').is_some_and(|(name, _)| {
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
 /// The first paragraph of the text that carries a code: the diagnostic when no recipient line
 /// has one of its own.
 fn paragraph_with_code(lines: &[&str]) -> String {
@@ -424,7 +434,7 @@ fn paragraph_with_code(lines: &[&str]) -> String {
             paragraph.clear();
             continue;
         }
-        has_code |= has_failure_code(line);
+        has_code |= !is_extension_header(line) && has_failure_code(line);
         paragraph.push(line.trim());
     }
     if has_code { paragraph.join(" ") } else { String::new() }
