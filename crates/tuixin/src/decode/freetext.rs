@@ -158,8 +158,11 @@ fn is_label(prefix: &str) -> bool {
     if p.is_empty() || is_failure_reply_prefix(p) {
         return true;
     }
+    // Senders, headers, and the addresses a notice gives for help (`Contact: help@b`,
+    // `for assistance, send mail to postmaster@b`).
     const NOT_RECIPIENT: &[&str] = &[
         "from", "sender", "reply", "cc:", "message-id", "message id", "references", "return-path",
+        "contact", "question", "assistance", "help", "support", "administrator",
     ];
     if NOT_RECIPIENT.iter().any(|w| p.contains(w)) {
         return false;
@@ -747,6 +750,17 @@ Received: from x (HELO y)
         );
         assert_eq!(records[0].deliverystatus, "5.1.2");
         assert_eq!(records[0].reason, crate::Reason::HostUnknown);
+    }
+
+    #[test]
+    fn only_addresses_the_notice_says_failed_get_records() {
+        // The returned message's header block, with no line to announce it, and the address
+        // a notice gives for help.
+        let records = bounce(
+            "Your message could not be delivered.\n\n<b@example.org>... 550 User unknown\n\nContact: help@example.net\nFor assistance, send mail to postmaster@example.net\n\nReceived: from x by y; Mon, 2 Dec 2024 10:00:00 +0000\nFrom: a@example.jp\nTo: c@example.org\nSubject: hi\n\nhello\n",
+        );
+        let got: Vec<_> = records.iter().map(|r| r.recipient.as_str()).collect();
+        assert_eq!(got, ["b@example.org"]);
     }
 
     #[test]

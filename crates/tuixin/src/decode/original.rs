@@ -95,7 +95,13 @@ pub(crate) fn inline_original(text: &str) -> Option<(usize, usize)> {
     // literals runs on SIMD prefilters, many times faster than a case-insensitive automaton.
     let marker = match super::with_lowercase(text, |lower| MARKERS.find(lower)) {
         Some(found) => found.start(),
-        None => rule_before_headers(text)?,
+        None => match rule_before_headers(text) {
+            Some(at) => at,
+            None => {
+                let at = bare_header_block(text)?;
+                return Some((at, at));
+            }
+        },
     };
     let marker_line = text[..marker].rfind('\n').map_or(0, |at| at + 1);
     // The header block begins on a following line of the form `Name: value`.
@@ -141,6 +147,36 @@ fn rule_before_headers(text: &str) -> Option<usize> {
         }
     }
     found
+}
+
+/// Where a returned message's header block stands in the text with nothing to announce it:
+/// three header lines or more in a row (folded lines included), one of them a field that only
+/// a real message carries (`Received`, `Message-ID`, ...), never the summary a notice writes
+/// of the message (`To:`, `Subject:`, `Sent:`).
+fn bare_header_block(text: &str) -> Option<usize> {
+    const OWN: [&str; 6] =
+        ["received", "return-path", "message-id", "mime-version", "dkim-signature", "content-type"];
+    let mut offset = 0;
+    let mut block: Option<(usize, usize, bool)> = None; // (start, fields, has a message's own)
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_end();
+        if is_header_line(trimmed) {
+            let own = trimmed
+                .split_once(':')
+                .is_some_and(|(name, _)| OWN.iter().any(|o| name.eq_ignore_ascii_case(o)));
+            let (start, fields, has_own) = block.unwrap_or((offset, 0, false));
+            block = Some((start, fields + 1, has_own || own));
+        } else if !(block.is_some() && line.starts_with([' ', '\t']) && !trimmed.is_empty()) {
+            block = None;
+        }
+        if let Some((start, fields, true)) = block
+            && fields >= 3
+        {
+            return Some(start);
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// The markers below (lowercase), matched in one pass over lowercased text.
