@@ -197,6 +197,16 @@ impl Classifier {
             let decided = verdict(rule, evidence);
             return if refined { refine(decided, facts) } else { decided };
         }
+        self.classify_code(facts)
+    }
+
+    /// The reason that the record's codes state on their own, whatever its words say.
+    pub fn classify_code(&self, facts: &Facts<'_>) -> Verdict {
+        let verdict = |rule: &rules::Rule, evidence: String| Verdict {
+            reason: rule.reason,
+            rule: rule.id.clone(),
+            evidence,
+        };
         if facts.status.starts_with("2.") {
             return Verdict {
                 reason: Reason::Delivered,

@@ -319,17 +319,75 @@ pub(crate) fn codes_in(text: &str) -> (Option<ReplyCode>, Option<EnhancedStatus>
     (reply, status)
 }
 
+/// Expiry and delay, told apart: a queue that gave up is `expired` and `failed`; a delay
+/// warning (the message is still queued) is `delayed`, and `expired` only where nothing names
+/// another cause.
+///
+/// - Words that say the sending MTA stopped retrying ("message expired", "retry timeout
+///   exceeded") make a record whose action only its temporary code suggested `failed`.
+/// - In a notice that says it is only a warning, a record is `delayed` unless its code is
+///   permanent; a timed-out connection is the network's trouble (`networkerror`), and a code
+///   that names a cause (`4.4.1` no answer from the host) gives it (`by_code`).
+fn settle_expiry(
+    verdict: Verdict,
+    action: &mut String,
+    action_given: bool,
+    permanent: Option<bool>,
+    warning: bool,
+    by_code: impl FnOnce() -> Verdict,
+) -> Verdict {
+    if warning && !action_given && permanent != Some(true) {
+        *action = "delayed".to_owned();
+    }
+    if verdict.reason != Reason::Expired {
+        return verdict;
+    }
+    let timed_out = verdict.rule.starts_with("expired.timeout");
+    if !warning {
+        if action == "delayed" && !timed_out && !action_given {
+            *action = "failed".to_owned();
+        }
+        return verdict;
+    }
+    if timed_out {
+        return Verdict {
+            reason: Reason::NetworkError,
+            rule: format!("{}+warning", verdict.rule),
+            evidence: verdict.evidence,
+        };
+    }
+    let code = by_code();
+    let names_a_cause = !matches!(
+        code.reason,
+        Reason::Expired | Reason::Undefined | Reason::OnHold | Reason::SyntaxError
+    );
+    if names_a_cause { code } else { verdict }
+}
+
+/// What a bounce says as a whole, the same for each of its recipients.
+pub(crate) struct Notice<'a> {
+    /// The decoder that read it.
+    pub decoded_by: &'a str,
+    /// What it returns of the original message.
+    pub original: &'a Original,
+    /// Its own date.
+    pub date: Option<mail_parser::DateTime>,
+    /// Its prose, where it speaks for the recipient (it has only one); else empty.
+    pub prose: &'a str,
+    /// It says it is only a warning of a delay.
+    pub warning: bool,
+}
+
 impl Delivery {
     /// Fills what the diagnostic text implies and makes the record.
     pub fn into_record(
         mut self,
-        decoded_by: &str,
-        original: &Original,
-        bounce_date: Option<mail_parser::DateTime>,
+        notice: &Notice<'_>,
         classifier: &Classifier,
         limits: &Limits,
-        bounce_text: &str,
     ) -> Record {
+        let Notice { decoded_by, original, date: bounce_date, prose: bounce_text, warning } =
+            *notice;
         // Whitespace is squeezed first, so look at no more than a few times the limit.
         truncate(&mut self.diagnostic, limits.max_diagnostic_bytes.saturating_mul(4));
         if !is_squeezed(&self.diagnostic) {
@@ -360,6 +418,7 @@ impl Delivery {
             self.rhost = rhost_in(&self.diagnostic);
         }
         let permanent = status.map(|s| s.is_permanent()).or(reply.map(|r| r.is_permanent()));
+        let action_given = !self.action.is_empty();
         if self.action.is_empty() && self.reason.is_none() {
             self.action = match permanent {
                 Some(false)
@@ -401,6 +460,17 @@ impl Delivery {
             && let Some(from_text) = classifier.classify_text(bounce_text)
         {
             verdict = from_text;
+        }
+        if known.is_none() {
+            verdict =
+                settle_expiry(verdict, &mut self.action, action_given, permanent, warning, || {
+                    classifier.classify_code(&Facts {
+                        diagnostic: "",
+                        status: &status_text,
+                        reply: &reply_text,
+                        ..Facts::default()
+                    })
+                });
         }
         let from_code_only =
             verdict.rule.starts_with("status.") || verdict.rule.starts_with("reply.");

@@ -72,6 +72,25 @@ pub(crate) fn says_failed(mail: &Mail<'_>, region: &str) -> bool {
         || super::with_lowercase(region, |lower| BODY_MATCHER.is_match(lower))
 }
 
+/// What a delay warning says (lowercased): the message is still queued and will be retried.
+const DELAY_WARNING: &[&str] = &[
+    "this is a warning only", "only a warning", "will be retried until", "will keep trying",
+    "will continue to try", "will continue trying", "delivery attempts will continue",
+    "still being retried", "has not yet been delivered", "warning: could not send message for",
+    "delivery status notification (delay)", "delivery delayed", "delayed mail",
+    "will retry delivery", "will try again",
+];
+
+static DELAY_WARNING_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| matcher(DELAY_WARNING));
+
+/// Whether a notice says it is only a warning of a delay (by its subject or its text): its
+/// records are not expired.
+pub(crate) fn is_delay_warning(mail: &Mail<'_>, region: &str) -> bool {
+    let warns =
+        |text: &str| super::with_lowercase(text, |lower| DELAY_WARNING_MATCHER.is_match(lower));
+    warns(mail.subject()) || warns(region)
+}
+
 /// What a notice that returns a message says when that message was not delivered.
 const BODY_PHRASES: &[&str] = &[
     "could not be delivered", "couldn't be delivered", "was not delivered", "delivery has failed",
@@ -702,6 +721,7 @@ mod tests {
         assert!(super::BODY_PHRASES.iter().all(lower));
         assert!(super::FAILURE_WORDS.iter().all(lower));
         assert!(super::GIVEN_UP.iter().all(lower));
+        assert!(super::DELAY_WARNING.iter().all(lower));
     }
 
     #[test]
@@ -714,6 +734,24 @@ mod tests {
         // A 4xx reply with nothing given up is a delay.
         let records = bounce("<b@example.org>:\nRemote host said: 452 4.2.2 Mailbox full\n");
         assert_eq!(records[0].action, "delayed");
+    }
+
+    #[test]
+    fn a_delay_warning_is_delayed_and_names_the_network_not_expiry() {
+        // Postfix's warning: still queued, and the connection is what failed.
+        let warning = "This is the mail system at host mx.example.net.\n\n####################################################################\n# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n####################################################################\n\nYour message could not be delivered for more than 4 hour(s).\nIt will be retried until it is 5 day(s) old.\n\n<b@example.org>: connect to mx.example.org[192.0.2.1]:25: Connection timed out\n";
+        let records = bounce(warning);
+        assert_eq!(
+            (records[0].action.as_str(), records[0].reason),
+            ("delayed", crate::Reason::NetworkError)
+        );
+        // The queue gave up on the same trouble: expired.
+        let gave_up = "This is the mail system at host mx.example.net.\n\nI'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients.\n\n<b@example.org>: message expired: connect to mx.example.org[192.0.2.1]:25: Connection timed out\n";
+        let records = bounce(gave_up);
+        assert_eq!(
+            (records[0].action.as_str(), records[0].reason),
+            ("failed", crate::Reason::Expired)
+        );
     }
 
     #[test]

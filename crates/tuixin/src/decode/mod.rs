@@ -325,19 +325,20 @@ fn decode_mail(mail: Mail<'_>, depth: usize, decoder: &Decoder<'_>) -> Vec<Recor
         // A bounce goes back to the sender: its To names the addresser when the original is gone.
         original.addresser = address::clean(&mail.header("To").unwrap_or_default());
     }
-    let bounce_date = mail.message.date().copied();
     let limits = decoder.limits;
-    // The bounce's prose speaks for its only recipient; with several, it may be another's words.
-    let prose = if report.deliveries.len() == 1 { region } else { "" };
+    let notice = delivery::Notice {
+        decoded_by: report.decoded_by,
+        original: &original,
+        date: mail.message.date().copied(),
+        // The bounce's prose speaks for its only recipient; with several, it may be another's.
+        prose: if report.deliveries.len() == 1 { region } else { "" },
+        warning: freetext::is_delay_warning(&mail, region),
+    };
     report
         .deliveries
         .into_iter()
         .take(limits.max_recipients)
-        .map(|d| {
-            d.into_record(
-                report.decoded_by, &original, bounce_date, decoder.classifier, &limits, prose,
-            )
-        })
+        .map(|d| d.into_record(&notice, decoder.classifier, &limits))
         .filter(|r| !r.recipient.is_empty() || r.reason == crate::Reason::Feedback)
         .collect()
 }
