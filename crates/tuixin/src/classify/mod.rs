@@ -216,10 +216,23 @@ impl Classifier {
         }
         // A status with an unregistered detail still states its subject: 5.1.90 is addressing.
         if let Some((rule, evidence)) = self.status.first_match(facts) {
+            if rule.reason == Reason::OnHold && !has_words(facts.diagnostic) {
+                // X.0.0 says nothing, and no words say more: nothing is known.
+                return Verdict { reason: Reason::Undefined, rule: "none".into(), evidence };
+            }
             return verdict(rule, evidence);
         }
         Verdict { reason: Reason::Undefined, rule: "none".into(), evidence: String::new() }
     }
+}
+
+/// Whether a diagnostic holds words beyond codes and the diagnostic type (`smtp; 550 5.0.0`
+/// holds none).
+fn has_words(diagnostic: &str) -> bool {
+    diagnostic.split(|c: char| !c.is_alphabetic()).any(|word| {
+        word.chars().count() >= 2
+            && !["smtp", "x-unix", "x-postfix"].contains(&word.to_ascii_lowercase().as_str())
+    })
 }
 
 /// "User unknown" said after the server accepted the recipient, at DATA, with no status that
@@ -266,6 +279,14 @@ mod tests {
         assert_eq!(classify("", "5.1.10", "", "").reason, Reason::NotAccept);
         assert_eq!(classify("", "2.0.0", "250", "").reason, Reason::Delivered);
         assert_eq!(classify("", "", "", "").reason, Reason::Undefined);
+        // X.0.0 names no cause: with words that name none either the message is held, with
+        // no words at all nothing is known.
+        assert_eq!(
+            classify("550 5.0.0 Requested action not taken", "5.0.0", "550", "").reason,
+            Reason::OnHold
+        );
+        assert_eq!(classify("smtp; 550 5.0.0", "5.0.0", "550", "").reason, Reason::Undefined);
+        assert_eq!(classify("", "4.0.0", "", "").reason, Reason::Undefined);
     }
 
     #[test]
