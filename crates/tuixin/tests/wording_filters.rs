@@ -286,6 +286,34 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "blocked",
     ),
     (
+        "T-Online: its block list",
+        "554 IP=192.0.2.10 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.) (BL)",
+        "",
+        "554",
+        "blocked",
+    ),
+    (
+        "Spamhaus named by a gateway",
+        "550 5.7.1 Connections not accepted from IP addresses on Spamhaus XBL",
+        "5.7.1",
+        "550",
+        "blocked",
+    ),
+    (
+        "Exim configurations' DNSBL ACL",
+        "550 JunkMail rejected - mx1.example.org [192.0.2.10]:41784 is in an RBL, see http://rbl.example.net/lookup?ip=192.0.2.10",
+        "",
+        "550",
+        "blocked",
+    ),
+    (
+        "Proofpoint's reputation link quoted by a relay",
+        "550 5.7.1 Blocked - see https://ipcheck.proofpoint.com/?ip=192.0.2.10",
+        "5.7.1",
+        "550",
+        "blocked",
+    ),
+    (
         "Sophos Central Email XGEMAIL_0004 (sender IP failed an RBL test)",
         "550 5.7.1 XGEMAIL_0004 Sender IP address failed an RBL test",
         "5.7.1",
@@ -332,6 +360,13 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     (
         "Exchange content filtering: content restrictions",
         "550 5.7.1 Message rejected due to content restrictions",
+        "5.7.1",
+        "550",
+        "policyviolation",
+    ),
+    (
+        "Exchange mail flow rule",
+        "550 5.7.1 TRANSPORT.RULES.RejectMessage; the message was rejected by organization policy",
         "5.7.1",
         "550",
         "policyviolation",
@@ -450,6 +485,20 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "503",
         "syntaxerror",
     ),
+    (
+        "Postfix smtpd: MAIL FROM without an address",
+        "501 5.5.4 Syntax: MAIL FROM:<address>",
+        "5.5.4",
+        "501",
+        "syntaxerror",
+    ),
+    (
+        "Postfix smtpd: RCPT TO without an address",
+        "501 5.5.4 Syntax: RCPT TO:<address>",
+        "5.5.4",
+        "501",
+        "syntaxerror",
+    ),
     // --------------------------------------------------------------------------- rejected
     (
         "gateway rejection from Broadcom's list: envelope sender",
@@ -470,6 +519,13 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "551 Sender is on domain's blacklist",
         "",
         "551",
+        "rejected",
+    ),
+    (
+        "Sendmail: unqualified sender address",
+        "553 5.5.4 <kijitora>... Domain name required for sender address kijitora",
+        "5.5.4",
+        "553",
         "rejected",
     ),
     (
