@@ -12,6 +12,21 @@ use tuixin::{Classifier, Reason, Verdict};
 
 /// (whose wording, diagnostic, status, reply, reason).
 const CASES: &[(&str, &str, &str, &str, &str)] = &[
+    // ------------------------------------------------------------------------- suppressed
+    (
+        "SparkPost: its suppression list",
+        "554 5.7.1 recipient address was suppressed due to customer policy (Bounce Rule)",
+        "5.7.1",
+        "554",
+        "suppressed",
+    ),
+    (
+        "Postmark: an inactive recipient",
+        "You tried to send to a recipient that has been marked as inactive. Found inactive addresses: kijitora@example.net. Inactive recipients are ones that have generated a hard bounce or a spam complaint.",
+        "",
+        "",
+        "suppressed",
+    ),
     // ------------------------------------------------------------------------ authfailure
     (
         "Cisco Secure Email: DMARC verification reject (default text)",
