@@ -157,10 +157,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "securityerror",
     ),
     (
-        "Exchange: AUTH refused",
-        "535 5.7.3 Authentication unsuccessful",
-        "5.7.3",
-        "535",
+        "Exchange: AUTH refused", "535 5.7.3 Authentication unsuccessful", "5.7.3", "535",
         "securityerror",
     ),
     (
@@ -470,10 +467,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ),
     // ----------------------------------------------------------------------- spamdetected
     (
-        "spamass-milter: default reject text",
-        "550 5.7.1 Blocked by SpamAssassin",
-        "5.7.1",
-        "550",
+        "spamass-milter: default reject text", "550 5.7.1 Blocked by SpamAssassin", "5.7.1", "550",
         "spamdetected",
     ),
     (
@@ -490,13 +484,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "550",
         "spamdetected",
     ),
-    (
-        "rspamd: the GTUBE test pattern",
-        "554 5.7.1 Gtube pattern",
-        "5.7.1",
-        "554",
-        "spamdetected",
-    ),
+    ("rspamd: the GTUBE test pattern", "554 5.7.1 Gtube pattern", "5.7.1", "554", "spamdetected"),
     (
         "ASSP: spam",
         "554 5.7.1 Mail appears to be unsolicited -- send error reports to postmaster@example.net",
@@ -563,10 +551,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ),
     // ----------------------------------------------------------------------- contenterror
     (
-        "Sendmail: 8-bit data refused",
-        "554 5.6.1 Eight bit data not allowed",
-        "5.6.1",
-        "554",
+        "Sendmail: 8-bit data refused", "554 5.6.1 Eight bit data not allowed", "5.6.1", "554",
         "contenterror",
     ),
     (
@@ -591,10 +576,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "contenterror",
     ),
     (
-        "Exchange: invalid content",
-        "554 5.6.0 Invalid message content",
-        "5.6.0",
-        "554",
+        "Exchange: invalid content", "554 5.6.0 Invalid message content", "5.6.0", "554",
         "contenterror",
     ),
     (
@@ -620,24 +602,15 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ),
     // ------------------------------------------------------------------------ syntaxerror
     (
-        "Postfix smtpd: RCPT before MAIL",
-        "503 5.5.1 Error: need MAIL command",
-        "5.5.1",
-        "503",
+        "Postfix smtpd: RCPT before MAIL", "503 5.5.1 Error: need MAIL command", "5.5.1", "503",
         "syntaxerror",
     ),
     (
-        "Postfix smtpd: DATA before RCPT",
-        "503 5.5.1 Error: need RCPT command",
-        "5.5.1",
-        "503",
+        "Postfix smtpd: DATA before RCPT", "503 5.5.1 Error: need RCPT command", "5.5.1", "503",
         "syntaxerror",
     ),
     (
-        "Postfix smtpd: MAIL twice",
-        "503 5.5.1 Error: nested MAIL command",
-        "5.5.1",
-        "503",
+        "Postfix smtpd: MAIL twice", "503 5.5.1 Error: nested MAIL command", "5.5.1", "503",
         "syntaxerror",
     ),
     (
@@ -648,26 +621,14 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "syntaxerror",
     ),
     (
-        "Sendmail: RCPT before MAIL",
-        "503 5.0.0 Need MAIL before RCPT",
-        "5.0.0",
-        "503",
+        "Sendmail: RCPT before MAIL", "503 5.0.0 Need MAIL before RCPT", "5.0.0", "503",
         "syntaxerror",
     ),
     (
-        "Sendmail: DATA before RCPT",
-        "503 5.0.0 Need RCPT (recipient)",
-        "5.0.0",
-        "503",
+        "Sendmail: DATA before RCPT", "503 5.0.0 Need RCPT (recipient)", "5.0.0", "503",
         "syntaxerror",
     ),
-    (
-        "Sendmail: MAIL twice",
-        "503 5.5.0 Sender already specified",
-        "5.5.0",
-        "503",
-        "syntaxerror",
-    ),
+    ("Sendmail: MAIL twice", "503 5.5.0 Sender already specified", "5.5.0", "503", "syntaxerror"),
     (
         "Postfix smtpd: MAIL FROM without an address",
         "501 5.5.4 Syntax: MAIL FROM:<address>",
@@ -682,32 +643,14 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "501",
         "syntaxerror",
     ),
+    ("Exchange: MAIL before HELO", "503 5.5.2 Send hello first", "5.5.2", "503", "syntaxerror"),
+    ("Exchange: MAIL before EHLO", "503 5.5.2 Send EHLO first", "5.5.2", "503", "syntaxerror"),
     (
-        "Exchange: MAIL before HELO",
-        "503 5.5.2 Send hello first",
-        "5.5.2",
-        "503",
+        "Exchange: EHLO without a name", "501 5.0.0 EHLO requires domain address", "5.0.0", "501",
         "syntaxerror",
     ),
     (
-        "Exchange: MAIL before EHLO",
-        "503 5.5.2 Send EHLO first",
-        "5.5.2",
-        "503",
-        "syntaxerror",
-    ),
-    (
-        "Exchange: EHLO without a name",
-        "501 5.0.0 EHLO requires domain address",
-        "5.0.0",
-        "501",
-        "syntaxerror",
-    ),
-    (
-        "Exchange: unknown parameter",
-        "501 5.5.4 Unrecognized parameter",
-        "5.5.4",
-        "501",
+        "Exchange: unknown parameter", "501 5.5.4 Unrecognized parameter", "5.5.4", "501",
         "syntaxerror",
     ),
     (
