@@ -12,7 +12,7 @@ mod reason;
 mod record;
 pub mod registry;
 
-pub use classify::{Classifier, Verdict};
+pub use classify::{Classifier, RuleKind, Verdict};
 pub use code::{Code, CodeError, EnhancedStatus, ReplyCode, Severity, find_codes};
 pub use decode::{DecodeError, Decoder, Limits, decode, opens_with_header};
 pub use lang::{Lang, LangError};

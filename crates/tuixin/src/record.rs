@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::classify::RuleKind;
 use crate::reason::{Category, Reason};
 
 /// What a bounce says about one recipient. Field names are Sisimai 5's, so pipelines built for
@@ -66,6 +67,9 @@ pub struct Record {
     pub category: Category,
     /// The id of the rule that decided the reason.
     pub rule: String,
+    /// The kind of knowledge that decided: `text` (the server's words), `code` (the status or
+    /// reply code alone), `provider`, `bounce-text`, `decoder`, `user` or `none`.
+    pub rulekind: RuleKind,
     /// The text (or code) that the rule matched.
     pub evidence: String,
     /// The `X-` headers of the original message (campaign and subscriber ids live there).

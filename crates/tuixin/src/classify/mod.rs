@@ -62,8 +62,57 @@ pub struct Verdict {
     pub reason: Reason,
     /// The id of the rule that decided.
     pub rule: String,
+    /// The kind of knowledge that decided.
+    pub kind: RuleKind,
     /// The text (or code) that the rule matched.
     pub evidence: String,
+}
+
+/// What kind of knowledge decided a reason: how much a verdict rests on the words of the
+/// bounce, and how much on its codes alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleKind {
+    /// The bounce's format says it (a feedback report, an auto-reply, a delivery).
+    Decoder,
+    /// A rule from the user's own file.
+    User,
+    /// A provider's rule for its own wording or codes.
+    Provider,
+    /// A text rule over the remote server's words.
+    Text,
+    /// A text rule over the bounce's own prose, where the server's words say too little.
+    BounceText,
+    /// The status or reply code alone: no wording was recognised.
+    Code,
+    /// Nothing decided.
+    None,
+}
+
+impl RuleKind {
+    /// Every kind, in order.
+    pub const ALL: [RuleKind; 7] = [
+        RuleKind::Decoder,
+        RuleKind::User,
+        RuleKind::Provider,
+        RuleKind::Text,
+        RuleKind::BounceText,
+        RuleKind::Code,
+        RuleKind::None,
+    ];
+
+    /// The kind's name as records give it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleKind::Decoder => "decoder",
+            RuleKind::User => "user",
+            RuleKind::Provider => "provider",
+            RuleKind::Text => "text",
+            RuleKind::BounceText => "bounce-text",
+            RuleKind::Code => "code",
+            RuleKind::None => "none",
+        }
+    }
 }
 
 /// Rules compiled for classifying records.
@@ -161,20 +210,16 @@ impl Classifier {
         self.text.first_match(&facts).map(|(rule, evidence)| Verdict {
             reason: rule.reason,
             rule: format!("{}+bounce-text", rule.id),
+            kind: RuleKind::BounceText,
             evidence,
         })
     }
 
     /// The reason for a record's facts, and the rule that decided it.
     pub fn classify(&self, facts: &Facts<'_>) -> Verdict {
-        let verdict = |rule: &rules::Rule, evidence: String| Verdict {
-            reason: rule.reason,
-            rule: rule.id.clone(),
-            evidence,
-        };
         let by_phrase = Lowered::with(facts.diagnostic, |lowered| {
             if let Some(found) = self.user.as_ref().and_then(|u| u.first_match_in(facts, lowered)) {
-                return Some((found, false));
+                return Some((found, RuleKind::User));
             }
             let mut named: Vec<usize> = Vec::new();
             self.providers_naming(facts.rhost, &mut named);
@@ -185,16 +230,14 @@ impl Classifier {
                 // A provider's own wording already says what it means (Yahoo answers "no such
                 // account" only after DATA), so no refinement here.
                 if let Some(found) = provider.rules.first_match_in(facts, lowered) {
-                    return Some((found, false));
+                    return Some((found, RuleKind::Provider));
                 }
             }
-            self.text.first_match_in(facts, lowered).map(|found| {
-                let refined = !found.0.is_final;
-                (found, refined)
-            })
+            self.text.first_match_in(facts, lowered).map(|found| (found, RuleKind::Text))
         });
-        if let Some(((rule, evidence), refined)) = by_phrase {
-            let decided = verdict(rule, evidence);
+        if let Some(((rule, evidence), kind)) = by_phrase {
+            let decided = Verdict { reason: rule.reason, rule: rule.id.clone(), kind, evidence };
+            let refined = kind == RuleKind::Text && !rule.is_final;
             return if refined { refine(decided, facts) } else { decided };
         }
         self.classify_code(facts)
@@ -202,27 +245,40 @@ impl Classifier {
 
     /// The reason that the record's codes state on their own, whatever its words say.
     pub fn classify_code(&self, facts: &Facts<'_>) -> Verdict {
-        let verdict = |rule: &rules::Rule, evidence: String| Verdict {
-            reason: rule.reason,
-            rule: rule.id.clone(),
-            evidence,
-        };
+        // The evidence says that the code alone decided.
+        let alone = |code: &str| format!("{code} (the code alone; no wording recognised)");
         if facts.status.starts_with("2.") {
             return Verdict {
                 reason: Reason::Delivered,
                 rule: "status.success".into(),
-                evidence: facts.status.to_owned(),
+                kind: RuleKind::Code,
+                evidence: alone(facts.status),
             };
         }
         // A status with an unregistered detail still states its subject: 5.1.90 is addressing.
-        if let Some((rule, evidence)) = self.status.first_match(facts) {
+        if let Some((rule, code)) = self.status.first_match(facts) {
             if rule.reason == Reason::OnHold && !has_words(facts.diagnostic) {
                 // X.0.0 says nothing, and no words say more: nothing is known.
-                return Verdict { reason: Reason::Undefined, rule: "none".into(), evidence };
+                return Verdict {
+                    reason: Reason::Undefined,
+                    rule: "none".into(),
+                    kind: RuleKind::None,
+                    evidence: code,
+                };
             }
-            return verdict(rule, evidence);
+            return Verdict {
+                reason: rule.reason,
+                rule: rule.id.clone(),
+                kind: RuleKind::Code,
+                evidence: alone(&code),
+            };
         }
-        Verdict { reason: Reason::Undefined, rule: "none".into(), evidence: String::new() }
+        Verdict {
+            reason: Reason::Undefined,
+            rule: "none".into(),
+            kind: RuleKind::None,
+            evidence: String::new(),
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use sha1::{Digest, Sha1};
 
 use super::original::Original;
 use super::{Limits, address};
-use crate::classify::{Classifier, Facts, Verdict};
+use crate::classify::{Classifier, Facts, RuleKind, Verdict};
 use crate::code::{Code, EnhancedStatus, ReplyCode, find_codes};
 use crate::reason::Reason;
 use crate::record::Record;
@@ -353,7 +353,7 @@ fn settle_expiry(
         return Verdict {
             reason: Reason::NetworkError,
             rule: format!("{}+warning", verdict.rule),
-            evidence: verdict.evidence,
+            ..verdict
         };
     }
     let code = by_code();
@@ -443,6 +443,7 @@ impl Delivery {
             Some(reason) => Verdict {
                 reason,
                 rule: format!("decoder.{}", decoded_by.to_ascii_lowercase()),
+                kind: RuleKind::Decoder,
                 evidence: String::new(),
             },
             None => classifier.classify(&Facts {
@@ -472,8 +473,7 @@ impl Delivery {
                     })
                 });
         }
-        let from_code_only =
-            verdict.rule.starts_with("status.") || verdict.rule.starts_with("reply.");
+        let from_code_only = verdict.kind == RuleKind::Code;
         if (from_code_only || matches!(verdict.reason, Reason::OnHold | Reason::Undefined))
             && self.diagnostic_type.eq_ignore_ascii_case("x-unix")
         {
@@ -483,6 +483,7 @@ impl Delivery {
             verdict = Verdict {
                 reason: Reason::MailerError,
                 rule: "mailererror.x-unix".into(),
+                kind: RuleKind::Decoder,
                 evidence: self.diagnostic_type.clone(),
             };
         }
@@ -520,6 +521,7 @@ impl Delivery {
             hardbounce,
             category: reason.category(),
             rule: verdict.rule,
+            rulekind: verdict.kind,
             evidence: verdict.evidence,
             headers: original.headers.clone(),
         }
