@@ -162,14 +162,6 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "hostunknown",
     ),
     (
-        "Gmail, NXDOMAIN",
-        "DNS Error: DNS type 'mx' lookup of example.invalid responded with code NXDOMAIN Domain name not found: example.invalid",
-        "",
-        "",
-        "",
-        "hostunknown",
-    ),
-    (
         "Exim",
         "all relevant MX records point to non-existent hosts",
         "",
