@@ -120,6 +120,14 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "RCPT",
         "userunknown",
     ),
+    (
+        "Exchange 5.5",
+        "The recipient name is not recognized The MTS-ID of the original message is: c=US;a= ;p=Example;l=MX1-240101000000Z-1 MSEXCH:IMS:Example:Site:MX1 0 (000C05A6) Unknown Recipient",
+        "",
+        "",
+        "",
+        "userunknown",
+    ),
     // ---------------------------------------------------------------------------- hostunknown
     (
         "Postfix smtp, NXDOMAIN",
@@ -177,7 +185,18 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "RCPT",
         "hostunknown",
     ),
+    (
+        "Lotus Notes / Domino router",
+        "No route found to domain example.org from server MX1/Example. Check Server, Connection and Domain documents in Name and Address book.",
+        "",
+        "",
+        "",
+        "hostunknown",
+    ),
+    ("OpenSMTPD mta", "Domain does not exist", "", "", "", "hostunknown"),
     // ---------------------------------------------------------------------------- networkerror
+    ("OpenSMTPD mta, DNS", "Temporary failure in MX lookup", "", "", "", "networkerror"),
+    ("OpenSMTPD mta, routes", "Network error on destination MXs", "", "", "", "networkerror"),
     (
         "Postfix smtp, DNS try again",
         "Host or domain name not found. Name service error for name=example.org type=MX: Host not found, try again",
@@ -227,6 +246,8 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "networkerror",
     ),
     ("Postfix local, loop", "mail forwarding loop for nobody@example.org", "5.4.6", "", "", "networkerror"),
+    // ---------------------------------------------------------------------------- notaccept
+    ("OpenSMTPD mta", "Destination seem to reject all mails", "", "", "", "notaccept"),
     // ---------------------------------------------------------------------------- systemerror
     ("Exim", "451 Temporary local problem - please try later", "", "451", "RCPT", "systemerror"),
     (
@@ -378,6 +399,7 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "RCPT",
         "toomanyconn",
     ),
+    ("Comcast", "421 - [Too many sessions opened]", "", "421", "", "toomanyconn"),
     // ---------------------------------------------------------------------------- onhold
     (
         "postgrey under Postfix",
@@ -481,4 +503,24 @@ fn notices_say_why_in_their_prose() {
         let v = Classifier::builtin().classify_text(text);
         assert_eq!(v.as_ref().map(|v| v.reason), Some(want), "{text:?} gave {v:?}");
     }
+}
+
+/// Comcast's "Not our Customer" is its no-such-user answer; docomo's same words (the address
+/// left the carrier) keep their own meaning elsewhere.
+#[test]
+fn comcast_not_our_customer_is_an_unknown_user() {
+    let line = "550 5.1.1 <nobody@comcast.net> Not our Customer";
+    let at = |rhost| {
+        Classifier::builtin().classify(&Facts {
+            diagnostic: line,
+            status: "5.1.1",
+            reply: "550",
+            rhost,
+            destination: "",
+            command: "RCPT",
+        })
+    };
+    let v = at("mx1.comcast.net");
+    assert_eq!((v.reason, v.rule.as_str()), (Reason::UserUnknown, "comcast.not-our-customer"));
+    assert!(!at("mx1.example.net").rule.starts_with("comcast."));
 }
