@@ -38,7 +38,14 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "RCPT",
         "userunknown",
     ),
-    ("qmail-local", "Sorry, no mailbox here by that name. (#5.1.1)", "5.1.1", "", "", "userunknown"),
+    (
+        "qmail-local",
+        "Sorry, no mailbox here by that name. (#5.1.1)",
+        "5.1.1",
+        "",
+        "",
+        "userunknown",
+    ),
     (
         "qmail chkuser",
         "511 sorry, no mailbox here by that name (#5.1.1 - chkuser)",
@@ -169,14 +176,7 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "",
         "hostunknown",
     ),
-    (
-        "Exim",
-        "all relevant MX records point to non-existent hosts",
-        "",
-        "",
-        "",
-        "hostunknown",
-    ),
+    ("Exim", "all relevant MX records point to non-existent hosts", "", "", "", "hostunknown"),
     (
         "qmail chkuser, no MX",
         "511 sorry, can't find a valid MX for rcpt domain (#5.1.1 - chkuser)",
@@ -245,7 +245,23 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "",
         "networkerror",
     ),
-    ("Postfix local, loop", "mail forwarding loop for nobody@example.org", "5.4.6", "", "", "networkerror"),
+    (
+        "Postfix local, loop",
+        "mail forwarding loop for nobody@example.org",
+        "5.4.6",
+        "",
+        "",
+        "networkerror",
+    ),
+    (
+        "Postfix smtp, silent server",
+        "connect to mx.example.org[192.0.2.25]: server dropped connection without sending the initial SMTP greeting",
+        "4.4.2",
+        "",
+        "",
+        "networkerror",
+    ),
+    ("Exim dnslookup router", "host lookup did not complete", "", "", "", "networkerror"),
     // ---------------------------------------------------------------------------- notaccept
     ("OpenSMTPD mta", "Destination seem to reject all mails", "", "", "", "notaccept"),
     // ---------------------------------------------------------------------------- systemerror
@@ -267,9 +283,23 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "RCPT",
         "systemerror",
     ),
+    (
+        "Postfix smtpd, policy service down", "451 4.3.5 Server configuration problem", "4.3.5",
+        "451", "RCPT", "systemerror",
+    ),
     // ---------------------------------------------------------------------------- systemfull
-    ("qmail-smtpd", "451 qq write error or disk full (#4.3.0)", "4.3.0", "451", "DATA", "systemfull"),
-    ("Postfix smtpd", "452 4.3.1 Insufficient system storage", "4.3.1", "452", "MAIL", "systemfull"),
+    (
+        "qmail-smtpd",
+        "451 qq write error or disk full (#4.3.0)",
+        "4.3.0",
+        "451",
+        "DATA",
+        "systemfull",
+    ),
+    (
+        "Postfix smtpd", "452 4.3.1 Insufficient system storage", "4.3.1", "452", "MAIL",
+        "systemfull",
+    ),
     // ---------------------------------------------------------------------------- mailboxfull
     (
         "Postfix local, mailbox_size_limit",
@@ -329,7 +359,18 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
     ),
     ("Cyrus lmtpd", "452 4.2.2 Over quota", "4.2.2", "452", "RCPT", "mailboxfull"),
     // ---------------------------------------------------------------------------- size limits
-    ("Postfix cleanup", "552 5.3.4 Error: message file too big", "5.3.4", "552", "DATA", "mesgtoobig"),
+    (
+        "Postfix cleanup", "552 5.3.4 Error: message file too big", "5.3.4", "552", "DATA",
+        "mesgtoobig",
+    ),
+    (
+        "Postfix smtpd, BDAT",
+        "552 5.3.4 Chunk exceeds message size limit",
+        "5.3.4",
+        "552",
+        "DATA",
+        "mesgtoobig",
+    ),
     (
         "qmail-smtpd",
         "552 sorry, that message size exceeds my databytes limit (#5.3.4)",
@@ -400,6 +441,10 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "toomanyconn",
     ),
     ("Comcast", "421 - [Too many sessions opened]", "", "421", "", "toomanyconn"),
+    (
+        "Postfix postscreen", "421 4.3.2 All server ports are busy", "4.3.2", "421", "CONN",
+        "toomanyconn",
+    ),
     // ---------------------------------------------------------------------------- onhold
     (
         "postgrey under Postfix",
