@@ -300,6 +300,14 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "Postfix smtpd", "452 4.3.1 Insufficient system storage", "4.3.1", "452", "MAIL",
         "systemfull",
     ),
+    (
+        "Exchange back pressure",
+        "452 4.3.1 Insufficient system resources",
+        "4.3.1",
+        "452",
+        "MAIL",
+        "systemfull",
+    ),
     // ---------------------------------------------------------------------------- mailboxfull
     (
         "Postfix local, mailbox_size_limit",
