@@ -544,6 +544,10 @@ fn notices_say_why_in_their_prose() {
             Reason::Expired,
         ),
         (
+            "Delivery has failed to these recipients or groups:\n\nnobody@example.org\nSeveral attempts to deliver your message were unsuccessful and we stopped trying. It could be a temporary situation. Try to send your message again later.\n",
+            Reason::Expired,
+        ),
+        (
             "Your message did not reach some or all of the intended recipients.\n\nThe following recipient(s) could not be reached:\n\nnobody@example.org on 1/1/2024 9:20 AM\n      The e-mail account does not exist at the organization this message was sent to.  Check the e-mail address, or contact the recipient directly to find out the correct address.\n      <mx.example.org #5.1.1>\n",
             Reason::UserUnknown,
         ),
