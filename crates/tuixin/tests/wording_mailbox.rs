@@ -222,6 +222,14 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "networkerror",
     ),
     (
+        "Sendmail, refused",
+        "Deferred: Connection refused by mx.example.org.",
+        "4.0.0",
+        "",
+        "",
+        "networkerror",
+    ),
+    (
         "qmail-remote, dropped",
         "Connected to 192.0.2.25 but connection died. (#4.4.2)",
         "4.4.2",
@@ -580,4 +588,12 @@ fn comcast_not_our_customer_is_an_unknown_user() {
     let v = at("mx1.comcast.net");
     assert_eq!((v.reason, v.rule.as_str()), (Reason::UserUnknown, "comcast.not-our-customer"));
     assert!(!at("mx1.example.net").rule.starts_with("comcast."));
+}
+
+/// A server that answers "Connection refused" in a reply is refusing by policy; only the sending
+/// MTA's report of a refused TCP connection is a network error.
+#[test]
+fn a_refusal_in_a_reply_is_not_a_network_error() {
+    let v = classify("550 Connection refused", "", "550", "MAIL");
+    assert_ne!(v.reason, Reason::NetworkError, "{v:?}");
 }
