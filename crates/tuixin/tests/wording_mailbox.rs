@@ -308,6 +308,7 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "Postfix smtpd", "452 4.3.1 Insufficient system storage", "4.3.1", "452", "MAIL",
         "systemfull",
     ),
+    ("Exim smtp_in", "452 Space shortage, please try later", "", "452", "MAIL", "systemfull"),
     (
         "Exchange back pressure",
         "452 4.3.1 Insufficient system resources",
