@@ -25,6 +25,7 @@ const PROVIDER_RULES: &[(&str, &str)] = &[
     ("rules/providers/aliyun.toml", include_str!("../../data/rules/providers/aliyun.toml")),
     ("rules/providers/apple.toml", include_str!("../../data/rules/providers/apple.toml")),
     ("rules/providers/coremail.toml", include_str!("../../data/rules/providers/coremail.toml")),
+    ("rules/providers/comcast.toml", include_str!("../../data/rules/providers/comcast.toml")),
     ("rules/providers/cox.toml", include_str!("../../data/rules/providers/cox.toml")),
     ("rules/providers/docomo.toml", include_str!("../../data/rules/providers/docomo.toml")),
     ("rules/providers/godaddy.toml", include_str!("../../data/rules/providers/godaddy.toml")),
