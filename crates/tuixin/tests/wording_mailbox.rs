@@ -137,6 +137,14 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
     ),
     // ---------------------------------------------------------------------------- hostunknown
     (
+        "Gmail, DNS answered that the domain does not exist",
+        "DNS Error: 12345 DNS type 'mx' lookup of example.invalid responded with code NXDOMAIN Domain name not found: example.invalid",
+        "4.0.0",
+        "",
+        "",
+        "hostunknown",
+    ),
+    (
         "Postfix smtp, NXDOMAIN",
         "Host or domain name not found. Name service error for name=example.invalid type=MX: Host not found",
         "5.4.4",
