@@ -48,8 +48,8 @@ const CSV_FIELDS: &[&str] = &[
     "origin", "message", "recipient", "addresser", "senderdomain", "destination", "alias",
     "action", "deliverystatus", "replycode", "command", "diagnosticcode", "diagnostictype",
     "rhost", "lhost", "feedbacktype", "messageid", "subject", "listid", "timestamp",
-    "timezoneoffset", "decodedby", "token", "reason", "hardbounce", "category", "rule", "evidence",
-    "advice",
+    "timezoneoffset", "decodedby", "token", "reason", "hardbounce", "category", "rule", "rulekind",
+    "evidence", "advice",
 ];
 
 /// Writes records in one format.
@@ -131,6 +131,7 @@ impl<W: Write> Printer<W> {
             r.hardbounce.to_string(),
             r.category.as_str().to_owned(),
             r.rule.clone(),
+            r.rulekind.name().to_owned(),
             r.evidence.clone(),
             r.reason.text(self.lang).advice.clone(),
         ];
