@@ -269,6 +269,13 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ),
     // ---------------------------------------------------------------------- virusdetected
     (
+        "MailScanner: its notice to the sender",
+        "Our virus detector has just been triggered by a message you sent:- To: b@example.org Subject: invoice Any infected parts of the message have not been delivered.",
+        "",
+        "",
+        "virusdetected",
+    ),
+    (
         "amavisd-new 2.x: virus found (CC_VIRUS reason)",
         "554 5.7.0 Reject, id=12345-01 - INFECTED: Eicar-Test-Signature",
         "5.7.0",

@@ -15,6 +15,14 @@ use tuixin::{Classifier, Reason, Verdict};
 const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
     // ---------------------------------------------------------------------------- userunknown
     (
+        "A closed account's notice",
+        "The e-mail address you sent to, nobody@example.org, is no longer valid. Please remove it from your address book.",
+        "",
+        "",
+        "",
+        "userunknown",
+    ),
+    (
         "Postfix smtpd, local recipient table",
         "550 5.1.1 <nobody@example.org>: Recipient address rejected: User unknown in local recipient table",
         "5.1.1",
@@ -136,6 +144,14 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "userunknown",
     ),
     // ---------------------------------------------------------------------------- hostunknown
+    (
+        "Exchange 2000/2003 NDR for 5.4.0",
+        "The message could not be delivered because the recipient's destination email system is unknown or invalid. Please check the address and try again. <mx.example.org #5.4.0>",
+        "5.4.0",
+        "",
+        "",
+        "hostunknown",
+    ),
     (
         "Gmail, DNS answered that the domain does not exist",
         "DNS Error: 12345 DNS type 'mx' lookup of example.invalid responded with code NXDOMAIN Domain name not found: example.invalid",
@@ -282,6 +298,14 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
     ("OpenSMTPD mta", "Destination seem to reject all mails", "", "", "", "notaccept"),
     // ---------------------------------------------------------------------------- systemerror
     ("Exim", "451 Temporary local problem - please try later", "", "451", "RCPT", "systemerror"),
+    (
+        "A gateway's processing-error notice",
+        "An error occurred while processing your message for nobody@example.org.",
+        "",
+        "",
+        "",
+        "systemerror",
+    ),
     (
         "qmail-remote, MX misconfigured",
         "Sorry. Although I'm listed as a best-preference MX or A for that host, it isn't in my control/locals file, so I don't treat it as local. (#5.4.6)",

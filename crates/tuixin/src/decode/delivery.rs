@@ -320,14 +320,14 @@ pub(crate) fn codes_in(text: &str) -> (Option<ReplyCode>, Option<EnhancedStatus>
 }
 
 /// Expiry and delay, told apart: a queue that gave up is `expired` and `failed`; a delay
-/// warning (the message is still queued) is `delayed`, and `expired` only where nothing names
-/// another cause.
+/// warning (the message is still queued) is `delayed`, never `expired`.
 ///
 /// - Words that say the sending MTA stopped retrying ("message expired", "retry timeout
 ///   exceeded") make a record whose action only its temporary code suggested `failed`.
 /// - In a notice that says it is only a warning, a record is `delayed` unless its code is
-///   permanent; a timed-out connection is the network's trouble (`networkerror`), and a code
-///   that names a cause (`4.4.1` no answer from the host) gives it (`by_code`).
+///   permanent; a timed-out connection is the network's trouble (`networkerror`), a code that
+///   names a cause (`4.4.1` no answer from the host) gives it (`by_code`), and with no cause
+///   named the message is held (`onhold`).
 fn settle_expiry(
     verdict: Verdict,
     action: &mut String,
@@ -361,7 +361,11 @@ fn settle_expiry(
         code.reason,
         Reason::Expired | Reason::Undefined | Reason::OnHold | Reason::SyntaxError
     );
-    if names_a_cause { code } else { verdict }
+    if names_a_cause {
+        return code;
+    }
+    // Still queued, and nothing says why: held.
+    Verdict { reason: Reason::OnHold, rule: format!("{}+warning", verdict.rule), ..verdict }
 }
 
 /// What a bounce says as a whole, the same for each of its recipients.

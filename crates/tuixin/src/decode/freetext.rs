@@ -74,9 +74,10 @@ pub(crate) fn says_failed(mail: &Mail<'_>, region: &str) -> bool {
 
 /// What a delay warning says (lowercased): the message is still queued and will be retried.
 const DELAY_WARNING: &[&str] = &[
-    "this is a warning only", "only a warning", "will be retried until", "will keep trying",
-    "will continue to try", "will continue trying", "delivery attempts will continue",
-    "still being retried", "has not yet been delivered", "warning: could not send message for",
+    "this is a warning only", "only a warning", "warning message only", "will be retried for",
+    "has been delayed", "will be retried until", "will keep trying", "will continue to try",
+    "will continue trying", "delivery attempts will continue", "still being retried",
+    "has not yet been delivered", "warning: could not send message for",
     "delivery status notification (delay)", "delivery delayed", "delayed mail",
     "will retry delivery", "will try again",
 ];
@@ -171,7 +172,7 @@ struct RecipientLine {
 
 /// Short labels that may stand before a recipient's address on its line, lowercased.
 fn is_label(prefix: &str) -> bool {
-    let p = prefix.trim().trim_end_matches(['<', '"', '\'', '(', '[']).trim();
+    let p = prefix.trim().trim_end_matches(['<', '"', '\'', '(', '[', ',']).trim();
     // Bullets and transcript marks: `* a@b`, `- a@b`, `>>> a@b`, `554 <a@b>... Host unknown`.
     let p = p.trim_start_matches(['*', '-', '\u{2022}', '>', '#']).trim();
     if p.is_empty() || is_failure_reply_prefix(p) {
@@ -751,6 +752,14 @@ mod tests {
         assert_eq!(
             (records[0].action.as_str(), records[0].reason),
             ("failed", crate::Reason::Expired)
+        );
+        // A warning that names no cause: held, not expired.
+        let records = bounce(
+            "THIS IS A WARNING MESSAGE ONLY.\nYOU DO NOT NEED TO RESEND YOUR MESSAGE.\n\nDelivery to the following recipients has been delayed.\n\n       b@example.org\n\nMessage will be retried for 2 more day(s)\n",
+        );
+        assert_eq!(
+            (records[0].action.as_str(), records[0].reason),
+            ("delayed", crate::Reason::OnHold)
         );
     }
 
