@@ -333,17 +333,18 @@ fn settle_expiry(
     action: &mut String,
     action_given: bool,
     permanent: Option<bool>,
-    warning: bool,
+    warning: &dyn Fn() -> bool,
     by_code: impl FnOnce() -> Verdict,
 ) -> Verdict {
-    if warning && !action_given && permanent != Some(true) {
+    // Whether the notice is a warning is read only where it can change the record.
+    if !action_given && permanent != Some(true) && warning() {
         *action = "delayed".to_owned();
     }
     if verdict.reason != Reason::Expired {
         return verdict;
     }
     let timed_out = verdict.rule.starts_with("expired.timeout");
-    if !warning {
+    if !warning() {
         if action == "delayed" && !timed_out && !action_given {
             *action = "failed".to_owned();
         }
@@ -378,8 +379,8 @@ pub(crate) struct Notice<'a> {
     pub date: Option<mail_parser::DateTime>,
     /// Its prose, where it speaks for the recipient (it has only one); else empty.
     pub prose: &'a str,
-    /// It says it is only a warning of a delay.
-    pub warning: bool,
+    /// Whether it says it is only a warning of a delay (read on demand, once).
+    pub warning: &'a dyn Fn() -> bool,
 }
 
 impl Delivery {

@@ -279,7 +279,8 @@ fn decode_mail(mail: Mail<'_>, depth: usize, decoder: &Decoder<'_>) -> Vec<Recor
     let text = mail.text();
     let attached = mail.attached_original();
     // The text before a copy of the returned message is what the bounce itself says.
-    let inline = original::inline_original(&text);
+    // A returned message attached as a part is the original; the text may still quote one.
+    let inline = original::inline_original(&text, attached.is_none());
     let region = &text[..inline.map_or(text.len(), |(end, _)| end)];
     let mut original = match &attached {
         Some(AttachedOriginal::Message(message)) => Original::from_message(message),
@@ -326,13 +327,15 @@ fn decode_mail(mail: Mail<'_>, depth: usize, decoder: &Decoder<'_>) -> Vec<Recor
         original.addresser = address::clean(&mail.header("To").unwrap_or_default());
     }
     let limits = decoder.limits;
+    let warning = std::cell::OnceCell::new();
+    let is_warning = || *warning.get_or_init(|| freetext::is_delay_warning(&mail, region));
     let notice = delivery::Notice {
         decoded_by: report.decoded_by,
         original: &original,
         date: mail.message.date().copied(),
         // The bounce's prose speaks for its only recipient; with several, it may be another's.
         prose: if report.deliveries.len() == 1 { region } else { "" },
-        warning: freetext::is_delay_warning(&mail, region),
+        warning: &is_warning,
     };
     report
         .deliveries
