@@ -41,13 +41,13 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error.is::<UsageError>() => {
-            eprintln!("tuixin: {error}");
+            eprintln!("tuixin: {}", output::visible(&error.to_string()));
             ExitCode::from(2)
         }
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) if error.is::<parse::InputsFailed>() => ExitCode::from(1),
         Err(error) => {
-            eprintln!("tuixin: {error:#}");
+            eprintln!("tuixin: {}", output::visible(&format!("{error:#}")));
             ExitCode::from(1)
         }
     }

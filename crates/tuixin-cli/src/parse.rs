@@ -11,7 +11,7 @@ use tuixin::{DecodeError, Decoder, Lang, Reason, Record};
 
 use crate::args::{Config, ParseArgs};
 use crate::inputs::{self, Item};
-use crate::output::{Format, Printer};
+use crate::output::{Format, Printer, visible};
 
 /// Some inputs could not be read; the command exits with status 1 after the rest.
 #[derive(Debug)]
@@ -155,7 +155,9 @@ fn read_batches(
         let path = match file {
             Ok(path) => path,
             Err((path, error)) => {
-                progress.suspend(|| eprintln!("tuixin: {}: {error}", path.display()));
+                progress.suspend(|| {
+                    eprintln!("tuixin: {}", visible(&format!("{}: {error}", path.display())))
+                });
                 failed += 1;
                 continue;
             }
@@ -228,7 +230,8 @@ fn write_outcomes<W: Write>(
                     summary.failed += 1;
                     let place =
                         if message > 1 { format!("{origin} (message {message})") } else { origin };
-                    progress.suspend(|| eprintln!("tuixin: {place}: {error}"));
+                    progress
+                        .suspend(|| eprintln!("tuixin: {}", visible(&format!("{place}: {error}"))));
                 }
             }
         }

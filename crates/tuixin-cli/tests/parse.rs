@@ -179,3 +179,53 @@ fn crlf_and_cr_only_copies_read_alike() {
     assert_eq!(read("bsd"), read("dos"));
     assert_eq!(read("bsd"), read("mac"));
 }
+
+/// Every escape sequence in `text` is our own styling (SGR: `ESC [ digits ; ... m`).
+fn only_sgr_escapes(text: &str) -> Result<(), String> {
+    let mut rest = text;
+    while let Some(at) = rest.find('\x1b') {
+        let seq = &rest[at + 1..];
+        let end = seq.find('m').ok_or_else(|| format!("unterminated escape in {text:?}"))?;
+        let body = &seq[..end];
+        if !body.starts_with('[') || !body[1..].chars().all(|c| c.is_ascii_digit() || c == ';') {
+            return Err(format!("foreign escape {:?} in {text:?}", &seq[..seq.len().min(12)]));
+        }
+        rest = &seq[end + 1..];
+    }
+    if text.contains('\x07') || text.contains('\u{9b}') {
+        return Err(format!("control character in {text:?}"));
+    }
+    Ok(())
+}
+
+#[test]
+fn terminal_escapes_in_a_bounce_are_shown_not_obeyed() {
+    // A bounce whose recipient, diagnostic and file name carry a window-title change (OSC 0),
+    // a screen clear and cursor moves.
+    let hostile = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/postfix-dsn.eml"),
+    )
+    .unwrap()
+    .replace(
+        "Final-Recipient: rfc822; alice.example@",
+        "Final-Recipient: rfc822; alice\x1b[8m.example@",
+    )
+    .replace(
+        "Diagnostic-Code: smtp; 550 5.1.1 <alice.example@mail.example.org>: Recipient",
+        "Diagnostic-Code: smtp; 550 5.1.1 <alice.example@mail.example.org>: \x1b]0;pwned\x07\x1b[2J\x1b[3A\u{9b}2J Recipient",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bounce\x1b[2J.eml");
+    std::fs::write(&path, hostile).unwrap();
+    for color in ["always", "never"] {
+        let out = tuixin(&["parse", "--format", "human", "--why", "--color", color], &[&path]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        only_sgr_escapes(&text).unwrap();
+        assert!(text.contains(r"\x1b]0;pwned\x07\x1b[2J\x1b[3A\u{9b}2J Recipient"), "{text}");
+        assert!(text.contains(r"bounce\x1b[2J.eml"), "{text}");
+        if color == "never" {
+            assert!(!text.contains('\x1b'), "{text}");
+        }
+    }
+}
