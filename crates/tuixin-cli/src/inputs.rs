@@ -1,6 +1,7 @@
 //! What `tuixin parse` reads: files, folders (recursive), maildirs, mbox files and stdin,
 //! turned into a stream of messages in a stable order.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -17,41 +18,103 @@ pub struct Item {
     pub bytes: io::Result<Vec<u8>>,
 }
 
-/// The files under the given paths, in order: folders walked recursively in name order.
-pub fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, (PathBuf, io::Error)>> {
-    let mut out = Vec::new();
-    for path in paths {
-        walk(path, &mut out);
-    }
-    out
+/// One input found by [`expand`].
+pub enum Input {
+    /// A file to read (or `-` for stdin).
+    Read(PathBuf),
+    /// A path that could not be opened or listed.
+    Failed(PathBuf, io::Error),
+    /// A path met in a folder walk and left alone, with the reason to tell the user.
+    Skipped(PathBuf, String),
 }
 
-fn walk(path: &Path, out: &mut Vec<Result<PathBuf, (PathBuf, io::Error)>>) {
-    if path.as_os_str() == "-" {
-        out.push(Ok(path.to_path_buf()));
-        return;
+/// The inputs under the given paths, in order: folders walked recursively in name order.
+///
+/// Symbolic links are followed, but every real folder and file is visited once (known by device
+/// and inode), so a link back to a parent cannot loop; what a walk leaves out is listed as
+/// [`Input::Skipped`].
+pub fn expand(paths: &[PathBuf]) -> Vec<Input> {
+    let mut walker = Walker::default();
+    for path in paths {
+        walker.walk(path, true);
     }
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => match std::fs::read_dir(path) {
-            Ok(entries) => {
-                let mut children: Vec<PathBuf> =
-                    entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-                children.sort();
-                for child in children {
-                    // Maildir's tmp/ holds messages still being written.
-                    if child.file_name().is_some_and(|n| n == "tmp") && is_maildir(path) {
-                        continue;
-                    }
-                    if child.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
-                        continue;
-                    }
-                    walk(&child, out);
-                }
+    walker.out
+}
+
+#[derive(Default)]
+struct Walker {
+    /// Each real folder and file met, with the path it was first met by.
+    seen: HashMap<FileId, PathBuf>,
+    out: Vec<Input>,
+}
+
+impl Walker {
+    /// `named`: the user gave this path (always read), rather than a walk finding it.
+    fn walk(&mut self, path: &Path, named: bool) {
+        if named && path.as_os_str() == "-" {
+            self.out.push(Input::Read(path.to_path_buf()));
+            return;
+        }
+        let meta = match std::fs::metadata(path) {
+            Ok(meta) => meta,
+            Err(e) => return self.out.push(Input::Failed(path.to_path_buf(), e)),
+        };
+        let id = FileId::of(path, &meta);
+        let earlier = match self.seen.get(&id) {
+            Some(earlier) => Some(earlier.display().to_string()),
+            None => {
+                self.seen.insert(id, path.to_path_buf());
+                None
             }
-            Err(e) => out.push(Err((path.to_path_buf(), e))),
-        },
-        Ok(_) => out.push(Ok(path.to_path_buf())),
-        Err(e) => out.push(Err((path.to_path_buf(), e))),
+        };
+        let skip = |what: &str, earlier: String| {
+            Input::Skipped(
+                path.to_path_buf(),
+                format!("skipped: the same {what} as {earlier}, already read"),
+            )
+        };
+        match earlier {
+            Some(earlier) if meta.is_dir() => self.out.push(skip("folder", earlier)),
+            Some(earlier) if !named => self.out.push(skip("file", earlier)),
+            _ if meta.is_dir() => self.folder(path),
+            _ => self.out.push(Input::Read(path.to_path_buf())),
+        }
+    }
+
+    fn folder(&mut self, path: &Path) {
+        let entries = match std::fs::read_dir(path) {
+            Ok(entries) => entries,
+            Err(e) => return self.out.push(Input::Failed(path.to_path_buf(), e)),
+        };
+        let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        children.sort();
+        for child in children {
+            // Maildir's tmp/ holds messages still being written.
+            if child.file_name().is_some_and(|n| n == "tmp") && is_maildir(path) {
+                continue;
+            }
+            if child.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+                continue;
+            }
+            self.walk(&child, false);
+        }
+    }
+}
+
+/// A file's identity whatever the path to it: device and inode on Unix.
+#[derive(PartialEq, Eq, Hash)]
+struct FileId(u64, u64, Option<PathBuf>);
+
+impl FileId {
+    #[cfg(unix)]
+    fn of(_path: &Path, meta: &std::fs::Metadata) -> FileId {
+        use std::os::unix::fs::MetadataExt;
+        FileId(meta.dev(), meta.ino(), None)
+    }
+
+    #[cfg(not(unix))]
+    fn of(path: &Path, _meta: &std::fs::Metadata) -> FileId {
+        FileId(0, 0, Some(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())))
     }
 }
 

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use tuixin::{DecodeError, Decoder, Lang, Reason, Record};
 
 use crate::args::{Config, ParseArgs};
-use crate::inputs::{self, Item};
+use crate::inputs::{self, Input, Item};
 use crate::output::{Format, Printer, visible};
 
 /// Some inputs could not be read; the command exits with status 1 after the rest.
@@ -65,6 +65,7 @@ struct Summary {
     bounces: usize,
     records: usize,
     failed: usize,
+    skipped: usize,
     reasons: BTreeMap<Reason, usize>,
 }
 
@@ -124,10 +125,11 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
         drop(decoded);
         (reader.join(), writer.join())
     });
-    let (inputs, unreadable) = read.map_err(|_| anyhow::anyhow!("the input reader panicked"))?;
+    let counts = read.map_err(|_| anyhow::anyhow!("the input reader panicked"))?;
     let mut summary = written.map_err(|_| anyhow::anyhow!("the output writer panicked"))??;
-    summary.inputs = inputs;
-    summary.failed += unreadable;
+    summary.inputs = counts.inputs;
+    summary.failed += counts.failed;
+    summary.skipped = counts.skipped;
     progress.finish_and_clear();
 
     if !args.quiet {
@@ -139,29 +141,45 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reads the inputs into batches for the decoders; the number of inputs and of those that
-/// could not be opened.
+/// What the reader saw of the inputs.
+#[derive(Default)]
+struct ReadCounts {
+    inputs: usize,
+    failed: usize,
+    skipped: usize,
+}
+
+/// Reads the inputs into batches for the decoders; the counts of inputs read, of those that
+/// could not be opened and of those skipped.
 fn read_batches(
-    files: Vec<Result<PathBuf, (PathBuf, std::io::Error)>>,
+    files: Vec<Input>,
     batches: mpsc::SyncSender<Vec<Work>>,
     progress: &ProgressBar,
-) -> (usize, usize) {
-    let (mut inputs, mut failed) = (0, 0);
+) -> ReadCounts {
+    let mut counts = ReadCounts::default();
     let mut batch: Vec<Work> = Vec::new();
     let mut batch_bytes = 0;
     for file in files {
-        inputs += 1;
         progress.inc(1);
         let path = match file {
-            Ok(path) => path,
-            Err((path, error)) => {
+            Input::Read(path) => path,
+            Input::Skipped(path, why) => {
+                progress.suspend(|| {
+                    eprintln!("tuixin: {}", visible(&format!("{}: {why}", path.display())))
+                });
+                counts.skipped += 1;
+                continue;
+            }
+            Input::Failed(path, error) => {
                 progress.suspend(|| {
                     eprintln!("tuixin: {}", visible(&format!("{}: {error}", path.display())))
                 });
-                failed += 1;
+                counts.inputs += 1;
+                counts.failed += 1;
                 continue;
             }
         };
+        counts.inputs += 1;
         // Small files are read by the workers, in parallel; stdin and large files (an mbox of
         // any size) are streamed message by message from here.
         let size = std::fs::metadata(&path).map(|m| m.len() as usize).ok();
@@ -176,7 +194,7 @@ fn read_batches(
             batch.push(work);
             if batch.len() >= BATCH_MESSAGES || batch_bytes >= BATCH_BYTES {
                 if batches.send(std::mem::take(&mut batch)).is_err() {
-                    return (inputs, failed);
+                    return counts;
                 }
                 batch_bytes = 0;
             }
@@ -185,7 +203,7 @@ fn read_batches(
     if !batch.is_empty() {
         let _ = batches.send(batch);
     }
-    (inputs, failed)
+    counts
 }
 
 /// Decodes one batch on the pool's threads; outcomes in input order.
@@ -245,7 +263,7 @@ fn write_outcomes<W: Write>(
 fn summary_line(s: &Summary, lang: Lang) -> String {
     let reasons = s.reasons.iter().map(|(r, n)| format!("{r} {n}")).collect::<Vec<_>>().join(", ");
     let reasons = if reasons.is_empty() { String::new() } else { format!(" ({reasons})") };
-    match lang {
+    let mut line = match lang {
         Lang::En => format!(
             "tuixin: {} inputs, {} messages, {} bounces, {} records{reasons}; {} could not be read",
             s.inputs, s.messages, s.bounces, s.records, s.failed
@@ -254,5 +272,12 @@ fn summary_line(s: &Summary, lang: Lang) -> String {
             "tuixin\u{ff1a}输入 {} 个\u{ff0c}邮件 {} 封\u{ff0c}退信 {} 封\u{ff0c}记录 {} 条{reasons}\u{ff1b}{} 个无法读取",
             s.inputs, s.messages, s.bounces, s.records, s.failed
         ),
+    };
+    if s.skipped > 0 {
+        line += &match lang {
+            Lang::En => format!(", {} skipped", s.skipped),
+            Lang::Zh => format!("\u{ff0c}跳过 {} 个", s.skipped),
+        };
     }
+    line
 }

@@ -229,3 +229,67 @@ fn terminal_escapes_in_a_bounce_are_shown_not_obeyed() {
         }
     }
 }
+
+/// Runs tuixin, killing it if it has not finished within `seconds` (a hang fails the test).
+fn tuixin_within(seconds: u64, args: &[&str], paths: &[&Path]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tuixin"))
+        .args(args)
+        .args(paths)
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tuixin runs");
+    let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let out = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut out, &mut bytes).map(|_| bytes)
+    });
+    let err = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut err, &mut bytes).map(|_| bytes)
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("tuixin {args:?} {paths:?} still running after {seconds} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Output { status, stdout: out.join().unwrap().unwrap(), stderr: err.join().unwrap().unwrap() }
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_are_read_once_and_named() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("bounces");
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    std::fs::copy(sample("lhost-postfix-01.eml"), root.join("a.eml")).unwrap();
+    std::fs::copy(sample("lhost-exim-01.eml"), root.join("sub/b.eml")).unwrap();
+    // Two links to the folder itself (which used to hang), one from a subfolder to its parent,
+    // and a second name for a file.
+    symlink(".", root.join("self")).unwrap();
+    symlink(".", root.join("again")).unwrap();
+    symlink("..", root.join("sub/up")).unwrap();
+    symlink("a.eml", root.join("z.eml")).unwrap();
+    let out = tuixin_within(30, &["parse"], &[&root]);
+    assert!(out.status.success());
+    let recipients: Vec<String> =
+        records(&out).iter().map(|r| r["recipient"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(recipients, ["r@p351355.pool.example.ne.jp", "kijitora@example.ed.jp"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for link in ["self", "again", "sub/up", "z.eml"] {
+        let line = format!("{}: skipped: the same", root.join(link).display());
+        assert!(stderr.contains(&line), "{link} not named: {stderr}");
+    }
+    assert!(stderr.contains("2 inputs") && stderr.contains("4 skipped"), "{stderr}");
+}
