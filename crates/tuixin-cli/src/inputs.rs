@@ -74,6 +74,12 @@ impl Walker {
             )
         };
         match earlier {
+            // Reading a named pipe, socket or device found in a folder could wait forever (or
+            // never end): only one named on the command line is read.
+            None if !named && !meta.is_dir() && !meta.is_file() => self.out.push(Input::Skipped(
+                path.to_path_buf(),
+                format!("skipped: {}, not a regular file", special_kind(&meta)),
+            )),
             Some(earlier) if meta.is_dir() => self.out.push(skip("folder", earlier)),
             Some(earlier) if !named => self.out.push(skip("file", earlier)),
             _ if meta.is_dir() => self.folder(path),
@@ -99,6 +105,24 @@ impl Walker {
             self.walk(&child, false);
         }
     }
+}
+
+/// What a path that is neither a folder nor a regular file is, in words.
+fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = meta.file_type();
+        if kind.is_fifo() {
+            return "a named pipe";
+        } else if kind.is_socket() {
+            return "a socket";
+        } else if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+    }
+    let _ = meta;
+    "a special file"
 }
 
 /// A file's identity whatever the path to it: device and inode on Unix.

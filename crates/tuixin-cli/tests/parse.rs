@@ -293,3 +293,32 @@ fn symlink_loops_are_read_once_and_named() {
     }
     assert!(stderr.contains("2 inputs") && stderr.contains("4 skipped"), "{stderr}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_or_socket_in_a_folder_is_skipped_and_one_named_directly_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(sample("lhost-postfix-01.eml"), dir.path().join("a.eml")).unwrap();
+    let fifo = dir.path().join("b.fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let _socket = std::os::unix::net::UnixListener::bind(dir.path().join("c.sock")).unwrap();
+    let out = tuixin_within(30, &["parse"], &[dir.path()]);
+    assert!(out.status.success());
+    assert_eq!(records(&out).len(), 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("b.fifo: skipped: a named pipe, not a regular file"), "{stderr}");
+    assert!(stderr.contains("c.sock: skipped: a socket, not a regular file"), "{stderr}");
+    assert!(stderr.contains("2 skipped"), "{stderr}");
+
+    // Named on the command line, the pipe is read like a file.
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            std::fs::write(&fifo, std::fs::read(sample("lhost-exim-01.eml")).unwrap()).unwrap()
+        })
+    };
+    let out = tuixin_within(30, &["parse", "-q"], &[&fifo]);
+    writer.join().unwrap();
+    assert!(out.status.success());
+    assert_eq!(records(&out)[0]["recipient"], "kijitora@example.ed.jp");
+}
