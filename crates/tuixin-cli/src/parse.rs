@@ -133,7 +133,7 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
     progress.finish_and_clear();
 
     if !args.quiet {
-        eprintln!("{}", summary_line(&summary, config.lang));
+        crate::note(format_args!("{}", summary_line(&summary, config.lang)));
     }
     if summary.failed > 0 {
         return Err(InputsFailed(summary.failed).into());
@@ -165,14 +165,20 @@ fn read_batches(
             Input::Read(path) => path,
             Input::Skipped(path, why) => {
                 progress.suspend(|| {
-                    eprintln!("tuixin: {}", visible(&format!("{}: {why}", path.display())))
+                    crate::note(format_args!(
+                        "tuixin: {}",
+                        visible(&format!("{}: {why}", path.display()))
+                    ))
                 });
                 counts.skipped += 1;
                 continue;
             }
             Input::Failed(path, error) => {
                 progress.suspend(|| {
-                    eprintln!("tuixin: {}", visible(&format!("{}: {error}", path.display())))
+                    crate::note(format_args!(
+                        "tuixin: {}",
+                        visible(&format!("{}: {error}", path.display()))
+                    ))
                 });
                 counts.inputs += 1;
                 counts.failed += 1;
@@ -248,8 +254,12 @@ fn write_outcomes<W: Write>(
                     summary.failed += 1;
                     let place =
                         if message > 1 { format!("{origin} (message {message})") } else { origin };
-                    progress
-                        .suspend(|| eprintln!("tuixin: {}", visible(&format!("{place}: {error}"))));
+                    progress.suspend(|| {
+                        crate::note(format_args!(
+                            "tuixin: {}",
+                            visible(&format!("{place}: {error}"))
+                        ))
+                    });
                 }
             }
         }
