@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use mail_parser::mailbox::mbox::MessageIterator;
+use crate::mbox::{Messages, Separators};
 
 /// One message to decode, or the reason its input could not be read.
 pub struct Item {
@@ -146,8 +146,9 @@ fn is_maildir(path: &Path) -> bool {
     path.join("cur").is_dir() && path.join("new").is_dir()
 }
 
-/// The messages of one input: one for a message file, each message of an mbox.
-pub fn messages(path: &Path) -> Box<dyn Iterator<Item = Item> + Send> {
+/// The messages of one input: one for a message file, each message of an mbox; each kept up
+/// to `limit` bytes, so that no input is held whole in memory.
+pub fn messages(path: &Path, limit: usize) -> Box<dyn Iterator<Item = Item> + Send> {
     let origin = path.display().to_string();
     let reader: io::Result<Box<dyn BufRead + Send>> = if path.as_os_str() == "-" {
         Ok(Box::new(BufReader::new(io::stdin())))
@@ -161,31 +162,19 @@ pub fn messages(path: &Path) -> Box<dyn Iterator<Item = Item> + Send> {
             return Box::new(std::iter::once(Item { origin, message: 1, bytes: Err(e) }));
         }
     };
-    match is_mbox(&mut reader) {
-        Ok(true) => {
-            let iter = MessageIterator::new(reader).enumerate().map(move |(i, m)| Item {
-                origin: origin.clone(),
-                message: i + 1,
-                bytes: m.map(|m| m.unwrap_contents()),
-            });
-            Box::new(iter)
-        }
-        Ok(false) => {
-            let mut bytes = Vec::new();
-            if let Err(e) = reader.read_to_end(&mut bytes) {
-                return Box::new(std::iter::once(Item { origin, message: 1, bytes: Err(e) }));
-            }
-            // A file that carries further messages after mbox `From ` lines is an mbox whose
-            // first message lost its own `From ` line: read each message.
-            let parts = split_at_from_lines(bytes);
-            Box::new(parts.into_iter().enumerate().map(move |(i, bytes)| Item {
-                origin: origin.clone(),
-                message: i + 1,
-                bytes: Ok(bytes),
-            }))
-        }
-        Err(e) => Box::new(std::iter::once(Item { origin, message: 1, bytes: Err(e) })),
-    }
+    // A file that is not an mbox may still carry further messages after mbox `From ` lines:
+    // an mbox whose first message lost its own `From ` line.
+    let separators = match is_mbox(&mut reader) {
+        Ok(true) => Separators::Mbox,
+        Ok(false) => Separators::Message,
+        Err(e) => return Box::new(std::iter::once(Item { origin, message: 1, bytes: Err(e) })),
+    };
+    let iter = Messages::new(reader, separators, limit).enumerate().map(move |(i, m)| Item {
+        origin: origin.clone(),
+        message: i + 1,
+        bytes: m.map(|m| m.bytes),
+    });
+    Box::new(iter)
 }
 
 /// Old Mac files end lines with CR alone; the mbox reader splits on LF, so such an input is
@@ -218,52 +207,4 @@ fn is_mbox(reader: &mut dyn BufRead) -> io::Result<bool> {
     let next = &head[end + 1..];
     let header_like = next.iter().take_while(|&&b| b != b'\n').position(|&b| b == b':').is_some();
     Ok(header_like || next.is_empty())
-}
-
-/// An mbox separator: `From <sender> <weekday> <month> ...` (the asctime date of the format).
-fn is_from_line(line: &[u8]) -> bool {
-    let Some(rest) = line.strip_prefix(b"From ") else { return false };
-    let text = String::from_utf8_lossy(&rest[..rest.len().min(120)]);
-    let mut words = text.split_whitespace().skip(1);
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] =
-        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    matches!((words.next(), words.next()), (Some(day), Some(month)) if DAYS.contains(&day) && MONTHS.contains(&month))
-}
-
-/// The messages of a file split at the mbox separator lines inside it (not the first line).
-fn split_at_from_lines(bytes: Vec<u8>) -> Vec<Vec<u8>> {
-    let mut starts = Vec::new();
-    let mut offset = 0;
-    for line in bytes.split_inclusive(|&b| b == b'\n') {
-        if offset > 0 && is_from_line(line) {
-            starts.push(offset);
-        }
-        offset += line.len();
-    }
-    if starts.is_empty() {
-        return vec![bytes];
-    }
-    let mut parts = Vec::with_capacity(starts.len() + 1);
-    let mut previous = 0;
-    for start in starts {
-        parts.push(bytes[previous..start].to_vec());
-        previous = start;
-    }
-    parts.push(bytes[previous..].to_vec());
-    parts
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_files_at_inner_mbox_lines_only() {
-        let file = b"Subject: a\n\nbody\nFrom the team, hello\nFrom MAILER-DAEMON  Thu Apr 29 23:34:45 2015\nSubject: b\n\nx\n".to_vec();
-        let parts = split_at_from_lines(file);
-        assert_eq!(parts.len(), 2);
-        assert!(parts[1].starts_with(b"From MAILER-DAEMON"));
-        assert_eq!(split_at_from_lines(b"Subject: a\n\nFrom here on\n".to_vec()).len(), 1);
-    }
 }

@@ -4,6 +4,7 @@ mod args;
 mod codes;
 mod explain;
 mod inputs;
+mod mbox;
 mod output;
 mod parse;
 mod render;

@@ -87,6 +87,7 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
     });
     let classifier = crate::rules::classifier(config)?;
     let decoder = Decoder::new(&classifier).with_limits(args.limits());
+    let limit = decoder.limits().max_message_bytes;
 
     let files = inputs::expand(&paths);
     let progress = if std::io::stderr().is_terminal() && files.len() > 1 && !args.quiet {
@@ -103,7 +104,7 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
     let (batches, to_decode) = mpsc::sync_channel::<Vec<Work>>(1);
     let (decoded, to_write) = mpsc::sync_channel::<Vec<Outcome>>(1);
     let (read, written) = std::thread::scope(|scope| {
-        let reader = scope.spawn(|| read_batches(files, batches, &progress));
+        let reader = scope.spawn(|| read_batches(files, batches, &progress, limit));
         let writer = scope.spawn(|| {
             // People's output goes through anstream (colour only on a terminal); machine formats
             // go straight to a buffered stdout, without scanning every byte for escapes.
@@ -155,6 +156,7 @@ fn read_batches(
     files: Vec<Input>,
     batches: mpsc::SyncSender<Vec<Work>>,
     progress: &ProgressBar,
+    limit: usize,
 ) -> ReadCounts {
     let mut counts = ReadCounts::default();
     let mut batch: Vec<Work> = Vec::new();
@@ -193,7 +195,7 @@ fn read_batches(
             Some(size) if size <= READ_IN_WORKER && path.as_os_str() != "-" => {
                 Box::new(std::iter::once(Work::File(path, size)))
             }
-            _ => Box::new(inputs::messages(&path).map(Work::Message)),
+            _ => Box::new(inputs::messages(&path, limit).map(Work::Message)),
         };
         for work in items {
             batch_bytes += work.size();
@@ -214,13 +216,14 @@ fn read_batches(
 
 /// Decodes one batch on the pool's threads; outcomes in input order.
 fn decode_batch(decoder: &Decoder<'_>, batch: Vec<Work>) -> Vec<Outcome> {
+    let limit = decoder.limits().max_message_bytes;
     batch
         .into_par_iter()
         .flat_map_iter(|work| -> Vec<Outcome> {
             match work {
                 Work::Message(item) => vec![decode_item(item, decoder)],
                 Work::File(path, _) => {
-                    inputs::messages(&path).map(|item| decode_item(item, decoder)).collect()
+                    inputs::messages(&path, limit).map(|item| decode_item(item, decoder)).collect()
                 }
             }
         })

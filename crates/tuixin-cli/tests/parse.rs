@@ -322,3 +322,40 @@ fn a_named_pipe_or_socket_in_a_folder_is_skipped_and_one_named_directly_is_read(
     assert!(out.status.success());
     assert_eq!(records(&out)[0]["recipient"], "kijitora@example.ed.jp");
 }
+
+fn example(name: &str) -> String {
+    std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(name),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_from_line_in_a_bounce_body_does_not_split_the_mbox() {
+    // An mbox writer that did not escape a body line `From the team...`.
+    let postfix = example("postfix-dsn.eml").replace(
+        "                   The mail system\n",
+        "                   The mail system\n\nFrom the team at Example Shop: sorry for the trouble.\n",
+    );
+    let mbox = format!(
+        "From MAILER-DAEMON Tue Jan 14 10:43:20 2025\n{postfix}\nFrom MAILER-DAEMON Tue Jan 14 10:43:21 2025\n{}",
+        example("gmail-rejection.eml")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bounces.mbox");
+    std::fs::write(&path, mbox).unwrap();
+    let out = tuixin(&["parse"], &[&path]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let found: Vec<(u64, String)> = records(&out)
+        .iter()
+        .map(|r| (r["message"].as_u64().unwrap(), r["recipient"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (1, "alice.example@mail.example.org".to_owned()),
+            (1, "chen.jie@example.net".to_owned()),
+            (2, "example.reader.0421@gmail.com".to_owned()),
+        ]
+    );
+}
