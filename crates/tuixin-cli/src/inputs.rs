@@ -94,11 +94,23 @@ impl Walker {
         };
         let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         children.sort();
-        for child in children {
-            // Maildir's tmp/ holds messages still being written.
-            if child.file_name().is_some_and(|n| n == "tmp") && is_maildir(path) {
-                continue;
+        if is_maildir(path) {
+            // A maildir's messages are in cur/ and new/ (tmp/ holds those still being written);
+            // beside them the server keeps its own files (Dovecot's dovecot-uidlist and
+            // dovecot.index*, subscriptions, the maildirfolder marker, Courier's courierimap*),
+            // and its subfolders are maildirs too: `.Bounces` in Maildir++, `Bounces` in
+            // Dovecot's LAYOUT=fs.
+            for sub in ["cur", "new"] {
+                self.walk(&path.join(sub), false);
             }
+            for child in children {
+                if child.is_dir() && is_maildir(&child) {
+                    self.walk(&child, false);
+                }
+            }
+            return;
+        }
+        for child in children {
             if child.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
                 continue;
             }

@@ -359,3 +359,31 @@ fn a_from_line_in_a_bounce_body_does_not_split_the_mbox() {
         ]
     );
 }
+
+#[test]
+fn a_maildir_written_by_dovecot_is_read_with_its_maildir_plus_plus_folders() {
+    let maildir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dovecot/Maildir");
+    let found = |path: &Path| {
+        let out = tuixin(&["parse"], &[path]);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        assert!(stderr.contains("0 could not be read"), "{stderr}");
+        records(&out)
+            .iter()
+            .map(|r| r["recipient"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    // The whole maildir: the INBOX, then the Bounces folder; Dovecot's own files are not mail.
+    assert_eq!(
+        found(&maildir),
+        [
+            "li.na@partner.example.net", "alice.example@mail.example.org", "chen.jie@example.net",
+            "example.reader.0421@gmail.com"
+        ]
+    );
+    // One Maildir++ folder, as the help's example gives it.
+    assert_eq!(
+        found(&maildir.join(".Bounces")),
+        ["alice.example@mail.example.org", "chen.jie@example.net", "example.reader.0421@gmail.com"]
+    );
+}
