@@ -10,8 +10,10 @@ use std::io::{self, BufRead};
 pub struct Message {
     /// The message's bytes, at most the limit.
     pub bytes: Vec<u8>,
-    /// The message's size in the input, when more than the limit was left unread.
+    /// The message's size in the input, when more than the limit was left out.
     pub cut_from: Option<u64>,
+    /// A line longer than the limit ended the reading of the input within this message.
+    pub rest_unread: bool,
 }
 
 /// Where one message ends and the next begins.
@@ -40,6 +42,9 @@ pub struct Messages<R> {
     /// The line before the one being read was blank (or there was none).
     after_blank: bool,
     line: Vec<u8>,
+    /// The last line read was longer than the limit: no message can hold it, and an input
+    /// without line breaks (`/dev/zero`) would never end, so reading stops there.
+    overlong: bool,
     failed: bool,
 }
 
@@ -85,7 +90,7 @@ impl Building {
 
     fn finish(self) -> Message {
         let cut_from = (self.size > self.bytes.len() as u64).then_some(self.size);
-        Message { bytes: self.bytes, cut_from }
+        Message { bytes: self.bytes, cut_from, rest_unread: false }
     }
 
     /// Splits this message at the `From ` lines held back, when `Content-Length` proved wrong.
@@ -97,7 +102,11 @@ impl Building {
         let mut messages = Vec::with_capacity(held.len() + 1);
         let mut start = 0;
         for (at, len) in held.into_iter().filter(|(at, _)| *at <= self.bytes.len()) {
-            messages.push(Message { bytes: self.bytes[start..at].to_vec(), cut_from: None });
+            messages.push(Message {
+                bytes: self.bytes[start..at].to_vec(),
+                cut_from: None,
+                rest_unread: false,
+            });
             start = (at + len).min(self.bytes.len());
         }
         let mut last = Building::new(separators);
@@ -121,6 +130,7 @@ impl<R: BufRead> Messages<R> {
             pending: None,
             after_blank: true,
             line: Vec::with_capacity(256),
+            overlong: false,
             failed: false,
         }
     }
@@ -149,6 +159,10 @@ impl<R: BufRead> Messages<R> {
             self.reader.consume(take);
             len += take as u64;
             if done {
+                return Ok(len);
+            }
+            if len > keep as u64 {
+                self.overlong = true;
                 return Ok(len);
             }
         }
@@ -205,6 +219,21 @@ impl<R: BufRead> Messages<R> {
 
     fn step(&mut self) -> io::Result<bool> {
         let len = self.read_line()?;
+        if self.overlong {
+            if let Some(from_line) = self.pending.take() {
+                let line = std::mem::replace(&mut self.line, from_line);
+                let from_len = self.line.len() as u64;
+                self.body_line(from_len);
+                self.line = line;
+            }
+            self.body_line(len);
+            if let Some(current) = self.current.take() {
+                let mut message = current.finish();
+                message.rest_unread = true;
+                self.ready.push_back(message);
+            }
+            return Ok(false);
+        }
         if len == 0 {
             if let Some(from_line) = self.pending.take() {
                 let len = from_line.len() as u64;
@@ -319,6 +348,8 @@ pub fn is_from_line(line: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::io::{BufReader, Read};
+
     use super::*;
 
     fn split(input: &[u8], separators: Separators, limit: usize) -> Vec<Vec<u8>> {
@@ -394,12 +425,25 @@ mod tests {
     }
 
     #[test]
+    fn a_line_longer_than_the_limit_ends_the_input() {
+        let endless = std::io::repeat(0).take(1 << 30);
+        let messages: Vec<Message> =
+            Messages::new(BufReader::new(endless), Separators::Message, 1000)
+                .map(Result::unwrap)
+                .collect();
+        assert_eq!(messages.len(), 1);
+        assert_eq!(messages[0].bytes.len(), 1000);
+        assert!(messages[0].rest_unread);
+    }
+
+    #[test]
     fn messages_are_kept_up_to_the_limit_and_say_their_size() {
         let input = b"Subject: big\n\n0123456789012345678901234567890123456789\nmore\n";
         let messages: Vec<Message> =
             Messages::new(&input[..], Separators::Message, 20).map(Result::unwrap).collect();
         assert_eq!(messages[0].bytes, &input[..20]);
         assert_eq!(messages[0].cut_from, Some(input.len() as u64));
+        assert!(!messages[0].rest_unread);
         let whole: Vec<Message> =
             Messages::new(&input[..], Separators::Message, 1000).map(Result::unwrap).collect();
         assert_eq!(whole[0].cut_from, None);

@@ -188,14 +188,16 @@ fn read_batches(
             }
         };
         counts.inputs += 1;
-        // Small files are read by the workers, in parallel; stdin and large files (an mbox of
-        // any size) are streamed message by message from here.
-        let size = std::fs::metadata(&path).map(|m| m.len() as usize).ok();
-        let items: Box<dyn Iterator<Item = Work>> = match size {
-            Some(size) if size <= READ_IN_WORKER && path.as_os_str() != "-" => {
-                Box::new(std::iter::once(Work::File(path, size)))
-            }
-            _ => Box::new(inputs::messages(&path, limit).map(Work::Message)),
+        // Small regular files are read by the workers, in parallel; stdin, large files (an mbox
+        // of any size) and whatever has no size to go by (a pipe, `<(...)`, `/dev/fd/N`, a
+        // device) are streamed message by message from here.
+        let small = (path.as_os_str() != "-")
+            .then(|| std::fs::metadata(&path).ok())
+            .flatten()
+            .filter(|meta| meta.is_file() && meta.len() <= READ_IN_WORKER as u64);
+        let items: Box<dyn Iterator<Item = Work>> = match small {
+            Some(meta) => Box::new(std::iter::once(Work::File(path, meta.len() as usize))),
+            None => Box::new(inputs::messages(&path, limit).map(Work::Message)),
         };
         for work in items {
             batch_bytes += work.size();

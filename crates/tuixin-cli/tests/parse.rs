@@ -387,3 +387,46 @@ fn a_maildir_written_by_dovecot_is_read_with_its_maildir_plus_plus_folders() {
         ["alice.example@mail.example.org", "chen.jie@example.net", "example.reader.0421@gmail.com"]
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_is_streamed_records_come_before_its_end() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("bounces.fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let message =
+        format!("From MAILER-DAEMON Tue Jan 14 10:43:20 2025\n{}\n", example("postfix-dsn.eml"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tuixin"))
+        .args(["parse", "-q", "-j", "1"])
+        .arg(&fifo)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (go_on, wait) = std::sync::mpsc::channel::<()>();
+    let writer = std::thread::spawn(move || {
+        let mut pipe = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+        for _ in 0..1000 {
+            pipe.write_all(message.as_bytes()).unwrap();
+        }
+        // The pipe stays open: what was written must come out before the input ends.
+        wait.recv().unwrap();
+        pipe.write_all(message.as_bytes()).unwrap();
+    });
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(first["recipient"], "alice.example@mail.example.org");
+    go_on.send(()).unwrap();
+    writer.join().unwrap();
+    assert_eq!(lines.count(), 2 * 1001 - 1);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn endless_input_is_read_only_up_to_the_message_size() {
+    let out =
+        tuixin_within(30, &["parse", "--max-message-size", "1000000"], &[Path::new("/dev/zero")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("/dev/zero"), "{stderr}");
+}
