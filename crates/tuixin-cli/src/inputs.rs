@@ -16,6 +16,17 @@ pub struct Item {
     pub message: usize,
     /// The bytes, or what went wrong reading them.
     pub bytes: io::Result<Vec<u8>>,
+    /// How `--max-message-size` cut the message, if it did.
+    pub cut: Option<Cut>,
+}
+
+/// How the message size limit cut a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// The message had this many bytes; those past the limit were skipped.
+    Size(u64),
+    /// A line longer than the limit: the rest of the input was not read.
+    RestUnread,
 }
 
 /// One input found by [`expand`].
@@ -171,7 +182,12 @@ pub fn messages(path: &Path, limit: usize) -> Box<dyn Iterator<Item = Item> + Se
     let mut reader = match reader.and_then(cr_only_to_lf) {
         Ok(reader) => reader,
         Err(e) => {
-            return Box::new(std::iter::once(Item { origin, message: 1, bytes: Err(e) }));
+            return Box::new(std::iter::once(Item {
+                origin,
+                message: 1,
+                bytes: Err(e),
+                cut: None,
+            }));
         }
     };
     // A file that is not an mbox may still carry further messages after mbox `From ` lines:
@@ -179,11 +195,21 @@ pub fn messages(path: &Path, limit: usize) -> Box<dyn Iterator<Item = Item> + Se
     let separators = match is_mbox(&mut reader) {
         Ok(true) => Separators::Mbox,
         Ok(false) => Separators::Message,
-        Err(e) => return Box::new(std::iter::once(Item { origin, message: 1, bytes: Err(e) })),
+        Err(e) => {
+            return Box::new(std::iter::once(Item {
+                origin,
+                message: 1,
+                bytes: Err(e),
+                cut: None,
+            }));
+        }
     };
     let iter = Messages::new(reader, separators, limit).enumerate().map(move |(i, m)| Item {
         origin: origin.clone(),
         message: i + 1,
+        cut: m.as_ref().ok().and_then(|m| {
+            if m.rest_unread { Some(Cut::RestUnread) } else { m.cut_from.map(Cut::Size) }
+        }),
         bytes: m.map(|m| m.bytes),
     });
     Box::new(iter)

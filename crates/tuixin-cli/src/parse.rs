@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use tuixin::{DecodeError, Decoder, Lang, Reason, Record};
 
 use crate::args::{Config, ParseArgs};
-use crate::inputs::{self, Input, Item};
+use crate::inputs::{self, Cut, Input, Item};
 use crate::output::{Format, Printer, visible};
 
 /// Some inputs could not be read; the command exits with status 1 after the rest.
@@ -47,15 +47,52 @@ impl Work {
     }
 }
 
-/// One message's outcome: its input, its index inside the input, its records or the error.
-type Outcome = (String, usize, Result<Vec<Record>, String>);
+/// One message's outcome: its input, its index inside the input, its records or the error, and
+/// what the limits cut from it.
+struct Outcome {
+    origin: String,
+    message: usize,
+    result: Result<Vec<Record>, String>,
+    cuts: Vec<String>,
+}
 
 fn decode_item(item: Item, decoder: &Decoder<'_>) -> Outcome {
+    let limits = decoder.limits();
+    let mut cuts = Vec::new();
+    match item.cut {
+        Some(Cut::Size(size)) => cuts.push(format!(
+            "message of {size} bytes: only its first {} bytes decoded (--max-message-size)",
+            limits.max_message_bytes
+        )),
+        Some(Cut::RestUnread) => cuts.push(format!(
+            "a line longer than {} bytes (--max-message-size): the rest of the input is not read",
+            limits.max_message_bytes
+        )),
+        None => {}
+    }
     let result = match item.bytes {
-        Ok(bytes) => decoder.decode(&bytes).map_err(|e: DecodeError| e.to_string()),
+        Ok(bytes) => {
+            let result = decoder.decode(&bytes).map_err(|e: DecodeError| e.to_string());
+            // The library keeps the first N recipients without a word: a message that reaches
+            // the cap is decoded again with room for one more to tell whether any were dropped.
+            let max = limits.max_recipients;
+            if let Ok(records) = &result
+                && records.len() == max
+                && max < usize::MAX
+            {
+                let wider = tuixin::Limits { max_recipients: max + 1, ..limits };
+                let more = (*decoder).with_limits(wider).decode(&bytes);
+                if more.is_ok_and(|more| more.len() > max) {
+                    cuts.push(format!(
+                        "more than {max} recipients: records for the first {max} only (--max-recipients)"
+                    ));
+                }
+            }
+            result
+        }
         Err(e) => Err(e.to_string()),
     };
-    (item.origin, item.message, result)
+    Outcome { origin: item.origin, message: item.message, result, cuts }
 }
 
 #[derive(Default)]
@@ -66,6 +103,7 @@ struct Summary {
     records: usize,
     failed: usize,
     skipped: usize,
+    cut: usize,
     reasons: BTreeMap<Reason, usize>,
 }
 
@@ -240,8 +278,21 @@ fn write_outcomes<W: Write>(
 ) -> anyhow::Result<Summary> {
     let mut summary = Summary::default();
     for outcomes in batches {
-        for (origin, message, result) in outcomes {
+        for Outcome { origin, message, result, cuts } in outcomes {
             summary.messages += 1;
+            if !cuts.is_empty() {
+                summary.cut += 1;
+                let place = if message > 1 {
+                    format!("{origin} (message {message})")
+                } else {
+                    origin.clone()
+                };
+                for cut in &cuts {
+                    progress.suspend(|| {
+                        crate::note(format_args!("tuixin: {}", visible(&format!("{place}: {cut}"))))
+                    });
+                }
+            }
             match result {
                 Ok(records) => {
                     if !records.is_empty() {
@@ -288,6 +339,12 @@ fn summary_line(s: &Summary, lang: Lang) -> String {
             s.inputs, s.messages, s.bounces, s.records, s.failed
         ),
     };
+    if s.cut > 0 {
+        line += &match lang {
+            Lang::En => format!(", {} cut by limits", s.cut),
+            Lang::Zh => format!("\u{ff0c}{} 封超出限制被截断", s.cut),
+        };
+    }
     if s.skipped > 0 {
         line += &match lang {
             Lang::En => format!(", {} skipped", s.skipped),

@@ -428,5 +428,35 @@ fn endless_input_is_read_only_up_to_the_message_size() {
         tuixin_within(30, &["parse", "--max-message-size", "1000000"], &[Path::new("/dev/zero")]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("/dev/zero"), "{stderr}");
+    assert!(
+        stderr.contains("/dev/zero: a line longer than 1000000 bytes (--max-message-size): the rest of the input is not read"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_recipient_and_size_caps_say_what_they_cut() {
+    let dsn = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/postfix-dsn.eml");
+    let out = tuixin(&["parse", "--max-recipients", "1"], &[&dsn]);
+    assert!(out.status.success());
+    assert_eq!(records(&out).len(), 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("postfix-dsn.eml: more than 1 recipients: records for the first 1 only (--max-recipients)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 records") && stderr.contains("1 cut by limits"), "{stderr}");
+    // At the cap but not past it: nothing to say.
+    let out = tuixin(&["parse", "--max-recipients", "2"], &[&dsn]);
+    assert_eq!(records(&out).len(), 2);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("cut"));
+
+    let out = tuixin(&["parse", "--max-message-size", "3000"], &[&dsn]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("postfix-dsn.eml: message of 3792 bytes: only its first 3000 bytes decoded (--max-message-size)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 cut by limits"), "{stderr}");
 }
