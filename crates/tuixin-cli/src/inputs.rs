@@ -174,7 +174,7 @@ fn is_maildir(path: &Path) -> bool {
 pub fn messages(path: &Path, limit: usize) -> Box<dyn Iterator<Item = Item> + Send> {
     let origin = path.display().to_string();
     let reader: io::Result<Box<dyn BufRead + Send>> = if path.as_os_str() == "-" {
-        Ok(Box::new(BufReader::new(io::stdin())))
+        Ok(Box::new(BufReader::new(EndOnce { inner: io::stdin(), ended: false })))
     } else {
         File::open(path)
             .map(|f| Box::new(BufReader::with_capacity(1 << 16, f)) as Box<dyn BufRead + Send>)
@@ -213,6 +213,25 @@ pub fn messages(path: &Path, limit: usize) -> Box<dyn Iterator<Item = Item> + Se
         bytes: m.map(|m| m.bytes),
     });
     Box::new(iter)
+}
+
+/// A reader that stays at its end once it has reached it. A terminal gives an end of input
+/// for each Ctrl-D and reads on after it; without this, every further look at stdin would
+/// wait for one more Ctrl-D.
+struct EndOnce<R> {
+    inner: R,
+    ended: bool,
+}
+
+impl<R: Read> Read for EndOnce<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.ended || buf.is_empty() {
+            return Ok(0);
+        }
+        let n = self.inner.read(buf)?;
+        self.ended = n == 0;
+        Ok(n)
+    }
 }
 
 /// Old Mac files end lines with CR alone; the mbox reader splits on LF, so such an input is

@@ -128,6 +128,9 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
     let limit = decoder.limits().max_message_bytes;
 
     let files = inputs::expand(&paths);
+    if !args.quiet && paths.iter().any(|p| p.as_os_str() == "-") && std::io::stdin().is_terminal() {
+        crate::note(format_args!("{}", stdin_hint(config.lang)));
+    }
     let progress = if std::io::stderr().is_terminal() && files.len() > 1 && !args.quiet {
         let bar = ProgressBar::new(files.len() as u64);
         bar.set_style(
@@ -324,6 +327,18 @@ fn write_outcomes<W: Write>(
     }
     printer.finish()?;
     Ok(summary)
+}
+
+/// Said when the mail is to be typed or pasted on a terminal, which otherwise waits in silence.
+fn stdin_hint(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "tuixin: reading a bounce from the terminal: paste it, then press Ctrl-D on a line of its own (or give files: tuixin parse FILE...)"
+        }
+        Lang::Zh => {
+            "tuixin\u{ff1a}正在从终端读取退信\u{ff1a}粘贴后在新的一行按 Ctrl-D 结束\u{ff08}或指定文件\u{ff1a}tuixin parse 文件...\u{ff09}"
+        }
+    }
 }
 
 fn summary_line(s: &Summary, lang: Lang) -> String {

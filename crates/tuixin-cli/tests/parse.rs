@@ -460,3 +460,62 @@ fn the_recipient_and_size_caps_say_what_they_cut() {
     );
     assert!(stderr.contains("1 cut by limits"), "{stderr}");
 }
+
+/// Whether util-linux `script` is there to give tuixin a real terminal.
+fn have_script() -> bool {
+    Command::new("script").arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn stdin_on_a_terminal_gives_a_hint_and_ends_at_the_first_ctrl_d() {
+    use std::io::BufRead;
+    if !have_script() {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    }
+    // `script` runs tuixin on a new pseudo-terminal and copies our writes to it as typing.
+    let command = format!("{} parse --format jsonl", env!("CARGO_BIN_EXE_tuixin"));
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut keyboard = child.stdin.take().unwrap();
+    let (lines, seen) = std::sync::mpsc::channel();
+    let screen = std::io::BufReader::new(child.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        for line in screen.lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // A bounce pasted in mbox form, then one Ctrl-D (the terminal's end of input).
+    let paste =
+        format!("From MAILER-DAEMON Tue Jan 14 10:43:20 2025\n{}\x04", example("postfix-dsn.eml"));
+    keyboard.write_all(paste.as_bytes()).unwrap();
+    keyboard.flush().unwrap();
+    let mut screen = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !screen.iter().any(|l: &String| l.contains("1 inputs")) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match seen.recv_timeout(left) {
+            Ok(line) => screen.push(line),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("no summary after one Ctrl-D:\n{}", screen.join("\n"));
+            }
+        }
+    }
+    drop(keyboard);
+    let _ = child.wait();
+    let screen = screen.join("\n");
+    assert!(screen.contains("reading a bounce from the terminal"), "{screen}");
+    assert!(screen.contains("press Ctrl-D"), "{screen}");
+    assert!(screen.contains("\"recipient\":\"chen.jie@example.net\""), "{screen}");
+}
