@@ -18,6 +18,8 @@ pub struct Item {
     pub bytes: io::Result<Vec<u8>>,
     /// How `--max-message-size` cut the message, if it did.
     pub cut: Option<Cut>,
+    /// Bytes of the input read up to the end of this message (for progress).
+    pub read_to: u64,
 }
 
 /// How the message size limit cut a message.
@@ -31,8 +33,8 @@ pub enum Cut {
 
 /// One input found by [`expand`].
 pub enum Input {
-    /// A file to read (or `-` for stdin).
-    Read(PathBuf),
+    /// A file to read (or `-` for stdin), with its size when it is a regular file.
+    Read(PathBuf, Option<u64>),
     /// A path that could not be opened or listed.
     Failed(PathBuf, io::Error),
     /// A path met in a folder walk and left alone, with the reason to tell the user.
@@ -63,7 +65,7 @@ impl Walker {
     /// `named`: the user gave this path (always read), rather than a walk finding it.
     fn walk(&mut self, path: &Path, named: bool) {
         if named && path.as_os_str() == "-" {
-            self.out.push(Input::Read(path.to_path_buf()));
+            self.out.push(Input::Read(path.to_path_buf(), None));
             return;
         }
         let meta = match std::fs::metadata(path) {
@@ -94,7 +96,7 @@ impl Walker {
             Some(earlier) if meta.is_dir() => self.out.push(skip("folder", earlier)),
             Some(earlier) if !named => self.out.push(skip("file", earlier)),
             _ if meta.is_dir() => self.folder(path),
-            _ => self.out.push(Input::Read(path.to_path_buf())),
+            _ => self.out.push(Input::Read(path.to_path_buf(), meta.is_file().then(|| meta.len()))),
         }
     }
 
@@ -187,6 +189,7 @@ pub fn messages(path: &Path, limit: usize) -> Box<dyn Iterator<Item = Item> + Se
                 message: 1,
                 bytes: Err(e),
                 cut: None,
+                read_to: 0,
             }));
         }
     };
@@ -201,12 +204,14 @@ pub fn messages(path: &Path, limit: usize) -> Box<dyn Iterator<Item = Item> + Se
                 message: 1,
                 bytes: Err(e),
                 cut: None,
+                read_to: 0,
             }));
         }
     };
     let iter = Messages::new(reader, separators, limit).enumerate().map(move |(i, m)| Item {
         origin: origin.clone(),
         message: i + 1,
+        read_to: m.as_ref().map_or(0, |m| m.read_to),
         cut: m.as_ref().ok().and_then(|m| {
             if m.rest_unread { Some(Cut::RestUnread) } else { m.cut_from.map(Cut::Size) }
         }),

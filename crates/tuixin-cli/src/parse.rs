@@ -131,17 +131,7 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
     if !args.quiet && paths.iter().any(|p| p.as_os_str() == "-") && std::io::stdin().is_terminal() {
         crate::note(format_args!("{}", stdin_hint(config.lang)));
     }
-    let progress = if std::io::stderr().is_terminal() && files.len() > 1 && !args.quiet {
-        let bar = ProgressBar::new(files.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} inputs {elapsed} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
-
+    let progress = progress_bar(&files, args.quiet);
     let (batches, to_decode) = mpsc::sync_channel::<Vec<Work>>(1);
     let (decoded, to_write) = mpsc::sync_channel::<Vec<Outcome>>(1);
     let (read, written) = std::thread::scope(|scope| {
@@ -167,12 +157,13 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
         drop(decoded);
         (reader.join(), writer.join())
     });
+    // Cleared before anything else is said, and also when the output was cut short.
+    progress.finish_and_clear();
     let counts = read.map_err(|_| anyhow::anyhow!("the input reader panicked"))?;
     let mut summary = written.map_err(|_| anyhow::anyhow!("the output writer panicked"))??;
     summary.inputs = counts.inputs;
     summary.failed += counts.failed;
     summary.skipped = counts.skipped;
-    progress.finish_and_clear();
 
     if !args.quiet {
         crate::note(format_args!("{}", summary_line(&summary, config.lang)));
@@ -181,6 +172,30 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
         return Err(InputsFailed(summary.failed).into());
     }
     Ok(())
+}
+
+/// The progress bar: on stderr when it is a terminal and the records do not go to the same
+/// screen (they would scroll under it), counting bytes so that one big mbox shows its progress.
+/// Inputs without a known size (stdin, pipes) leave the total open.
+fn progress_bar(files: &[Input], quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() || std::io::stdout().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let sizes: Option<u64> = files
+        .iter()
+        .map(|f| match f {
+            Input::Read(_, size) => *size,
+            _ => Some(0),
+        })
+        .sum();
+    let (bar, template) = match sizes {
+        Some(total) => (ProgressBar::new(total), "{bar:30} {bytes}/{total_bytes} {elapsed} {msg}"),
+        None => (ProgressBar::no_length(), "{spinner} {bytes} read {elapsed} {msg}"),
+    };
+    bar.set_style(
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
 }
 
 /// What the reader saw of the inputs.
@@ -203,9 +218,8 @@ fn read_batches(
     let mut batch: Vec<Work> = Vec::new();
     let mut batch_bytes = 0;
     for file in files {
-        progress.inc(1);
         let path = match file {
-            Input::Read(path) => path,
+            Input::Read(path, _) => path,
             Input::Skipped(path, why) => {
                 progress.suspend(|| {
                     crate::note(format_args!(
@@ -237,8 +251,18 @@ fn read_batches(
             .flatten()
             .filter(|meta| meta.is_file() && meta.len() <= READ_IN_WORKER as u64);
         let items: Box<dyn Iterator<Item = Work>> = match small {
-            Some(meta) => Box::new(std::iter::once(Work::File(path, meta.len() as usize))),
-            None => Box::new(inputs::messages(&path, limit).map(Work::Message)),
+            Some(meta) => {
+                progress.inc(meta.len());
+                Box::new(std::iter::once(Work::File(path, meta.len() as usize)))
+            }
+            None => {
+                let mut read = 0;
+                Box::new(inputs::messages(&path, limit).map(move |item| {
+                    progress.inc(item.read_to.saturating_sub(read));
+                    read = read.max(item.read_to);
+                    Work::Message(item)
+                }))
+            }
         };
         for work in items {
             batch_bytes += work.size();

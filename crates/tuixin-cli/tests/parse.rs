@@ -519,3 +519,50 @@ fn stdin_on_a_terminal_gives_a_hint_and_ends_at_the_first_ctrl_d() {
     assert!(screen.contains("press Ctrl-D"), "{screen}");
     assert!(screen.contains("\"recipient\":\"chen.jie@example.net\""), "{screen}");
 }
+
+/// What a terminal shows of a shell command run on it (through util-linux `script`).
+#[cfg(target_os = "linux")]
+fn on_a_terminal(shell_command: &str, dir: &Path) -> String {
+    let out = Command::new("script")
+        .args(["-qec", shell_command, "/dev/null"])
+        .current_dir(dir)
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_progress_bar_counts_bytes_and_never_stays_behind() {
+    if !have_script() {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let message =
+        format!("From MAILER-DAEMON Tue Jan 14 10:43:20 2025\n{}\n", example("postfix-dsn.eml"));
+    std::fs::write(dir.path().join("big.mbox"), message.repeat(1500)).unwrap();
+    let tuixin = env!("CARGO_BIN_EXE_tuixin");
+    let bar = " MiB/"; // bytes read of the one input, out of its size
+
+    // Records to a file: one big mbox shows its progress in bytes, and the bar is cleared.
+    let screen = on_a_terminal(&format!("{tuixin} parse big.mbox > records.jsonl"), dir.path());
+    let last = screen.rfind(bar).unwrap_or_else(|| panic!("no progress in bytes: {screen:?}"));
+    assert!(screen[last..].contains("\x1b[2K"), "bar left on screen: {screen:?}");
+    assert!(screen.contains("1500 messages"), "{screen:?}");
+
+    // Output cut short by `| head`: the bar is cleared all the same.
+    let screen =
+        on_a_terminal(&format!("{tuixin} parse big.mbox | head -1 > /dev/null"), dir.path());
+    if let Some(last) = screen.rfind(bar) {
+        assert!(screen[last..].contains("\x1b[2K"), "bar left after head: {screen:?}");
+    }
+
+    // Records on the terminal itself: no bar drawn among them.
+    let screen = on_a_terminal(&format!("{tuixin} parse --format human big.mbox"), dir.path());
+    assert!(!screen.contains(bar), "bar drawn among the records");
+    assert!(screen.contains("chen.jie@example.net"));
+}
