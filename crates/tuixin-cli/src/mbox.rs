@@ -58,6 +58,8 @@ struct Building {
     bytes: Vec<u8>,
     /// Bytes of the message in the input, kept or not.
     size: u64,
+    /// Some of it was left out for the limit.
+    dropped: bool,
     in_header: bool,
     content_length: Option<u64>,
     /// Input bytes of the body read so far.
@@ -83,6 +85,7 @@ impl Building {
         }
         let room = limit.saturating_sub(self.bytes.len());
         self.bytes.extend_from_slice(&kept[..kept.len().min(room)]);
+        self.dropped |= kept.len() > room;
         if self.in_header {
             if is_blank(raw) {
                 self.in_header = false;
@@ -93,7 +96,7 @@ impl Building {
     }
 
     fn finish(self) -> Message {
-        let cut_from = (self.size > self.bytes.len() as u64).then_some(self.size);
+        let cut_from = self.dropped.then_some(self.size);
         Message { bytes: self.bytes, cut_from, rest_unread: false, read_to: 0 }
     }
 
@@ -117,6 +120,7 @@ impl Building {
         let mut last = Building::new(separators);
         last.bytes = self.bytes.split_off(start);
         last.size = self.size.saturating_sub(start as u64);
+        last.dropped = self.dropped;
         messages.push(last.finish());
         messages
     }
