@@ -5,7 +5,10 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::compressed;
 use crate::mbox::{Messages, Separators};
 
 /// One message to decode, or the reason its input could not be read.
@@ -18,7 +21,8 @@ pub struct Item {
     pub bytes: io::Result<Vec<u8>>,
     /// How `--max-message-size` cut the message, if it did.
     pub cut: Option<Cut>,
-    /// Bytes of the input read up to the end of this message (for progress).
+    /// Bytes of the input (compressed, if it is) read up to the end of this message, for
+    /// progress.
     pub read_to: u64,
 }
 
@@ -175,49 +179,62 @@ fn is_maildir(path: &Path) -> bool {
 /// to `limit` bytes, so that no input is held whole in memory.
 pub fn messages(path: &Path, limit: usize) -> Box<dyn Iterator<Item = Item> + Send> {
     let origin = path.display().to_string();
+    let read = Arc::new(AtomicU64::new(0));
+    let counted = read.clone();
     let reader: io::Result<Box<dyn BufRead + Send>> = if path.as_os_str() == "-" {
-        Ok(Box::new(BufReader::new(EndOnce { inner: io::stdin(), ended: false })))
+        let stdin = EndOnce { inner: io::stdin(), ended: false };
+        Ok(Box::new(BufReader::new(Counted { inner: stdin, read: counted })))
     } else {
-        File::open(path)
-            .map(|f| Box::new(BufReader::with_capacity(1 << 16, f)) as Box<dyn BufRead + Send>)
+        File::open(path).map(|file| {
+            let file = Counted { inner: file, read: counted };
+            Box::new(BufReader::with_capacity(1 << 16, file)) as Box<dyn BufRead + Send>
+        })
     };
-    let mut reader = match reader.and_then(cr_only_to_lf) {
-        Ok(reader) => reader,
+    // Compressed or not, then as mbox or message.
+    let opened =
+        reader.and_then(compressed::decompressed).and_then(cr_only_to_lf).and_then(|mut reader| {
+            // A file that is not an mbox may still carry further messages after mbox `From `
+            // lines: an mbox whose first message lost its own `From ` line.
+            let separators =
+                if is_mbox(&mut reader)? { Separators::Mbox } else { Separators::Message };
+            Ok((reader, separators))
+        });
+    let (reader, separators) = match opened {
+        Ok(opened) => opened,
         Err(e) => {
             return Box::new(std::iter::once(Item {
                 origin,
                 message: 1,
                 bytes: Err(e),
                 cut: None,
-                read_to: 0,
-            }));
-        }
-    };
-    // A file that is not an mbox may still carry further messages after mbox `From ` lines:
-    // an mbox whose first message lost its own `From ` line.
-    let separators = match is_mbox(&mut reader) {
-        Ok(true) => Separators::Mbox,
-        Ok(false) => Separators::Message,
-        Err(e) => {
-            return Box::new(std::iter::once(Item {
-                origin,
-                message: 1,
-                bytes: Err(e),
-                cut: None,
-                read_to: 0,
+                read_to: read.load(Ordering::Relaxed),
             }));
         }
     };
     let iter = Messages::new(reader, separators, limit).enumerate().map(move |(i, m)| Item {
         origin: origin.clone(),
         message: i + 1,
-        read_to: m.as_ref().map_or(0, |m| m.read_to),
+        read_to: read.load(Ordering::Relaxed),
         cut: m.as_ref().ok().and_then(|m| {
             if m.rest_unread { Some(Cut::RestUnread) } else { m.cut_from.map(Cut::Size) }
         }),
         bytes: m.map(|m| m.bytes),
     });
     Box::new(iter)
+}
+
+/// A reader that counts the bytes read from it (the progress of compressed inputs too).
+struct Counted<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 /// A reader that stays at its end once it has reached it. A terminal gives an end of input

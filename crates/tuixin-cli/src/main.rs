@@ -2,6 +2,7 @@
 
 mod args;
 mod codes;
+mod compressed;
 mod explain;
 mod inputs;
 mod mbox;

@@ -14,8 +14,6 @@ pub struct Message {
     pub cut_from: Option<u64>,
     /// A line longer than the limit ended the reading of the input within this message.
     pub rest_unread: bool,
-    /// Bytes of the input read when the message was handed out (for progress).
-    pub read_to: u64,
 }
 
 /// Where one message ends and the next begins.
@@ -48,8 +46,6 @@ pub struct Messages<R> {
     /// without line breaks (`/dev/zero`) would never end, so reading stops there.
     overlong: bool,
     failed: bool,
-    /// Bytes read from the input so far.
-    read: u64,
 }
 
 /// The message being read.
@@ -97,7 +93,7 @@ impl Building {
 
     fn finish(self) -> Message {
         let cut_from = self.dropped.then_some(self.size);
-        Message { bytes: self.bytes, cut_from, rest_unread: false, read_to: 0 }
+        Message { bytes: self.bytes, cut_from, rest_unread: false }
     }
 
     /// Splits this message at the `From ` lines held back, when `Content-Length` proved wrong.
@@ -113,7 +109,6 @@ impl Building {
                 bytes: self.bytes[start..at].to_vec(),
                 cut_from: None,
                 rest_unread: false,
-                read_to: 0,
             });
             start = (at + len).min(self.bytes.len());
         }
@@ -141,7 +136,6 @@ impl<R: BufRead> Messages<R> {
             line: Vec::with_capacity(256),
             overlong: false,
             failed: false,
-            read: 0,
         }
     }
 
@@ -168,7 +162,6 @@ impl<R: BufRead> Messages<R> {
             self.line.extend_from_slice(&buf[..take.min(room)]);
             self.reader.consume(take);
             len += take as u64;
-            self.read += take as u64;
             if done {
                 return Ok(len);
             }
@@ -307,8 +300,7 @@ impl<R: BufRead> Iterator for Messages<R> {
 
     fn next(&mut self) -> Option<io::Result<Message>> {
         loop {
-            if let Some(mut message) = self.ready.pop_front() {
-                message.read_to = self.read;
+            if let Some(message) = self.ready.pop_front() {
                 return Some(Ok(message));
             }
             if self.failed {

@@ -566,3 +566,74 @@ fn the_progress_bar_counts_bytes_and_never_stays_behind() {
     assert!(!screen.contains(bar), "bar drawn among the records");
     assert!(screen.contains("chen.jie@example.net"));
 }
+
+#[test]
+fn compressed_archives_are_read_as_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let mbox = format!(
+        "From MAILER-DAEMON Tue Jan 14 10:43:20 2025\n{}\nFrom MAILER-DAEMON Tue Jan 14 10:43:21 2025\n{}",
+        example("postfix-dsn.eml"),
+        example("gmail-rejection.eml")
+    );
+    let plain = dir.path().join("bounces.mbox");
+    std::fs::write(&plain, &mbox).unwrap();
+    let expected = records(&tuixin(&["parse", "-q"], &[&plain]));
+    assert_eq!(expected.len(), 3);
+    let recipients = |out: &Output| -> Vec<Value> {
+        records(out).iter().map(|r| r["recipient"].clone()).collect()
+    };
+    // Made with the tools people use: gzip, xz and zstd (each skipped when not installed).
+    let mut tried = 0;
+    for (tool, args, ext) in [
+        ("gzip", vec!["-k", "-f"], "gz"),
+        ("xz", vec!["-k", "-f"], "xz"),
+        ("zstd", vec!["-q", "-k", "-f"], "zst"),
+    ] {
+        let Ok(status) = Command::new(tool).args(&args).arg(&plain).status() else {
+            eprintln!("{tool} is not installed: skipped");
+            continue;
+        };
+        assert!(status.success());
+        tried += 1;
+        let packed = dir.path().join(format!("bounces.mbox.{ext}"));
+        let out = tuixin(&["parse"], &[&packed]);
+        assert!(out.status.success(), "{ext}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            recipients(&out),
+            expected.iter().map(|r| r["recipient"].clone()).collect::<Vec<_>>(),
+            "{ext}"
+        );
+        // On stdin too.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tuixin"))
+            .args(["parse", "-q", "-"])
+            .stdin(std::fs::File::open(&packed).unwrap())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(child.stdout.as_mut().unwrap(), &mut out).unwrap();
+        assert!(child.wait().unwrap().success());
+        assert_eq!(String::from_utf8_lossy(&out).lines().count(), 3, "{ext} on stdin");
+    }
+    assert!(tried > 0 || !cfg!(target_os = "linux"), "no compressor found");
+
+    // Two gzip members one after the other (`cat a.gz b.gz`) read as one stream.
+    if tried > 0 && dir.path().join("bounces.mbox.gz").exists() {
+        let gz = std::fs::read(dir.path().join("bounces.mbox.gz")).unwrap();
+        let twice = dir.path().join("twice.mbox.gz");
+        std::fs::write(&twice, [gz.as_slice(), b"", gz.as_slice()].concat()).unwrap();
+        let out = tuixin(&["parse", "-q"], &[&twice]);
+        assert!(out.status.success());
+        // The second copy's first message follows the first copy's last without a blank
+        // line, but its From_ line still separates them.
+        assert_eq!(records(&out).len(), 6);
+    }
+
+    // A broken archive is named, and the batch goes on.
+    let broken = dir.path().join("broken.gz");
+    std::fs::write(&broken, [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]).unwrap();
+    let out = tuixin(&["parse"], &[&broken, &plain]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broken.gz"));
+    assert_eq!(records(&out).len(), 3);
+}
