@@ -100,7 +100,9 @@ impl Walker {
             Some(earlier) if meta.is_dir() => self.out.push(skip("folder", earlier)),
             Some(earlier) if !named => self.out.push(skip("file", earlier)),
             _ if meta.is_dir() => self.folder(path),
-            _ => self.out.push(Input::Read(path.to_path_buf(), meta.is_file().then(|| meta.len()))),
+            _ => {
+                self.out.push(Input::Read(path.to_path_buf(), meta.is_file().then_some(meta.len())))
+            }
         }
     }
 
