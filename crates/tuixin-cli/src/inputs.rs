@@ -184,12 +184,12 @@ pub fn messages(path: &Path, limit: usize) -> Box<dyn Iterator<Item = Item> + Se
     let read = Arc::new(AtomicU64::new(0));
     let counted = read.clone();
     let reader: io::Result<Box<dyn BufRead + Send>> = if path.as_os_str() == "-" {
-        let stdin = EndOnce { inner: io::stdin(), ended: false };
-        Ok(Box::new(BufReader::new(Counted { inner: stdin, read: counted })))
+        let stdin = BufReader::new(EndOnce { inner: io::stdin(), ended: false });
+        Ok(Box::new(Counted { inner: stdin, read: counted }))
     } else {
         File::open(path).map(|file| {
-            let file = Counted { inner: file, read: counted };
-            Box::new(BufReader::with_capacity(1 << 16, file)) as Box<dyn BufRead + Send>
+            let file = BufReader::with_capacity(1 << 16, file);
+            Box::new(Counted { inner: file, read: counted }) as Box<dyn BufRead + Send>
         })
     };
     // Compressed or not, then as mbox or message.
@@ -225,17 +225,29 @@ pub fn messages(path: &Path, limit: usize) -> Box<dyn Iterator<Item = Item> + Se
     Box::new(iter)
 }
 
-/// A reader that counts the bytes read from it (the progress of compressed inputs too).
+/// A buffered reader that counts the bytes taken from it (the progress of compressed inputs
+/// too). It sits above the buffer, so that the file below is read straight into it.
 struct Counted<R> {
     inner: R,
     read: Arc<AtomicU64>,
 }
 
-impl<R: Read> Read for Counted<R> {
+impl<R: BufRead> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.read.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        self.inner.consume(n);
     }
 }
 
