@@ -104,13 +104,14 @@ impl Building {
         }
         let mut messages = Vec::with_capacity(held.len() + 1);
         let mut start = 0;
-        for (at, len) in held.into_iter().filter(|(at, _)| *at <= self.bytes.len()) {
+        // Only `From ` lines kept whole (past the limit nothing is kept to split).
+        for (at, len) in held.into_iter().filter(|(at, len)| at + len <= self.bytes.len()) {
             messages.push(Message {
                 bytes: self.bytes[start..at].to_vec(),
                 cut_from: None,
                 rest_unread: false,
             });
-            start = (at + len).min(self.bytes.len());
+            start = at + len;
         }
         let mut last = Building::new(separators);
         last.bytes = self.bytes.split_off(start);
@@ -426,6 +427,36 @@ mod tests {
             split(b"Subject: a\n\nFrom here on\n", Separators::Message, usize::MAX).len(),
             1
         );
+    }
+
+    #[test]
+    fn any_input_splits_without_panic_and_within_the_limit() {
+        const PIECES: [&[u8]; 10] = [
+            b"From a Thu Jan  1 00:00:00 2026\n", b"From the team\n", b"\n", b"\r\n",
+            b"Subject: x\n", b"Content-Length: 7\n", b"Content-Length: 70\n", b">From quoted\n",
+            b"body line\n", b"no newline",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..3000 {
+            let mut input = Vec::new();
+            for _ in 0..(state % 40) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                input.extend_from_slice(PIECES[(state % PIECES.len() as u64) as usize]);
+            }
+            for separators in [Separators::Mbox, Separators::Message] {
+                for limit in [16, 1 << 20] {
+                    for message in Messages::new(&input[..], separators, limit) {
+                        let message = message.unwrap();
+                        assert!(message.bytes.len() <= limit);
+                        if separators == Separators::Message && limit > input.len() {
+                            assert!(message.bytes.len() <= input.len());
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
