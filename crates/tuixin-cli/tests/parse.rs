@@ -392,6 +392,7 @@ fn a_maildir_written_by_dovecot_is_read_with_its_maildir_plus_plus_folders() {
 #[test]
 fn a_named_pipe_is_streamed_records_come_before_its_end() {
     use std::io::BufRead;
+    // Records come out in batches of 512 messages: 1000 written fill one at least.
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("bounces.fifo");
     assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
@@ -413,12 +414,24 @@ fn a_named_pipe_is_streamed_records_come_before_its_end() {
         wait.recv().unwrap();
         pipe.write_all(message.as_bytes()).unwrap();
     });
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let first: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    let (lines, seen) = std::sync::mpsc::channel();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        for line in stdout.lines() {
+            if lines.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let Ok(first) = seen.recv_timeout(std::time::Duration::from_secs(30)) else {
+        let _ = child.kill();
+        panic!("no record while the pipe stays open");
+    };
+    let first: Value = serde_json::from_str(&first).unwrap();
     assert_eq!(first["recipient"], "alice.example@mail.example.org");
     go_on.send(()).unwrap();
     writer.join().unwrap();
-    assert_eq!(lines.count(), 2 * 1001 - 1);
+    assert_eq!(seen.iter().count(), 2 * 1001 - 1);
     assert!(child.wait().unwrap().success());
 }
 
