@@ -1,5 +1,7 @@
 //! How records are printed: for people, or as JSON, JSON Lines or CSV. Chosen once per run.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
@@ -153,8 +155,11 @@ impl<W: Write> Printer<W> {
         let dim = Style::new().dimmed();
         let hard = Style::new().fg_color(Some(AnsiColor::Red.into()));
         let soft = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
-        let place =
-            if r.message > 1 { format!("{}#{}", r.origin, r.message) } else { r.origin.clone() };
+        let place = if r.message > 1 {
+            format!("{}#{}", visible(&r.origin), r.message)
+        } else {
+            visible(&r.origin).into_owned()
+        };
         if self.count > 0 {
             writeln!(self.out)?;
         }
@@ -168,7 +173,8 @@ impl<W: Write> Printer<W> {
         writeln!(
             self.out,
             "  {bold}{}{bold:#}  {style}{} · {kind}{style:#}",
-            r.recipient, r.reason
+            visible(&r.recipient),
+            r.reason
         )?;
         let codes = [r.replycode.as_str(), r.deliverystatus.as_str()]
             .iter()
@@ -179,9 +185,9 @@ impl<W: Write> Printer<W> {
         if !r.diagnosticcode.is_empty() {
             let (label, sep) =
                 if zh { ("服务器原文", "\u{ff1a}") } else { ("Server said", ": ") };
-            writeln!(self.out, "  {dim}{label}{sep}{dim:#}{}", r.diagnosticcode)?;
+            writeln!(self.out, "  {dim}{label}{sep}{dim:#}{}", visible(&r.diagnosticcode))?;
         } else if !codes.is_empty() {
-            writeln!(self.out, "  {codes}")?;
+            writeln!(self.out, "  {}", visible(&codes))?;
         }
         let sep = if zh { "\u{ff1a}" } else { ": " };
         let reason = r.reason.text(self.lang);
@@ -205,9 +211,9 @@ impl<W: Write> Printer<W> {
             let evidence = if r.evidence.is_empty() {
                 String::new()
             } else {
-                format!(" ({matched} \"{}\")", r.evidence)
+                format!(" ({matched} \"{}\")", visible(&r.evidence))
             };
-            writeln!(self.out, "  {dim}{rule_label}{sep}{dim:#}{}{evidence}", r.rule)?;
+            writeln!(self.out, "  {dim}{rule_label}{sep}{dim:#}{}{evidence}", visible(&r.rule))?;
         }
         Ok(())
     }
@@ -223,5 +229,48 @@ impl<W: Write> Printer<W> {
             self.out.write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
         }
         self.out.flush()
+    }
+}
+
+/// Text from the input made safe to show on a terminal: control characters (C0, DEL, C1) and
+/// the bidirectional overrides are written as escapes (`\x1b`, `\u{202e}`), so that only our own
+/// styling reaches the terminal, whatever the colour setting. Tabs become `\t`, line breaks
+/// `\n` and `\r`, so each record stays on its lines.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x80 && needs_escape(c) => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_plain_text_borrowed() {
+        assert!(matches!(visible("550 5.1.1 user unknown"), Cow::Borrowed(_)));
+        assert_eq!(visible("a\x1b]0;t\x07b"), r"a\x1b]0;t\x07b");
+        assert_eq!(visible("x\u{9b}2J\u{202e}y\tz\r\n"), r"x\u{9b}2J\u{202e}y\tz\r\n");
+        assert_eq!(visible("系统退信 ok"), "系统退信 ok");
     }
 }

@@ -6,6 +6,8 @@ use anstyle::{AnsiColor, Style};
 use tuixin::registry::CodeKind;
 use tuixin::{Explanation, Lang, Severity};
 
+use crate::output::visible;
+
 const CODE: Style = Style::new().bold();
 const LABEL: Style = Style::new().dimmed();
 const HEADING: Style = Style::new().bold().underline();
@@ -173,7 +175,7 @@ pub fn classification(
     let evidence = if c.evidence.is_empty() {
         String::new()
     } else {
-        format!(" ({matched} \"{}\")", c.evidence)
+        format!(" ({matched} \"{}\")", visible(&c.evidence))
     };
     writeln!(out)?;
     writeln!(
@@ -184,6 +186,6 @@ pub fn classification(
         c.category.as_str()
     )?;
     writeln!(out, "  {LABEL}{advice}{sep}{LABEL:#}{}", c.advice)?;
-    writeln!(out, "  {LABEL}{rule}{sep}{LABEL:#}{}{evidence}", c.rule)?;
+    writeln!(out, "  {LABEL}{rule}{sep}{LABEL:#}{}{evidence}", visible(&c.rule))?;
     Ok(())
 }

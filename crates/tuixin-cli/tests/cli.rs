@@ -247,3 +247,46 @@ fn a_users_rules_decide_before_the_builtin_ones() {
     assert_eq!(json["classification"]["rule"], "mine.vip");
     assert_eq!(json["classification"]["evidence"], "does not exist");
 }
+
+/// Runs tuixin with stdout (and, if asked, stderr) on a pipe whose reader is already gone, as
+/// after `| head -1` has read its line.
+fn with_closed_stdout(args: &[&str], stderr_too: bool) -> Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tuixin"));
+    command.args(args).env_remove("LANG").env_remove("LC_ALL");
+    if stderr_too {
+        command.stderr(writer.try_clone().unwrap());
+    } else {
+        command.stderr(std::process::Stdio::piped());
+    }
+    command.stdout(writer);
+    command.output().unwrap()
+}
+
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    let bounces = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/../tuixin/data/rules/providers/apple.toml");
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["codes"],
+        vec!["codes", "--csv"],
+        vec!["codes", "--json"],
+        vec!["explain", "550", "5.1.1"],
+        vec!["explain", "--json", "550"],
+        vec!["explain", GMAIL_LINE],
+        vec!["parse", "--format", "human", bounces],
+        vec!["parse", "--format", "jsonl", bounces],
+        vec!["parse", "--format", "json", bounces],
+        vec!["parse", "--format", "csv", bounces],
+        vec!["rules", "check", rules],
+    ];
+    for args in &commands {
+        let output = with_closed_stdout(args, false);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", stderr(&output));
+        assert_eq!(stderr(&output), "", "{args:?}");
+        // `2>&1 | head`: the notes on stderr meet the closed pipe too.
+        let output = with_closed_stdout(args, true);
+        assert_eq!(output.status.code(), Some(0), "{args:?} with stderr on the pipe");
+    }
+}
