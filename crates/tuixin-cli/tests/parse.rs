@@ -285,7 +285,7 @@ fn symlink_loops_are_read_once_and_named() {
     assert!(out.status.success());
     let recipients: Vec<String> =
         records(&out).iter().map(|r| r["recipient"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(recipients, ["r@p351355.pool.example.ne.jp", "kijitora@example.ed.jp"]);
+    assert_eq!(recipients, ["kijitora@example.org", "kijitora@example.ed.jp"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     for link in ["self", "again", "sub/up", "z.eml"] {
         let line = format!("{}: skipped: the same", root.join(link).display());
@@ -474,9 +474,20 @@ fn the_recipient_and_size_caps_say_what_they_cut() {
     assert!(stderr.contains("1 cut by limits"), "{stderr}");
 }
 
+/// Whether a tool the test drives is installed. Under `CI=true` a missing one fails the run
+/// (`.ci/run` installs them); elsewhere the test says so and is skipped.
+fn have(tool: &str) -> bool {
+    let found = Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{tool} is not installed (CI)");
+        eprintln!("skipped: {tool} is not installed");
+    }
+    found
+}
+
 /// Whether util-linux `script` is there to give tuixin a real terminal.
 fn have_script() -> bool {
-    Command::new("script").arg("--version").output().is_ok_and(|o| o.status.success())
+    have("script")
 }
 
 #[cfg(target_os = "linux")]
@@ -484,7 +495,6 @@ fn have_script() -> bool {
 fn stdin_on_a_terminal_gives_a_hint_and_ends_at_the_first_ctrl_d() {
     use std::io::BufRead;
     if !have_script() {
-        eprintln!("skipped: util-linux `script` is not installed");
         return;
     }
     // `script` runs tuixin on a new pseudo-terminal and copies our writes to it as typing.
@@ -551,7 +561,6 @@ fn on_a_terminal(shell_command: &str, dir: &Path) -> String {
 #[test]
 fn the_progress_bar_counts_bytes_and_never_stays_behind() {
     if !have_script() {
-        eprintln!("skipped: util-linux `script` is not installed");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -602,10 +611,10 @@ fn compressed_archives_are_read_as_they_are() {
         ("xz", vec!["-k", "-f"], "xz"),
         ("zstd", vec!["-q", "-k", "-f"], "zst"),
     ] {
-        let Ok(status) = Command::new(tool).args(&args).arg(&plain).status() else {
-            eprintln!("{tool} is not installed: skipped");
+        if !have(tool) {
             continue;
-        };
+        }
+        let status = Command::new(tool).args(&args).arg(&plain).status().unwrap();
         assert!(status.success());
         tried += 1;
         let packed = dir.path().join(format!("bounces.mbox.{ext}"));
