@@ -108,6 +108,11 @@ pub struct ParseArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Also say on stderr how many records each kind of rule decided (the server's wording, a
+    /// provider's, the code alone, ...)
+    #[arg(long)]
+    pub stats: bool,
+
     /// Bytes of one message read and decoded; a longer one is decoded from its start [default: 32 MiB]
     #[arg(long, value_name = "BYTES")]
     pub max_message_size: Option<usize>,

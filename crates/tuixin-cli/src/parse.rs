@@ -7,7 +7,7 @@ use std::sync::mpsc;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use tuixin::{DecodeError, Decoder, Lang, Reason, Record};
+use tuixin::{DecodeError, Decoder, Lang, Reason, Record, RuleKind};
 
 use crate::args::{Config, ParseArgs};
 use crate::inputs::{self, Cut, Input, Item};
@@ -54,6 +54,8 @@ struct Outcome {
     message: usize,
     result: Result<Vec<Record>, String>,
     cuts: Vec<String>,
+    /// The input had no header: its records come from a bounce's text pasted on its own.
+    headerless: bool,
 }
 
 fn decode_item(item: Item, decoder: &Decoder<'_>) -> Outcome {
@@ -70,9 +72,12 @@ fn decode_item(item: Item, decoder: &Decoder<'_>) -> Outcome {
         )),
         None => {}
     }
+    let mut headerless = false;
     let result = match item.bytes {
         Ok(bytes) => {
             let result = decoder.decode(&bytes).map_err(|e: DecodeError| e.to_string());
+            headerless =
+                result.as_ref().is_ok_and(|r| !r.is_empty()) && !tuixin::opens_with_header(&bytes);
             // The library keeps the first N recipients without a word: a message that reaches
             // the cap is decoded again with room for one more to tell whether any were dropped.
             let max = limits.max_recipients;
@@ -92,7 +97,7 @@ fn decode_item(item: Item, decoder: &Decoder<'_>) -> Outcome {
         }
         Err(e) => Err(e.to_string()),
     };
-    Outcome { origin: item.origin, message: item.message, result, cuts }
+    Outcome { origin: item.origin, message: item.message, result, cuts, headerless }
 }
 
 #[derive(Default)]
@@ -105,6 +110,8 @@ struct Summary {
     skipped: usize,
     cut: usize,
     reasons: BTreeMap<Reason, usize>,
+    /// Records by the kind of rule that decided their reason.
+    kinds: BTreeMap<RuleKind, usize>,
 }
 
 /// Runs the command.
@@ -145,7 +152,7 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
                 Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout().lock()))
             };
             let printer = Printer::new(out, format, config.lang, args.explain, args.why);
-            write_outcomes(to_write, printer, &progress)
+            write_outcomes(to_write, printer, &progress, config.lang)
         });
         for batch in to_decode {
             let outcomes = pool.install(|| decode_batch(&decoder, batch));
@@ -167,6 +174,9 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
 
     if !args.quiet {
         crate::note(format_args!("{}", summary_line(&summary, config.lang)));
+    }
+    if args.stats {
+        crate::note(format_args!("{}", stats_line(&summary, config.lang)));
     }
     if summary.failed > 0 {
         return Err(InputsFailed(summary.failed).into());
@@ -302,11 +312,20 @@ fn write_outcomes<W: Write>(
     batches: mpsc::Receiver<Vec<Outcome>>,
     mut printer: Printer<W>,
     progress: &ProgressBar,
+    lang: Lang,
 ) -> anyhow::Result<Summary> {
     let mut summary = Summary::default();
     for outcomes in batches {
-        for Outcome { origin, message, result, cuts } in outcomes {
+        for Outcome { origin, message, result, cuts, headerless } in outcomes {
             summary.messages += 1;
+            if headerless {
+                let note = match lang {
+                    Lang::En => "no header: read as the text of a bounce pasted on its own",
+                    Lang::Zh => "没有邮件头\u{ff1a}按单独粘贴的退信正文读取",
+                };
+                progress
+                    .suspend(|| crate::note(format_args!("tuixin: {}: {note}", visible(&origin))));
+            }
             if !cuts.is_empty() {
                 summary.cut += 1;
                 let place = if message > 1 {
@@ -330,6 +349,7 @@ fn write_outcomes<W: Write>(
                         record.message = message;
                         summary.records += 1;
                         *summary.reasons.entry(record.reason).or_default() += 1;
+                        *summary.kinds.entry(record.rulekind).or_default() += 1;
                         printer.record(&record)?;
                     }
                 }
@@ -362,6 +382,42 @@ fn stdin_hint(lang: Lang) -> &'static str {
         Lang::Zh => {
             "tuixin\u{ff1a}正在从终端读取退信\u{ff1a}粘贴后在新的一行按 Ctrl-D 结束\u{ff08}或指定文件\u{ff1a}tuixin parse 文件...\u{ff09}"
         }
+    }
+}
+
+/// How many records each kind of rule decided: how much rests on the words of the bounces and
+/// how much on their codes alone.
+fn stats_line(s: &Summary, lang: Lang) -> String {
+    let share = |n: usize| if s.records == 0 { 0.0 } else { 100.0 * n as f64 / s.records as f64 };
+    let kinds = RuleKind::ALL
+        .iter()
+        .filter_map(|kind| s.kinds.get(kind).map(|&n| (kind, n)))
+        .map(|(kind, n)| format!("{} {n} ({:.1}%)", kind_name(*kind, lang), share(n)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match lang {
+        Lang::En => format!("tuixin: reasons decided by: {kinds}"),
+        Lang::Zh => format!("tuixin\u{ff1a}原因判定依据\u{ff1a}{kinds}"),
+    }
+}
+
+/// A rule kind as the statistics name it.
+fn kind_name(kind: RuleKind, lang: Lang) -> &'static str {
+    match (kind, lang) {
+        (RuleKind::Decoder, Lang::En) => "the bounce's format",
+        (RuleKind::User, Lang::En) => "your rules",
+        (RuleKind::Provider, Lang::En) => "provider wording",
+        (RuleKind::Text, Lang::En) => "server wording",
+        (RuleKind::BounceText, Lang::En) => "the notice's prose",
+        (RuleKind::Code, Lang::En) => "the code alone",
+        (RuleKind::None, Lang::En) => "nothing",
+        (RuleKind::Decoder, Lang::Zh) => "退信格式",
+        (RuleKind::User, Lang::Zh) => "自定义规则",
+        (RuleKind::Provider, Lang::Zh) => "服务商措辞",
+        (RuleKind::Text, Lang::Zh) => "服务器措辞",
+        (RuleKind::BounceText, Lang::Zh) => "退信说明文字",
+        (RuleKind::Code, Lang::Zh) => "仅凭状态码",
+        (RuleKind::None, Lang::Zh) => "无法判定",
     }
 }
 

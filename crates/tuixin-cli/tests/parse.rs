@@ -659,3 +659,44 @@ fn compressed_archives_are_read_as_they_are() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("broken.gz"));
     assert_eq!(records(&out).len(), 3);
 }
+
+#[test]
+fn stats_say_how_much_rests_on_the_codes_alone() {
+    // A Postfix DSN whose words decide, and a qmail bounce whose words decide too.
+    let out = tuixin(
+        &["parse", "--stats", "--format", "jsonl"],
+        &[&sample("lhost-postfix-04.eml"), &sample("lhost-qmail-01.eml")],
+    );
+    assert!(out.status.success());
+    let kinds: Vec<String> =
+        records(&out).iter().map(|r| r["rulekind"].as_str().unwrap().to_owned()).collect();
+    assert!(!kinds.is_empty() && kinds.iter().all(|k| k != "code"), "{kinds:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr.lines().find(|l| l.contains("reasons decided by")).expect("a stats line");
+    assert!(line.contains("server wording"), "{line}");
+    assert!(!line.contains("the code alone"), "{line}");
+    // Without the flag, no such line.
+    let out = tuixin(&["parse", "--format", "jsonl"], &[&sample("lhost-postfix-04.eml")]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("reasons decided by"));
+}
+
+#[test]
+fn a_bounce_pasted_without_its_header_is_read_and_said_to_have_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let pasted = dir.path().join("pasted.txt");
+    std::fs::write(
+        &pasted,
+        "This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n  b@example.org\n    SMTP error from remote mail server after RCPT TO:<b@example.org>:\n    550 5.1.1 <b@example.org>: Recipient address rejected: User unknown\n",
+    )
+    .unwrap();
+    let out = tuixin(&["parse", "--format", "jsonl"], &[&pasted]);
+    assert!(out.status.success());
+    let r = records(&out);
+    assert_eq!(r.len(), 1);
+    assert_eq!(
+        (r[0]["recipient"].as_str(), r[0]["reason"].as_str()),
+        (Some("b@example.org"), Some("userunknown"))
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("pasted.txt: no header: read as the text of a bounce"), "{stderr}");
+}
