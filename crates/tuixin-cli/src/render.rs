@@ -177,7 +177,6 @@ pub fn classification(
     } else {
         format!(" ({matched} \"{}\")", visible(&c.evidence))
     };
-    writeln!(out)?;
     writeln!(
         out,
         "{CODE}{reason}{sep}{}{CODE:#} ({}, {})",

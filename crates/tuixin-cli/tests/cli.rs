@@ -106,12 +106,35 @@ fn explain_with_a_provider_uses_its_meaning() {
 }
 
 #[test]
+fn explain_classifies_words_without_codes_and_knows_the_providers_rules() {
+    // Words alone: classified as parse classifies them.
+    let full = tuixin(&["explain", "--json", "很抱歉您的邮件被退回。原因：收件人邮箱空间已满"]);
+    assert_eq!(full.status.code(), Some(0), "{}", stderr(&full));
+    let json: serde_json::Value = serde_json::from_slice(&full.stdout).unwrap();
+    assert_eq!(json["classification"]["reason"], "mailboxfull");
+    // A provider named by its host in the text, or given by name (any provider the rules know).
+    for args in [
+        vec![
+            "explain",
+            "--json",
+            "550 Mail content denied. http://service.mail.qq.com/cgi-bin/help",
+        ],
+        vec!["explain", "--json", "--provider", "tencent", "550 Mail content denied."],
+    ] {
+        let out = tuixin(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["classification"]["reason"], "spamdetected", "{args:?}");
+    }
+}
+
+#[test]
 fn bad_input_exits_with_status_2_and_says_why() {
     for (args, says) in [
         (vec!["explain", "999"], "\"999\" is not an SMTP reply code"),
         (vec!["explain", "3.1.1"], "the class (first number) must be 2, 4 or 5"),
-        (vec!["explain", "hello"], "no SMTP reply code"),
-        (vec!["explain", ""], "no SMTP reply code"),
+        (vec!["explain", ""], "nothing to explain"),
+        (vec!["explain", "5.9.9"], "the subject (second number) must be 0 to 7"),
         (vec!["explain", "550", "5.1"], "\"5.1\" is not an enhanced status code"),
     ] {
         let output = tuixin(&args);

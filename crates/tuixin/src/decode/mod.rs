@@ -12,6 +12,7 @@ mod dsn;
 mod freetext;
 mod html;
 mod lhost;
+mod line;
 mod mail;
 mod original;
 mod rfc3464;
@@ -21,6 +22,7 @@ use std::borrow::Cow;
 use crate::classify::Classifier;
 use crate::record::Record;
 use delivery::Report;
+pub use line::Diagnosis;
 use mail::{AttachedOriginal, Mail};
 use original::Original;
 
