@@ -79,7 +79,7 @@ pub fn run(config: &Config, args: &ExplainArgs) -> anyhow::Result<()> {
         serde_json::to_writer_pretty(&mut out, &output)?;
         writeln!(out)?;
     } else {
-        render::explanations(&mut out, &explanations, config.lang)?;
+        render::explanations(&mut out, &explanations, config.lang, classification.is_none())?;
         if let Some(c) = &classification {
             if !explanations.is_empty() {
                 writeln!(out)?;

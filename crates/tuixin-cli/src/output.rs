@@ -153,8 +153,6 @@ impl<W: Write> Printer<W> {
         let zh = self.lang == Lang::Zh;
         let bold = Style::new().bold();
         let dim = Style::new().dimmed();
-        let hard = Style::new().fg_color(Some(AnsiColor::Red.into()));
-        let soft = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
         let place = if r.message > 1 {
             format!("{}#{}", visible(&r.origin), r.message)
         } else {
@@ -164,12 +162,7 @@ impl<W: Write> Printer<W> {
             writeln!(self.out)?;
         }
         writeln!(self.out, "{dim}{place}{dim:#}")?;
-        let (style, kind) = match (r.hardbounce, zh) {
-            (true, false) => (hard, "hard bounce: remove the address"),
-            (true, true) => (hard, "硬退信\u{ff1a}请删除该地址"),
-            (false, false) => (soft, "soft bounce: the address may be fine"),
-            (false, true) => (soft, "软退信\u{ff1a}地址本身可能没有问题"),
-        };
+        let (style, kind) = disposition(r, self.lang);
         writeln!(
             self.out,
             "  {bold}{}{bold:#}  {style}{} · {kind}{style:#}",
@@ -191,19 +184,29 @@ impl<W: Write> Printer<W> {
         }
         let sep = if zh { "\u{ff1a}" } else { ": " };
         let reason = r.reason.text(self.lang);
-        let (why_label, meaning_label, advice_label) = if zh {
-            ("原因", "含义", "建议操作")
+        let (reason_label, meaning_label, cause_label, advice_label) = if zh {
+            ("退信原因", "含义", "常见原因", "建议操作")
         } else {
-            ("Why", "Meaning", "What to do")
+            ("Reason", "Meaning", "Likely cause", "What to do")
         };
-        writeln!(self.out, "  {dim}{why_label}{sep}{dim:#}{}", reason.title)?;
+        writeln!(self.out, "  {dim}{reason_label}{sep}{dim:#}{}", reason.title)?;
         let e = explain(r, self.lang);
-        if let Some(code) = e.deliverystatus.as_ref().or(e.replycode.as_ref()) {
+        // The codes' meaning is background; with --explain each code, and what usually
+        // causes it. What to do is said once, by the reason (the most specific knowledge).
+        let codes: Vec<&tuixin::Explanation> = if self.explain {
+            e.deliverystatus.iter().chain(e.replycode.iter()).collect()
+        } else {
+            e.deliverystatus.as_ref().or(e.replycode.as_ref()).into_iter().collect()
+        };
+        for code in codes {
             writeln!(
                 self.out,
                 "  {dim}{meaning_label}{sep}{dim:#}{} {}{sep}{}",
                 code.code, code.title, code.meaning
             )?;
+            if self.explain {
+                writeln!(self.out, "  {dim}{cause_label}{sep}{dim:#}{}", code.cause)?;
+            }
         }
         writeln!(self.out, "  {dim}{advice_label}{sep}{dim:#}{}", reason.advice)?;
         if self.why {
@@ -213,7 +216,18 @@ impl<W: Write> Printer<W> {
             } else {
                 format!(" ({matched} \"{}\")", visible(&r.evidence))
             };
-            writeln!(self.out, "  {dim}{rule_label}{sep}{dim:#}{}{evidence}", visible(&r.rule))?;
+            let kind = match (r.rulekind, zh) {
+                (tuixin::RuleKind::Code, false) => {
+                    " · the code alone decided: no wording recognised"
+                }
+                (tuixin::RuleKind::Code, true) => " · 仅凭状态码判定\u{ff1a}未识别出措辞",
+                _ => "",
+            };
+            writeln!(
+                self.out,
+                "  {dim}{rule_label}{sep}{dim:#}{}{evidence}{kind}",
+                visible(&r.rule)
+            )?;
         }
         Ok(())
     }
@@ -260,6 +274,44 @@ pub fn visible(text: &str) -> Cow<'_, str> {
 
 fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// What a record means for the address, in a few words, and its colour: hard bounce (remove),
+/// soft (retry), a problem on the sender's side (the address is fine), a complaint, an
+/// auto-reply, a delivery.
+fn disposition(r: &Record, lang: Lang) -> (Style, &'static str) {
+    use tuixin::{Category, Reason};
+    let color = |c: AnsiColor| Style::new().fg_color(Some(c.into()));
+    let zh = lang == Lang::Zh;
+    let (style, en, cn) = if r.reason == Reason::Delivered {
+        (color(AnsiColor::Green), "delivered: no failure", "已投递\u{ff1a}没有失败")
+    } else if r.hardbounce {
+        (color(AnsiColor::Red), "hard bounce: remove the address", "硬退信\u{ff1a}请删除该地址")
+    } else {
+        match r.category {
+            Category::Complaint => (
+                color(AnsiColor::Red),
+                "complaint: stop sending marketing mail to this address",
+                "投诉\u{ff1a}停止向该地址发送营销邮件",
+            ),
+            Category::Autoreply => (
+                color(AnsiColor::Green),
+                "auto-reply: not a bounce; the address works",
+                "自动回复\u{ff1a}不是退信\u{ff0c}地址可用",
+            ),
+            Category::Sender | Category::Message => (
+                color(AnsiColor::Magenta),
+                "sender-side problem: fix your setup or message; the address is fine",
+                "发件方问题\u{ff1a}请修正发送配置或邮件内容\u{ff1b}地址本身没有问题",
+            ),
+            _ => (
+                color(AnsiColor::Yellow),
+                "soft bounce: retry later; the address may be fine",
+                "软退信\u{ff1a}稍后重试\u{ff1b}地址本身可能没有问题",
+            ),
+        }
+    };
+    (style, if zh { cn } else { en })
 }
 
 #[cfg(test)]

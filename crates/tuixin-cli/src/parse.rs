@@ -13,14 +13,23 @@ use crate::args::{Config, ParseArgs};
 use crate::inputs::{self, Cut, Input, Item};
 use crate::output::{Format, Printer, visible};
 
-/// Some inputs could not be read; the command exits with status 1 after the rest.
+/// Some inputs could not be read or were not mail; the command exits with status 1 after the
+/// rest.
 #[derive(Debug)]
 pub struct InputsFailed(pub usize);
 
 impl std::fmt::Display for InputsFailed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} input(s) could not be read", self.0)
+        write!(f, "{} input(s) could not be read or were not mail", self.0)
     }
+}
+
+/// Why a message gave no result.
+enum Failure {
+    /// Its bytes could not be read: no message at all.
+    Unreadable(String),
+    /// It was read, but is no mail tuixin can decode (empty, no header, past a limit).
+    NotMail(String),
 }
 
 impl std::error::Error for InputsFailed {}
@@ -52,7 +61,7 @@ impl Work {
 struct Outcome {
     origin: String,
     message: usize,
-    result: Result<Vec<Record>, String>,
+    result: Result<Vec<Record>, Failure>,
     cuts: Vec<String>,
     /// The input had no header: its records come from a bounce's text pasted on its own.
     headerless: bool,
@@ -93,9 +102,9 @@ fn decode_item(item: Item, decoder: &Decoder<'_>) -> Outcome {
                     ));
                 }
             }
-            result
+            result.map_err(Failure::NotMail)
         }
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(Failure::Unreadable(e.to_string())),
     };
     Outcome { origin: item.origin, message: item.message, result, cuts, headerless }
 }
@@ -107,6 +116,8 @@ struct Summary {
     bounces: usize,
     records: usize,
     failed: usize,
+    /// Messages read that are no mail tuixin can decode.
+    not_mail: usize,
     skipped: usize,
     cut: usize,
     reasons: BTreeMap<Reason, usize>,
@@ -178,8 +189,8 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
     if args.stats {
         crate::note(format_args!("{}", stats_line(&summary, config.lang)));
     }
-    if summary.failed > 0 {
-        return Err(InputsFailed(summary.failed).into());
+    if summary.failed + summary.not_mail > 0 {
+        return Err(InputsFailed(summary.failed + summary.not_mail).into());
     }
     Ok(())
 }
@@ -317,7 +328,10 @@ fn write_outcomes<W: Write>(
     let mut summary = Summary::default();
     for outcomes in batches {
         for Outcome { origin, message, result, cuts, headerless } in outcomes {
-            summary.messages += 1;
+            // What could not be read is no message.
+            if !matches!(result, Err(Failure::Unreadable(_))) {
+                summary.messages += 1;
+            }
             if headerless {
                 let note = match lang {
                     Lang::En => "no header: read as the text of a bounce pasted on its own",
@@ -353,8 +367,17 @@ fn write_outcomes<W: Write>(
                         printer.record(&record)?;
                     }
                 }
-                Err(error) => {
-                    summary.failed += 1;
+                Err(failure) => {
+                    let error = match failure {
+                        Failure::Unreadable(error) => {
+                            summary.failed += 1;
+                            error
+                        }
+                        Failure::NotMail(error) => {
+                            summary.not_mail += 1;
+                            error
+                        }
+                    };
                     let place =
                         if message > 1 { format!("{origin} (message {message})") } else { origin };
                     progress.suspend(|| {
@@ -424,16 +447,29 @@ fn kind_name(kind: RuleKind, lang: Lang) -> &'static str {
 fn summary_line(s: &Summary, lang: Lang) -> String {
     let reasons = s.reasons.iter().map(|(r, n)| format!("{r} {n}")).collect::<Vec<_>>().join(", ");
     let reasons = if reasons.is_empty() { String::new() } else { format!(" ({reasons})") };
+    // English counts with the noun's number: 1 input, 2 inputs.
+    let n =
+        |count: usize, noun: &str| format!("{count} {noun}{}", if count == 1 { "" } else { "s" });
     let mut line = match lang {
         Lang::En => format!(
-            "tuixin: {} inputs, {} messages, {} bounces, {} records{reasons}; {} could not be read",
-            s.inputs, s.messages, s.bounces, s.records, s.failed
+            "tuixin: {}, {}, {}, {}{reasons}; {} could not be read",
+            n(s.inputs, "input"),
+            n(s.messages, "message"),
+            n(s.bounces, "bounce"),
+            n(s.records, "record"),
+            s.failed
         ),
         Lang::Zh => format!(
             "tuixin\u{ff1a}输入 {} 个\u{ff0c}邮件 {} 封\u{ff0c}退信 {} 封\u{ff0c}记录 {} 条{reasons}\u{ff1b}{} 个无法读取",
             s.inputs, s.messages, s.bounces, s.records, s.failed
         ),
     };
+    if s.not_mail > 0 {
+        line += &match lang {
+            Lang::En => format!(", {} not mail", s.not_mail),
+            Lang::Zh => format!("\u{ff0c}{} 个不是邮件", s.not_mail),
+        };
+    }
     if s.cut > 0 {
         line += &match lang {
             Lang::En => format!(", {} cut by limits", s.cut),

@@ -82,7 +82,14 @@ fn severity_name(severity: Severity, lang: Lang) -> &'static str {
 }
 
 /// Writes each explanation as a block: code and title, what kind, then meaning, cause, action.
-pub fn explanations(out: &mut impl Write, list: &[Explanation], lang: Lang) -> io::Result<()> {
+/// `with_action`: false where a classification of the text follows and says what to do (the
+/// most specific knowledge speaks once; the codes' meanings stay as background).
+pub fn explanations(
+    out: &mut impl Write,
+    list: &[Explanation],
+    lang: Lang,
+    with_action: bool,
+) -> io::Result<()> {
     let w = words(lang);
     for (i, e) in list.iter().enumerate() {
         if i > 0 {
@@ -113,7 +120,10 @@ pub fn explanations(out: &mut impl Write, list: &[Explanation], lang: Lang) -> i
         if let Some(title) = &e.registry_title {
             writeln!(out, "  {LABEL}{}{}{LABEL:#}{title}", w.registry_says, w.separator)?;
         }
-        for (label, text) in [(w.meaning, &e.meaning), (w.cause, &e.cause), (w.action, &e.action)] {
+        let action = with_action.then_some((w.action, &e.action));
+        for (label, text) in
+            [(w.meaning, &e.meaning), (w.cause, &e.cause)].into_iter().chain(action)
+        {
             writeln!(out, "  {LABEL}{label}{}{LABEL:#}{text}", w.separator)?;
         }
     }

@@ -32,7 +32,8 @@ pub fn run(_config: &Config, command: &RulesCommand) -> anyhow::Result<()> {
             let count = Classifier::check_rules(&file.display().to_string(), &text)
                 .map_err(|e| UsageError(e.to_string()))?;
             let mut out = std::io::stdout().lock();
-            writeln!(out, "{}: {count} rules, all valid", file.display())?;
+            let rules = if count == 1 { "rule" } else { "rules" };
+            writeln!(out, "{}: {count} {rules}, all valid", file.display())?;
             Ok(out.flush()?)
         }
     }

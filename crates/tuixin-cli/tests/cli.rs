@@ -237,7 +237,7 @@ fn rules_check_accepts_good_files_and_names_the_broken_rule() {
     std::fs::write(&good, "[[rule]]\nid = \"mine.quota\"\nreason = \"mailboxfull\"\nphrases = [\"storage exceeded\"]\n").unwrap();
     let out = tuixin(&["rules", "check", good.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("1 rules"));
+    assert!(stdout(&out).contains("1 rule, all valid"));
 
     let bad = dir.path().join("bad.toml");
     std::fs::write(

@@ -107,7 +107,9 @@ fn unreadable_inputs_are_named_and_the_batch_goes_on() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("missing.eml"), "{stderr}");
     assert!(stderr.contains("junk.bin"), "{stderr}");
-    assert!(stderr.contains("2 could not be read"), "{stderr}");
+    // The missing file could not be read; the junk was read but is not mail.
+    assert!(stderr.contains("1 could not be read, 1 not mail"), "{stderr}");
+    assert!(stderr.contains("3 inputs, 2 messages,"), "{stderr}");
     assert_eq!(records(&out).len(), 1, "the good input was still decoded");
 }
 
@@ -458,7 +460,7 @@ fn the_recipient_and_size_caps_say_what_they_cut() {
         stderr.contains("postfix-dsn.eml: more than 1 recipients: records for the first 1 only (--max-recipients)"),
         "{stderr}"
     );
-    assert!(stderr.contains("1 records") && stderr.contains("1 cut by limits"), "{stderr}");
+    assert!(stderr.contains("1 record ") && stderr.contains("1 cut by limits"), "{stderr}");
     // At the cap but not past it: nothing to say.
     let out = tuixin(&["parse", "--max-recipients", "2"], &[&dsn]);
     assert_eq!(records(&out).len(), 2);
@@ -525,7 +527,7 @@ fn stdin_on_a_terminal_gives_a_hint_and_ends_at_the_first_ctrl_d() {
     keyboard.flush().unwrap();
     let mut screen = Vec::new();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !screen.iter().any(|l: &String| l.contains("1 inputs")) {
+    while !screen.iter().any(|l: &String| l.contains("1 input,")) {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         match seen.recv_timeout(left) {
             Ok(line) => screen.push(line),
