@@ -7,7 +7,7 @@ use tuixin::{Code, Explanation, Registry, find_codes};
 
 use crate::UsageError;
 use crate::args::{Config, ExplainArgs};
-use crate::render;
+use crate::render::{self, Classification};
 
 /// What `--json` prints.
 #[derive(Serialize)]
@@ -17,25 +17,6 @@ struct Output<'a> {
     codes: &'a [Explanation],
     #[serde(skip_serializing_if = "Option::is_none")]
     classification: Option<Classification<'a>>,
-}
-
-/// The classifier's verdict on a pasted diagnostic line.
-#[derive(Serialize)]
-pub struct Classification<'a> {
-    /// Why the message bounced.
-    pub reason: tuixin::Reason,
-    /// Whose problem it is.
-    pub category: tuixin::Category,
-    /// Whether the address itself is bad.
-    pub hardbounce: bool,
-    /// The rule that decided.
-    pub rule: String,
-    /// The text the rule matched.
-    pub evidence: String,
-    /// One line for the sender.
-    pub advice: &'a str,
-    /// The reason's title.
-    pub title: &'a str,
 }
 
 /// Runs the command.

@@ -3,10 +3,30 @@
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
+use serde::Serialize;
 use tuixin::registry::CodeKind;
 use tuixin::{Explanation, Lang, Severity};
 
 use crate::output::visible;
+
+/// The classifier's verdict on a pasted diagnostic line.
+#[derive(Serialize)]
+pub struct Classification<'a> {
+    /// Why the message bounced.
+    pub reason: tuixin::Reason,
+    /// Whose problem it is.
+    pub category: tuixin::Category,
+    /// Whether the address itself is bad.
+    pub hardbounce: bool,
+    /// The rule that decided.
+    pub rule: String,
+    /// The text the rule matched.
+    pub evidence: String,
+    /// One line for the sender.
+    pub advice: &'a str,
+    /// The reason's title.
+    pub title: &'a str,
+}
 
 const CODE: Style = Style::new().bold();
 const LABEL: Style = Style::new().dimmed();
@@ -172,11 +192,7 @@ pub fn code_table(out: &mut impl Write, list: &[Explanation], lang: Lang) -> io:
 }
 
 /// Writes the classifier's verdict on a pasted diagnostic: reason, whose problem, advice, rule.
-pub fn classification(
-    out: &mut impl Write,
-    c: &crate::explain::Classification<'_>,
-    lang: Lang,
-) -> io::Result<()> {
+pub fn classification(out: &mut impl Write, c: &Classification<'_>, lang: Lang) -> io::Result<()> {
     let sep = words(lang).separator;
     let (reason, advice, rule, matched) = match lang {
         Lang::En => ("Reason", "What to do", "Rule", "matched"),

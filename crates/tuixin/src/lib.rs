@@ -11,6 +11,7 @@ mod lang;
 mod reason;
 mod record;
 pub mod registry;
+mod text;
 
 pub use classify::{Classifier, RuleKind, Verdict};
 pub use code::{Code, CodeError, EnhancedStatus, ReplyCode, Severity, find_codes};

@@ -106,7 +106,7 @@ pub(crate) fn join_multiline_reply(text: &str) -> String {
 
 /// The SMTP command a diagnostic says failed, where it says.
 pub(crate) fn command_in(text: &str) -> &'static str {
-    super::with_lowercase(text, |lower| {
+    crate::text::with_lowercase(text, |lower| {
         COMMAND_MATCHER.find(lower).map_or("", |m| COMMANDS[m.pattern().as_usize()].1)
     })
 }
@@ -194,7 +194,7 @@ pub(crate) fn transcript_command(text: &str) -> &'static str {
 /// The command an SMTP transcript shows failing, `""` where the text has no such transcript.
 pub(crate) fn session_command(text: &str) -> &'static str {
     let mut last = "";
-    for line in super::lines(text).map(str::trim) {
+    for line in crate::text::lines(text).map(str::trim) {
         if let Some(sent) = line.strip_prefix(">>>") {
             last = command_in(&format!(">>> {}", sent.trim()));
         } else if let Some(reply) = line.strip_prefix("<<<") {
@@ -216,7 +216,7 @@ pub(crate) fn rhost_in(text: &str) -> String {
             .map(|anchor| memchr::memmem::Finder::new(anchor.as_bytes()))
             .collect()
     });
-    super::with_lowercase(text, |lower| {
+    crate::text::with_lowercase(text, |lower| {
         for anchor in ANCHORS.iter() {
             for at in anchor.find_iter(lower.as_bytes()) {
                 let start = at + anchor.needle().len();

@@ -58,7 +58,7 @@ pub(crate) fn claims(mail: &Mail<'_>, text: &str) -> bool {
     }
     // A notice that returns the original message and says it was not delivered.
     if mail.attached_original().is_some() {
-        return super::with_lowercase(text, |lower| BODY_MATCHER.is_match(lower));
+        return crate::text::with_lowercase(text, |lower| BODY_MATCHER.is_match(lower));
     }
     false
 }
@@ -69,7 +69,7 @@ pub(crate) fn claims(mail: &Mail<'_>, text: &str) -> bool {
 pub(crate) fn says_failed(mail: &Mail<'_>, region: &str) -> bool {
     mail.has_header("X-Failed-Recipients")
         || has_failure_code(region)
-        || super::with_lowercase(region, |lower| BODY_MATCHER.is_match(lower))
+        || crate::text::with_lowercase(region, |lower| BODY_MATCHER.is_match(lower))
 }
 
 /// What a delay warning says (lowercased): the message is still queued and will be retried.
@@ -87,8 +87,9 @@ static DELAY_WARNING_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| matcher(D
 /// Whether a notice says it is only a warning of a delay (by its subject or its text): its
 /// records are not expired.
 pub(crate) fn is_delay_warning(mail: &Mail<'_>, region: &str) -> bool {
-    let warns =
-        |text: &str| super::with_lowercase(text, |lower| DELAY_WARNING_MATCHER.is_match(lower));
+    let warns = |text: &str| {
+        crate::text::with_lowercase(text, |lower| DELAY_WARNING_MATCHER.is_match(lower))
+    };
     warns(mail.subject()) || warns(region)
 }
 
@@ -125,7 +126,7 @@ fn quality(text: &str) -> u8 {
         3
     } else if status {
         2
-    } else if super::with_lowercase(text, |lower| FAILURE_MATCHER.is_match(lower)) {
+    } else if crate::text::with_lowercase(text, |lower| FAILURE_MATCHER.is_match(lower)) {
         1
     } else {
         0
@@ -236,7 +237,7 @@ fn recipient_lines(lines: &[&str], exclude: &[String]) -> Vec<RecipientLine> {
         let Some(mut first) = addresses.first() else {
             continue;
         };
-        if index > 0 && super::with_lowercase(&line[..first.start], names_origin) {
+        if index > 0 && crate::text::with_lowercase(&line[..first.start], names_origin) {
             let above = index - 1;
             let origin = first.address.to_owned();
             match found.last_mut() {
@@ -256,7 +257,7 @@ fn recipient_lines(lines: &[&str], exclude: &[String]) -> Vec<RecipientLine> {
             }
             continue;
         }
-        if !super::with_lowercase(&line[..first.start], is_label) {
+        if !crate::text::with_lowercase(&line[..first.start], is_label) {
             continue;
         }
         let mut expanded = None;
@@ -265,7 +266,7 @@ fn recipient_lines(lines: &[&str], exclude: &[String]) -> Vec<RecipientLine> {
             // `a@b <c@d>: malformed address`: in `phrase <addr>` the address is the bracketed one.
             if between.trim() == "<" {
                 first = second;
-            } else if super::with_lowercase(between, |b| {
+            } else if crate::text::with_lowercase(between, |b| {
                 b.trim_start_matches(['>', ' ']).starts_with("(expanded from")
             }) {
                 // Postfix: `<a@b> (expanded from <c@d>): ...`: the sender wrote c@d.
@@ -476,7 +477,7 @@ pub(crate) struct TextIndex<'t> {
 impl<'t> TextIndex<'t> {
     /// Indexes the text before the returned message.
     pub fn new(region: &'t str) -> TextIndex<'t> {
-        let lines: Vec<&str> = super::lines(region).collect();
+        let lines: Vec<&str> = crate::text::lines(region).collect();
         let found = recipient_lines(&lines, &[]);
         let mut by_address: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, line) in found.iter().enumerate() {
@@ -543,7 +544,7 @@ impl<'t> TextIndex<'t> {
 /// Records from a plain-text bounce; `None` when no recipient can be found.
 /// `region` is the text before the returned message.
 pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
-    let lines: Vec<&str> = super::lines(region).collect();
+    let lines: Vec<&str> = crate::text::lines(region).collect();
 
     let mut exclude: Vec<String> = ["From", "To", "Reply-To", "Sender"]
         .iter()
@@ -664,8 +665,10 @@ pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
         })
     };
     if deliveries.iter().any(temporary)
-        && (super::with_lowercase(region, |lower| GIVEN_UP_MATCHER.is_match(lower))
-            || super::with_lowercase(mail.subject(), |lower| GIVEN_UP_MATCHER.is_match(lower)))
+        && (crate::text::with_lowercase(region, |lower| GIVEN_UP_MATCHER.is_match(lower))
+            || crate::text::with_lowercase(mail.subject(), |lower| {
+                GIVEN_UP_MATCHER.is_match(lower)
+            }))
     {
         for delivery in &mut deliveries {
             delivery.action = "failed".to_owned();
@@ -677,7 +680,7 @@ pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
 /// One record for a recipient known from elsewhere (the returned message), with the text's
 /// first paragraph that carries a code as its diagnostic.
 pub(crate) fn for_recipient(region: &str, recipient: &str) -> Report {
-    let lines: Vec<&str> = super::lines(region).collect();
+    let lines: Vec<&str> = crate::text::lines(region).collect();
     Report {
         decoded_by: "FreeText",
         deliveries: vec![Delivery {

@@ -95,7 +95,7 @@ fn message_id(text: &str) -> String {
 pub(crate) fn inline_original(text: &str, unannounced: bool) -> Option<(usize, usize)> {
     // Searched in an ASCII-lowercased copy (same offsets): a case-sensitive search of a few
     // literals runs on SIMD prefilters, many times faster than a case-insensitive automaton.
-    let marker = match super::with_lowercase(text, |lower| MARKERS.find(lower)) {
+    let marker = match crate::text::with_lowercase(text, |lower| MARKERS.find(lower)) {
         Some(found) => found.start(),
         None => match rule_before_headers(text) {
             Some(at) => at,
