@@ -84,6 +84,12 @@ const DELAY_WARNING: &[&str] = &[
 
 static DELAY_WARNING_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| matcher(DELAY_WARNING));
 
+/// Whether a text says that the sending MTA stopped retrying (qmail's "this message has been in
+/// the queue too long", Exim's "retry timeout exceeded").
+pub(crate) fn says_gave_up(text: &str) -> bool {
+    crate::text::with_lowercase(text, |lower| GIVEN_UP_MATCHER.is_match(lower))
+}
+
 /// Whether a notice says it is only a warning of a delay (by its subject or its text): its
 /// records are not expired.
 pub(crate) fn is_delay_warning(mail: &Mail<'_>, region: &str) -> bool {
@@ -752,6 +758,14 @@ mod tests {
         // The queue gave up on the same trouble: expired.
         let gave_up = "This is the mail system at host mx.example.net.\n\nI'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients.\n\n<b@example.org>: message expired: connect to mx.example.org[192.0.2.1]:25: Connection timed out\n";
         let records = bounce(gave_up);
+        assert_eq!(
+            (records[0].action.as_str(), records[0].reason),
+            ("failed", crate::Reason::Expired)
+        );
+        // Given up on with no cause named: the queue expired.
+        let records = bounce(
+            "<b@example.org>:\n192.0.2.1 does not like recipient.\nRemote host said: 450 4.0.0 Try later\nI'm not going to try again; this message has been in the queue too long.\n",
+        );
         assert_eq!(
             (records[0].action.as_str(), records[0].reason),
             ("failed", crate::Reason::Expired)

@@ -482,6 +482,17 @@ mod tests {
     }
 
     #[test]
+    fn a_local_program_s_exit_status_is_a_mailer_error() {
+        // Postfix's DSN for a command that exited 1: the exit status text is Postfix's
+        // sys_exits wording, and the program failed.
+        let dsn = "From: MAILER-DAEMON@mx.example.net\nTo: a@example.jp\nSubject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nThe mail system\n\n<p@example.net>: Command died with status 1\n\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; p@example.net\nAction: failed\nStatus: 5.3.0\nDiagnostic-Code: x-unix; unknown mail system error 1\n\n--b--\n";
+        assert_eq!(
+            recipients(dsn.as_bytes()),
+            vec![("p@example.net".to_owned(), crate::Reason::MailerError)]
+        );
+    }
+
+    #[test]
     fn a_read_receipt_is_no_bounce() {
         let mdn = "From: postmaster@example.com\nTo: a@example.jp\nSubject: Disposition notification: report\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=disposition-notification; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nYour message\n\n  To: b@example.com\n  Subject: report\n\nwas read on Tuesday.\n\n--b\nContent-Type: message/disposition-notification\n\nReporting-UA: mail.example.com\nFinal-Recipient: rfc822;b@example.com\nDisposition: automatic-action/MDN-sent-automatically; displayed\n\n--b--\n";
         assert_eq!(decode(mdn.as_bytes()), Ok(Vec::new()));
