@@ -381,6 +381,15 @@ fn settle_expiry(
     Verdict { reason: Reason::OnHold, rule: format!("{}+warning", verdict.rule), ..verdict }
 }
 
+/// Whether `host` is `domain` or a host inside it (`mx.example.org` in `example.org`).
+fn serves_domain(host: &str, domain: &str) -> bool {
+    let (host, domain) = (host.as_bytes(), domain.as_bytes());
+    !domain.is_empty()
+        && host.len() >= domain.len()
+        && host[host.len() - domain.len()..].eq_ignore_ascii_case(domain)
+        && (host.len() == domain.len() || host[host.len() - domain.len() - 1] == b'.')
+}
+
 /// What a bounce says as a whole, the same for each of its recipients.
 pub(crate) struct Notice<'a> {
     /// The decoder that read it.
@@ -513,6 +522,16 @@ impl Delivery {
                 evidence: self.diagnostic_type.clone(),
             };
         }
+        if verdict.reason == Reason::HostUnknown && serves_domain(&self.lhost, &destination) {
+            // The host that wrote the bounce is in the recipient's domain, so the domain
+            // exists: a failure to route the address there (Exim's "Unrouteable address" for a
+            // local domain) is about the mailbox.
+            verdict = Verdict {
+                reason: Reason::UserUnknown,
+                rule: format!("{}+own-domain", verdict.rule),
+                ..verdict
+            };
+        }
         let reason = verdict.reason;
         let hardbounce = reason.is_hard(permanent.unwrap_or(true));
 
@@ -557,6 +576,15 @@ impl Delivery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_host_serves_its_own_domain() {
+        assert!(serves_domain("mx.example.org", "example.org"));
+        assert!(serves_domain("EXAMPLE.org", "example.org"));
+        assert!(!serves_domain("mx.notexample.org", "example.org"));
+        assert!(!serves_domain("example.org", ""));
+        assert!(!serves_domain("mx.exämple.org", "ple.org"));
+    }
 
     #[test]
     fn finds_command_and_host_in_diagnostics() {

@@ -493,6 +493,20 @@ mod tests {
     }
 
     #[test]
+    fn an_unroutable_address_in_the_reporting_host_s_own_domain_is_an_unknown_user() {
+        // Exim says "Unrouteable address" for an unknown local part of a domain it serves and
+        // for a domain that does not exist; the reporting host tells them apart.
+        let exim = |rcpt: &str| {
+            format!(
+                "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nTo: a@example.jp\nSubject: Mail delivery failed: returning message to sender\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nA message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n  {rcpt}\n    Unrouteable address\n\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\nAction: failed\nFinal-Recipient: rfc822;{rcpt}\nStatus: 5.0.0\n\n--b--\n"
+            )
+        };
+        let reason = |rcpt: &str| decode(exim(rcpt).as_bytes()).unwrap()[0].reason;
+        assert_eq!(reason("nosuch@example.net"), crate::Reason::UserUnknown);
+        assert_eq!(reason("someone@nowhere.invalid"), crate::Reason::HostUnknown);
+    }
+
+    #[test]
     fn a_read_receipt_is_no_bounce() {
         let mdn = "From: postmaster@example.com\nTo: a@example.jp\nSubject: Disposition notification: report\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=disposition-notification; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nYour message\n\n  To: b@example.com\n  Subject: report\n\nwas read on Tuesday.\n\n--b\nContent-Type: message/disposition-notification\n\nReporting-UA: mail.example.com\nFinal-Recipient: rfc822;b@example.com\nDisposition: automatic-action/MDN-sent-automatically; displayed\n\n--b--\n";
         assert_eq!(decode(mdn.as_bytes()), Ok(Vec::new()));
