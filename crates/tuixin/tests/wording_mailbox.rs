@@ -454,6 +454,14 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "",
         "expired",
     ),
+    (
+        "Postfix local(8), an alias that expands to itself",
+        "alias database loop for loopb",
+        "5.4.6",
+        "",
+        "",
+        "networkerror",
+    ),
     // ---------------------------------------------------------------------------- mailererror
     (
         "OpenSMTPD, a delivery command that failed",
