@@ -157,6 +157,22 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "",
         "rejected",
     ),
+    (
+        "Mailman 3 rejection notice",
+        "Your message to the Example mailing-list was rejected for the following reasons:\n\nThe message is not from a list member",
+        "",
+        "",
+        "",
+        "rejected",
+    ),
+    (
+        "Citadel",
+        "551 <list@example.org> - The message is not from a list member",
+        "",
+        "551",
+        "RCPT",
+        "rejected",
+    ),
     // ------------------------------------------------------------------------------ filtered
     (
         "Daum/Hanmail",
@@ -220,6 +236,22 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "networkerror",
     ),
     (
+        "Exchange 5.5 MTA",
+        "The recipient was detected looping within the message transfer service.\nMSEXCH:MSExchangeMTA:SITE:SERVER",
+        "",
+        "",
+        "",
+        "networkerror",
+    ),
+    (
+        "Exchange 5.5 MTA",
+        "The maximum time for delivering the message expired\nMSEXCH:MSExchangeMTA:SITE:SERVER",
+        "",
+        "",
+        "",
+        "expired",
+    ),
+    (
         "X.400 diagnostic code",
         "Non-delivery reason: unable-to-transfer; diagnostic code: maximum-time-expired",
         "",
@@ -267,10 +299,14 @@ fn each_family_is_decided_by_its_words() {
 /// hold reason, which must not be read as a refusal.
 #[test]
 fn a_held_post_is_not_a_refusal() {
-    let text = "Your mail to 'Example' with the subject\n\n    test\n\nIs being held until the list moderator can review it for approval.\n\nThe reason it is being held:\n\n    Post by non-member to a members-only list\n";
-    let v = Classifier::builtin().classify_text(text);
-    assert!(
-        v.as_ref().is_none_or(|v| v.reason != Reason::Rejected),
-        "{v:?}"
-    );
+    let held = [
+        // Mailman 2 postheld.txt
+        "Your mail to 'Example' with the subject\n\n    test\n\nIs being held until the list moderator can review it for approval.\n\nThe reason it is being held:\n\n    Post by non-member to a members-only list\n",
+        // Mailman 3 hold notice
+        "Your mail to 'example@lists.example.org' with the subject\n\n    test\n\nIs being held until the list moderator can review it for approval.\n\nThe message is being held because:\n\n    The message is not from a list member\n",
+    ];
+    for text in held {
+        let v = Classifier::builtin().classify_text(text);
+        assert!(v.as_ref().is_none_or(|v| v.reason != Reason::Rejected), "{text:?} gave {v:?}");
+    }
 }
