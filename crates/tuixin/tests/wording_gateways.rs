@@ -71,6 +71,14 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "userunknown",
     ),
     ("Interia.pl", "550 5.1.1 Account not found", "", "550", "RCPT", "userunknown"),
+    (
+        "Exchange 5.5 Internet Mail Service",
+        "The recipient was not found.\nMSEXCH:IMS:Example:SITE:SERVER1",
+        "",
+        "",
+        "",
+        "userunknown",
+    ),
     // ------------------------------------------------------------------------------- suspend
     (
         "GMX",
@@ -173,7 +181,24 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "RCPT",
         "rejected",
     ),
+    // ------------------------------------------------------------------------------- blocked
+    (
+        "Naver",
+        "421 4.3.2 Your IP(192.0.2.1) is filtered and this connection will be closed. You must register your IP to http://realip.example.com",
+        "4.3.2",
+        "421",
+        "CONN",
+        "blocked",
+    ),
     // ------------------------------------------------------------------------------ filtered
+    (
+        "Daum/Hanmail",
+        "554 5.0.0 Service unavailable (nobody: mail is denied, by spam filter)",
+        "5.0.0",
+        "554",
+        "RCPT",
+        "filtered",
+    ),
     (
         "Daum/Hanmail",
         "550 You are registered as spammer (by user's reject list)",
@@ -251,6 +276,15 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "",
         "expired",
     ),
+    (
+        "Exchange 5.5 Internet Mail Service",
+        "The following recipient(s) could not be reached:\n\n    nobody@example.org on 1/1/99 9:20 AM\n        The time has expired.\n        MSEXCH:IMS:Example:SITE:SERVER1\n",
+        "",
+        "",
+        "",
+        "expired",
+    ),
+    ("Korean portals", "451 4.4.0 DNS resolving error", "4.4.0", "451", "RCPT", "networkerror"),
     (
         "X.400 diagnostic code",
         "Non-delivery reason: unable-to-transfer; diagnostic code: maximum-time-expired",
