@@ -72,6 +72,22 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
     ),
     ("Interia.pl", "550 5.1.1 Account not found", "", "550", "RCPT", "userunknown"),
     (
+        "CompuServe Electronic Postmaster",
+        "? Invalid receiver address: nobody@example.org",
+        "",
+        "",
+        "",
+        "userunknown",
+    ),
+    (
+        "VMS MAIL through a DECnet gateway",
+        "%MAIL-E-NOSUCHUSR, no such user NOBODY at node EXAMPL",
+        "",
+        "",
+        "",
+        "userunknown",
+    ),
+    (
         "Exchange 5.5 Internet Mail Service",
         "The recipient was not found.\nMSEXCH:IMS:Example:SITE:SERVER1",
         "",
@@ -89,6 +105,23 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "suspend",
     ),
     ("Daum/Hanmail", "550 5.1.1 Suspended user", "", "550", "RCPT", "suspend"),
+    (
+        "VMS MAIL through a DECnet gateway",
+        "%MAIL-E-USERDSABL, user NOBODY cannot receive mail",
+        "",
+        "",
+        "",
+        "suspend",
+    ),
+    // --------------------------------------------------------------------------- hostunknown
+    (
+        "VMS through a DECnet gateway",
+        "%MAIL-E-LOGLINK, error creating network link to node EXAMPL\n-SYSTEM-F-NOSUCHNODE, remote node is unknown",
+        "",
+        "",
+        "",
+        "hostunknown",
+    ),
     // --------------------------------------------------------------------------- mailboxfull
     (
         "WEB.DE, bilingual storage reply",
@@ -180,6 +213,17 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "551",
         "RCPT",
         "rejected",
+    ),
+    // -------------------------------------------------------------------- rejected (sender)
+    ("Taiwanese ISP", "550 illegal sender.", "", "550", "MAIL", "rejected"),
+    // -------------------------------------------------------------------------- spamdetected
+    (
+        "Anti-spam gateway",
+        "550 Error: SB0102 - Rejected: SPAM",
+        "",
+        "550",
+        "DATA",
+        "spamdetected",
     ),
     // ------------------------------------------------------------------------------- blocked
     (
