@@ -38,38 +38,10 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "",
         "userunknown",
     ),
-    (
-        "Microsoft Mail Gateway to SMTP",
-        "550 Addressee unknown",
-        "",
-        "550",
-        "RCPT",
-        "userunknown",
-    ),
-    (
-        "GMX",
-        "550 5.1.1 <nobody@example.org>... User is unknown",
-        "",
-        "550",
-        "RCPT",
-        "userunknown",
-    ),
-    (
-        "WEB.DE, German half",
-        "550 Benutzer nicht bekannt",
-        "",
-        "550",
-        "RCPT",
-        "userunknown",
-    ),
-    (
-        "Seznam.cz",
-        "5.1.1 szn; User hasn't got the service mapped",
-        "",
-        "",
-        "",
-        "userunknown",
-    ),
+    ("Microsoft Mail Gateway to SMTP", "550 Addressee unknown", "", "550", "RCPT", "userunknown"),
+    ("GMX", "550 5.1.1 <nobody@example.org>... User is unknown", "", "550", "RCPT", "userunknown"),
+    ("WEB.DE, German half", "550 Benutzer nicht bekannt", "", "550", "RCPT", "userunknown"),
+    ("Seznam.cz", "5.1.1 szn; User hasn't got the service mapped", "", "", "", "userunknown"),
     ("Interia.pl", "550 5.1.1 Account not found", "", "550", "RCPT", "userunknown"),
     (
         "CompuServe Electronic Postmaster",
@@ -96,14 +68,7 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "userunknown",
     ),
     // ------------------------------------------------------------------------------- suspend
-    (
-        "GMX",
-        "550 5.2.1 <nobody@example.org>... User is inactive",
-        "",
-        "550",
-        "RCPT",
-        "suspend",
-    ),
+    ("GMX", "550 5.2.1 <nobody@example.org>... User is inactive", "", "550", "RCPT", "suspend"),
     ("Daum/Hanmail", "550 5.1.1 Suspended user", "", "550", "RCPT", "suspend"),
     (
         "VMS MAIL through a DECnet gateway",
@@ -147,14 +112,7 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "",
         "mailboxfull",
     ),
-    (
-        "FTGate",
-        "Allocated mailbox storage exceeded (#1.02)",
-        "",
-        "",
-        "",
-        "mailboxfull",
-    ),
+    ("FTGate", "Allocated mailbox storage exceeded (#1.02)", "", "", "", "mailboxfull"),
     // ---------------------------------------------------------------- mesgtoobig / exceedlimit
     (
         "ezmlm-reject, with its own status",
@@ -191,6 +149,14 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "rejected",
     ),
     (
+        "Mailman 2.1 automatic rejection",
+        "You are not allowed to post to this mailing list, and your message has been automatically rejected.  If you think that your messages are being rejected in error, contact the mailing list owner at example-owner@lists.example.org.",
+        "",
+        "",
+        "",
+        "rejected",
+    ),
+    (
         "ezmlm-idx",
         "I'm sorry, you are not allowed to post messages to this list (#5.7.2)",
         "5.7.2",
@@ -217,13 +183,15 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
     // -------------------------------------------------------------------- rejected (sender)
     ("Taiwanese ISP", "550 illegal sender.", "", "550", "MAIL", "rejected"),
     // -------------------------------------------------------------------------- spamdetected
+    ("Anti-spam gateway", "550 Error: SB0102 - Rejected: SPAM", "", "550", "DATA", "spamdetected"),
+    // ------------------------------------------------------------------------- securityerror
     (
-        "Anti-spam gateway",
-        "550 Error: SB0102 - Rejected: SPAM",
+        "Mail.ru submission",
+        "503 Administrative prohibition -- authorization required. Users in your domain are not allowed to send email without authorization. See http://help.example.com/ for details.",
         "",
-        "550",
+        "503",
         "DATA",
-        "spamdetected",
+        "securityerror",
     ),
     // ------------------------------------------------------------------------------- blocked
     (
