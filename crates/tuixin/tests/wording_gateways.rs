@@ -182,14 +182,6 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
     ),
     // -------------------------------------------------------------------- rejected (sender)
     ("Taiwanese ISP", "550 illegal sender.", "", "550", "MAIL", "rejected"),
-    (
-        "Lotus Domino inbound sender controls",
-        "554 Mail from <sender@example.net> rejected for policy reasons.",
-        "",
-        "554",
-        "MAIL",
-        "rejected",
-    ),
     // -------------------------------------------------------------------------- spamdetected
     ("Anti-spam gateway", "550 Error: SB0102 - Rejected: SPAM", "", "550", "DATA", "spamdetected"),
     // ------------------------------------------------------------------------- securityerror
