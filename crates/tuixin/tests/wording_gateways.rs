@@ -105,6 +105,14 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "mailboxfull",
     ),
     (
+        "CommuniGate Pro",
+        "LOCAL module(account nobody@example.org) reports:\n account is full",
+        "",
+        "",
+        "",
+        "mailboxfull",
+    ),
+    (
         "GNU Mailutils mda",
         "nobody: message would exceed maximum mailbox size for this recipient",
         "",
@@ -180,6 +188,8 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "RCPT",
         "rejected",
     ),
+    // ---------------------------------------------------------------------------- norelaying
+    ("Korean portals", "554 Relay operation rejected", "", "554", "RCPT", "norelaying"),
     // -------------------------------------------------------------------- rejected (sender)
     ("Taiwanese ISP", "550 illegal sender.", "", "550", "MAIL", "rejected"),
     // -------------------------------------------------------------------------- spamdetected
