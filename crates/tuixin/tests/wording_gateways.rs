@@ -113,6 +113,14 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "mailboxfull",
     ),
     (
+        "German hosting provider, German half",
+        "Speicherplatz des Kontos ueberschritten",
+        "",
+        "",
+        "",
+        "mailboxfull",
+    ),
+    (
         "GNU Mailutils mda",
         "nobody: message would exceed maximum mailbox size for this recipient",
         "",
@@ -194,6 +202,10 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
     ("Taiwanese ISP", "550 illegal sender.", "", "550", "MAIL", "rejected"),
     // -------------------------------------------------------------------------- spamdetected
     ("Anti-spam gateway", "550 Error: SB0102 - Rejected: SPAM", "", "550", "DATA", "spamdetected"),
+    (
+        "German hosting provider, German half", "Nachricht als Spam eingestuft", "", "", "",
+        "spamdetected",
+    ),
     // ------------------------------------------------------------------------- securityerror
     (
         "Mail.ru submission",
