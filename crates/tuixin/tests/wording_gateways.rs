@@ -198,6 +198,7 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
     ),
     // ---------------------------------------------------------------------------- norelaying
     ("Korean portals", "554 Relay operation rejected", "", "554", "RCPT", "norelaying"),
+    ("Libero/Virgilio", "550 Relay Disabled", "", "550", "RCPT", "norelaying"),
     // -------------------------------------------------------------------- rejected (sender)
     ("Taiwanese ISP", "550 illegal sender.", "", "550", "MAIL", "rejected"),
     // -------------------------------------------------------------------------- spamdetected
