@@ -71,16 +71,20 @@ Examples:
   tuixin parse bounce.eml --format json --explain
   tuixin parse ~/Maildir/.Bounces --format csv > bounces.csv
   tuixin parse archive.mbox -j 2 > records.jsonl
+  tuixin parse archive.mbox.gz
   cat bounce.eml | tuixin parse -
 
-Output: human on a terminal, JSON Lines otherwise. A summary goes to stderr.
+Output: human on a terminal, JSON Lines otherwise. A summary goes to stderr, with a note for
+each input skipped in a folder walk (a link back to a folder already read, a named pipe) and
+each message cut by a limit.
 Exit status: 0 when every input was read (a message without a bounce is not an error),
 1 when some input could not be read (each is named on stderr; the rest are still decoded).";
 
 /// Flags of `tuixin parse`.
 #[derive(Debug, clap::Args)]
 pub struct ParseArgs {
-    /// Files, folders (recursive), maildirs or mbox files; `-` or nothing reads stdin
+    /// Files, folders (recursive), maildirs or mbox files, also gzip/xz/zstd-compressed; `-` or
+    /// nothing reads stdin
     #[arg(value_name = "PATH")]
     pub paths: Vec<std::path::PathBuf>,
 
@@ -104,7 +108,12 @@ pub struct ParseArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// Bytes of one message decoded; a longer one is decoded from its start [default: 32 MiB]
+    /// Also say on stderr how many records each kind of rule decided (the server's wording, a
+    /// provider's, the code alone, ...)
+    #[arg(long)]
+    pub stats: bool,
+
+    /// Bytes of one message read and decoded; a longer one is decoded from its start [default: 32 MiB]
     #[arg(long, value_name = "BYTES")]
     pub max_message_size: Option<usize>,
 

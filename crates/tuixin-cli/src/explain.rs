@@ -7,7 +7,7 @@ use tuixin::{Code, Explanation, Registry, find_codes};
 
 use crate::UsageError;
 use crate::args::{Config, ExplainArgs};
-use crate::render;
+use crate::render::{self, Classification};
 
 /// What `--json` prints.
 #[derive(Serialize)]
@@ -19,64 +19,37 @@ struct Output<'a> {
     classification: Option<Classification<'a>>,
 }
 
-/// The classifier's verdict on a pasted diagnostic line.
-#[derive(Serialize)]
-pub struct Classification<'a> {
-    /// Why the message bounced.
-    pub reason: tuixin::Reason,
-    /// Whose problem it is.
-    pub category: tuixin::Category,
-    /// Whether the address itself is bad.
-    pub hardbounce: bool,
-    /// The rule that decided.
-    pub rule: String,
-    /// The text the rule matched.
-    pub evidence: String,
-    /// One line for the sender.
-    pub advice: &'a str,
-    /// The reason's title.
-    pub title: &'a str,
-}
-
 /// Runs the command.
 pub fn run(config: &Config, args: &ExplainArgs) -> anyhow::Result<()> {
     let registry = Registry::builtin();
+    let classifier = crate::rules::classifier(config)?;
     let provider = match &args.provider {
-        Some(name) => Some(known_provider(registry, name)?),
+        Some(name) => Some(known_provider(registry, &classifier, name)?),
         None => None,
     };
     let input = args.input.join(" ");
     let codes = codes_in(&args.input)?;
     let free_text =
         !args.input.iter().flat_map(|w| w.split_whitespace()).all(Code::looks_like_code);
-    let classifier = crate::rules::classifier(config)?;
     let classification = free_text.then(|| {
-        let first = |enhanced: bool| {
-            codes
-                .iter()
-                .find(|c| matches!(c, Code::Enhanced(_)) == enhanced)
-                .map(|c| c.to_string())
-                .unwrap_or_default()
-        };
-        let (status, reply) = (first(true), first(false));
-        let verdict = classifier.classify(&tuixin::classify::Facts {
-            diagnostic: &input,
-            status: &status,
-            reply: &reply,
-            ..Default::default()
-        });
-        let permanent = status.starts_with('5') || reply.starts_with('5');
+        // The provider's own rules apply as if its host had answered.
+        let host = provider.and_then(|(_, host)| host);
+        let diagnosis = tuixin::Decoder::new(&classifier).diagnose(&input, host);
+        let verdict = diagnosis.verdict;
         let text = verdict.reason.text(config.lang);
         Classification {
             reason: verdict.reason,
             category: verdict.reason.category(),
-            hardbounce: verdict.reason.is_hard(permanent),
+            hardbounce: verdict.reason.is_hard(diagnosis.permanent.unwrap_or(true)),
             rule: verdict.rule,
             evidence: verdict.evidence,
             advice: &text.advice,
             title: &text.title,
         }
     });
+    // A provider's own meaning of a code, where the registry has one.
+    let provider =
+        provider.map(|(name, _)| name).filter(|name| registry.providers().contains(name));
     let explanations: Vec<Explanation> =
         codes.into_iter().map(|code| registry.explain_for(code, provider, config.lang)).collect();
 
@@ -87,8 +60,11 @@ pub fn run(config: &Config, args: &ExplainArgs) -> anyhow::Result<()> {
         serde_json::to_writer_pretty(&mut out, &output)?;
         writeln!(out)?;
     } else {
-        render::explanations(&mut out, &explanations, config.lang)?;
+        render::explanations(&mut out, &explanations, config.lang, classification.is_none())?;
         if let Some(c) = &classification {
+            if !explanations.is_empty() {
+                writeln!(out)?;
+            }
             render::classification(&mut out, c, config.lang)?;
         }
     }
@@ -96,14 +72,29 @@ pub fn run(config: &Config, args: &ExplainArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn known_provider<'r>(registry: &'r Registry, name: &str) -> Result<&'r str, UsageError> {
-    let providers = registry.providers();
-    providers.iter().find(|p| p.eq_ignore_ascii_case(name)).copied().ok_or_else(|| {
-        UsageError(format!(
-            "unknown provider {name:?}: known providers are {}",
-            providers.join(", ")
-        ))
-    })
+/// A provider that the registry (its own meanings of codes) or the rules know, by any case of
+/// its name; with one of the hosts that name it in the rules, if any.
+fn known_provider<'r>(
+    registry: &'r Registry,
+    classifier: &'r tuixin::Classifier,
+    name: &str,
+) -> Result<(&'r str, Option<&'r str>), UsageError> {
+    let ruled = classifier.providers().find(|(id, _)| id.eq_ignore_ascii_case(name));
+    let host = ruled.and_then(|(_, hosts)| hosts.first()).map(String::as_str);
+    let coded = registry.providers().iter().find(|p| p.eq_ignore_ascii_case(name)).copied();
+    match coded.or(ruled.map(|(id, _)| id)) {
+        Some(id) => Ok((id, host)),
+        None => {
+            let mut known: Vec<&str> = registry.providers().to_vec();
+            known.extend(classifier.providers().map(|(id, _)| id));
+            known.sort_unstable();
+            known.dedup();
+            Err(UsageError(format!(
+                "unknown provider {name:?}: known providers are {}",
+                known.join(", ")
+            )))
+        }
+    }
 }
 
 /// The codes to explain, each once, in order: every word a valid code, or the codes found in text.
@@ -117,13 +108,13 @@ fn codes_in(words: &[String]) -> Result<Vec<Code>, UsageError> {
             .collect::<Result<_, _>>()?
     } else {
         let text = words.join(" ");
-        let found: Vec<Code> = find_codes(&text).into_iter().map(|f| f.code).collect();
-        if found.is_empty() {
-            return Err(UsageError(format!(
-                "no SMTP reply code (such as 550) or enhanced status code (such as 5.1.1) found in {text:?}"
-            )));
+        if text.trim().is_empty() {
+            return Err(UsageError(
+                "nothing to explain: give a code (550, 5.1.1) or a bounce's diagnostic text".into(),
+            ));
         }
-        found
+        // Text without codes is classified by its words alone.
+        find_codes(&text).into_iter().map(|f| f.code).collect()
     };
     let mut unique = Vec::with_capacity(codes.len());
     for code in codes {
@@ -150,8 +141,9 @@ mod tests {
     }
 
     #[test]
-    fn text_without_codes_is_refused_and_repeats_are_dropped() {
-        assert!(codes_in(&words(&["hello"])).unwrap_err().0.contains("no SMTP reply code"));
+    fn text_without_codes_has_none_and_repeats_are_dropped() {
+        assert!(codes_in(&words(&["mailbox", "full"])).unwrap().is_empty());
+        assert!(codes_in(&words(&[" "])).is_err());
         let codes = codes_in(&words(&["550 5.1.1 user unknown; 550 5.1.1 again"])).unwrap();
         assert_eq!(codes.len(), 2);
     }

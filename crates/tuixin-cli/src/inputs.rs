@@ -1,11 +1,15 @@
 //! What `tuixin parse` reads: files, folders (recursive), maildirs, mbox files and stdin,
 //! turned into a stream of messages in a stable order.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use mail_parser::mailbox::mbox::MessageIterator;
+use crate::compressed;
+use crate::mbox::{Messages, Separators};
 
 /// One message to decode, or the reason its input could not be read.
 pub struct Item {
@@ -15,43 +19,157 @@ pub struct Item {
     pub message: usize,
     /// The bytes, or what went wrong reading them.
     pub bytes: io::Result<Vec<u8>>,
+    /// How `--max-message-size` cut the message, if it did.
+    pub cut: Option<Cut>,
+    /// Bytes of the input (compressed, if it is) read up to the end of this message, for
+    /// progress.
+    pub read_to: u64,
 }
 
-/// The files under the given paths, in order: folders walked recursively in name order.
-pub fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, (PathBuf, io::Error)>> {
-    let mut out = Vec::new();
+/// How the message size limit cut a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// The message had this many bytes; those past the limit were skipped.
+    Size(u64),
+    /// A line longer than the limit: the rest of the input was not read.
+    RestUnread,
+}
+
+/// One input found by [`expand`].
+pub enum Input {
+    /// A file to read (or `-` for stdin), with its size when it is a regular file.
+    Read(PathBuf, Option<u64>),
+    /// A path that could not be opened or listed.
+    Failed(PathBuf, io::Error),
+    /// A path met in a folder walk and left alone, with the reason to tell the user.
+    Skipped(PathBuf, String),
+}
+
+/// The inputs under the given paths, in order: folders walked recursively in name order.
+///
+/// Symbolic links are followed, but every real folder and file is visited once (known by device
+/// and inode), so a link back to a parent cannot loop; what a walk leaves out is listed as
+/// [`Input::Skipped`].
+pub fn expand(paths: &[PathBuf]) -> Vec<Input> {
+    let mut walker = Walker::default();
     for path in paths {
-        walk(path, &mut out);
+        walker.walk(path, true);
     }
-    out
+    walker.out
 }
 
-fn walk(path: &Path, out: &mut Vec<Result<PathBuf, (PathBuf, io::Error)>>) {
-    if path.as_os_str() == "-" {
-        out.push(Ok(path.to_path_buf()));
-        return;
+#[derive(Default)]
+struct Walker {
+    /// Each real folder and file met, with the path it was first met by.
+    seen: HashMap<FileId, PathBuf>,
+    out: Vec<Input>,
+}
+
+impl Walker {
+    /// `named`: the user gave this path (always read), rather than a walk finding it.
+    fn walk(&mut self, path: &Path, named: bool) {
+        if named && path.as_os_str() == "-" {
+            self.out.push(Input::Read(path.to_path_buf(), None));
+            return;
+        }
+        let meta = match std::fs::metadata(path) {
+            Ok(meta) => meta,
+            Err(e) => return self.out.push(Input::Failed(path.to_path_buf(), e)),
+        };
+        let id = FileId::of(path, &meta);
+        let earlier = match self.seen.get(&id) {
+            Some(earlier) => Some(earlier.display().to_string()),
+            None => {
+                self.seen.insert(id, path.to_path_buf());
+                None
+            }
+        };
+        let skip = |what: &str, earlier: String| {
+            Input::Skipped(
+                path.to_path_buf(),
+                format!("skipped: the same {what} as {earlier}, already read"),
+            )
+        };
+        match earlier {
+            // Reading a named pipe, socket or device found in a folder could wait forever (or
+            // never end): only one named on the command line is read.
+            None if !named && !meta.is_dir() && !meta.is_file() => self.out.push(Input::Skipped(
+                path.to_path_buf(),
+                format!("skipped: {}, not a regular file", special_kind(&meta)),
+            )),
+            Some(earlier) if meta.is_dir() => self.out.push(skip("folder", earlier)),
+            Some(earlier) if !named => self.out.push(skip("file", earlier)),
+            _ if meta.is_dir() => self.folder(path),
+            _ => {
+                self.out.push(Input::Read(path.to_path_buf(), meta.is_file().then_some(meta.len())))
+            }
+        }
     }
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => match std::fs::read_dir(path) {
-            Ok(entries) => {
-                let mut children: Vec<PathBuf> =
-                    entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-                children.sort();
-                for child in children {
-                    // Maildir's tmp/ holds messages still being written.
-                    if child.file_name().is_some_and(|n| n == "tmp") && is_maildir(path) {
-                        continue;
-                    }
-                    if child.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
-                        continue;
-                    }
-                    walk(&child, out);
+
+    fn folder(&mut self, path: &Path) {
+        let entries = match std::fs::read_dir(path) {
+            Ok(entries) => entries,
+            Err(e) => return self.out.push(Input::Failed(path.to_path_buf(), e)),
+        };
+        let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        children.sort();
+        if is_maildir(path) {
+            // A maildir's messages are in cur/ and new/ (tmp/ holds those still being written);
+            // beside them the server keeps its own files (Dovecot's dovecot-uidlist and
+            // dovecot.index*, subscriptions, the maildirfolder marker, Courier's courierimap*),
+            // and its subfolders are maildirs too: `.Bounces` in Maildir++, `Bounces` in
+            // Dovecot's LAYOUT=fs.
+            for sub in ["cur", "new"] {
+                self.walk(&path.join(sub), false);
+            }
+            for child in children {
+                if child.is_dir() && is_maildir(&child) {
+                    self.walk(&child, false);
                 }
             }
-            Err(e) => out.push(Err((path.to_path_buf(), e))),
-        },
-        Ok(_) => out.push(Ok(path.to_path_buf())),
-        Err(e) => out.push(Err((path.to_path_buf(), e))),
+            return;
+        }
+        for child in children {
+            if child.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+                continue;
+            }
+            self.walk(&child, false);
+        }
+    }
+}
+
+/// What a path that is neither a folder nor a regular file is, in words.
+fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = meta.file_type();
+        if kind.is_fifo() {
+            return "a named pipe";
+        } else if kind.is_socket() {
+            return "a socket";
+        } else if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+    }
+    let _ = meta;
+    "a special file"
+}
+
+/// A file's identity whatever the path to it: device and inode on Unix.
+#[derive(PartialEq, Eq, Hash)]
+struct FileId(u64, u64, Option<PathBuf>);
+
+impl FileId {
+    #[cfg(unix)]
+    fn of(_path: &Path, meta: &std::fs::Metadata) -> FileId {
+        use std::os::unix::fs::MetadataExt;
+        FileId(meta.dev(), meta.ino(), None)
+    }
+
+    #[cfg(not(unix))]
+    fn of(path: &Path, _meta: &std::fs::Metadata) -> FileId {
+        FileId(0, 0, Some(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())))
     }
 }
 
@@ -59,45 +177,96 @@ fn is_maildir(path: &Path) -> bool {
     path.join("cur").is_dir() && path.join("new").is_dir()
 }
 
-/// The messages of one input: one for a message file, each message of an mbox.
-pub fn messages(path: &Path) -> Box<dyn Iterator<Item = Item> + Send> {
+/// The messages of one input: one for a message file, each message of an mbox; each kept up
+/// to `limit` bytes, so that no input is held whole in memory.
+pub fn messages(path: &Path, limit: usize) -> Box<dyn Iterator<Item = Item> + Send> {
     let origin = path.display().to_string();
+    let read = Arc::new(AtomicU64::new(0));
+    let counted = read.clone();
     let reader: io::Result<Box<dyn BufRead + Send>> = if path.as_os_str() == "-" {
-        Ok(Box::new(BufReader::new(io::stdin())))
+        let stdin = BufReader::new(EndOnce { inner: io::stdin(), ended: false });
+        Ok(Box::new(Counted { inner: stdin, read: counted }))
     } else {
-        File::open(path)
-            .map(|f| Box::new(BufReader::with_capacity(1 << 16, f)) as Box<dyn BufRead + Send>)
+        File::open(path).map(|file| {
+            let file = BufReader::with_capacity(1 << 16, file);
+            Box::new(Counted { inner: file, read: counted }) as Box<dyn BufRead + Send>
+        })
     };
-    let mut reader = match reader.and_then(cr_only_to_lf) {
-        Ok(reader) => reader,
+    // Compressed or not, then as mbox or message.
+    let opened =
+        reader.and_then(compressed::decompressed).and_then(cr_only_to_lf).and_then(|mut reader| {
+            // A file that is not an mbox may still carry further messages after mbox `From `
+            // lines: an mbox whose first message lost its own `From ` line.
+            let separators =
+                if is_mbox(&mut reader)? { Separators::Mbox } else { Separators::Message };
+            Ok((reader, separators))
+        });
+    let (reader, separators) = match opened {
+        Ok(opened) => opened,
         Err(e) => {
-            return Box::new(std::iter::once(Item { origin, message: 1, bytes: Err(e) }));
+            return Box::new(std::iter::once(Item {
+                origin,
+                message: 1,
+                bytes: Err(e),
+                cut: None,
+                read_to: read.load(Ordering::Relaxed),
+            }));
         }
     };
-    match is_mbox(&mut reader) {
-        Ok(true) => {
-            let iter = MessageIterator::new(reader).enumerate().map(move |(i, m)| Item {
-                origin: origin.clone(),
-                message: i + 1,
-                bytes: m.map(|m| m.unwrap_contents()),
-            });
-            Box::new(iter)
+    let iter = Messages::new(reader, separators, limit).enumerate().map(move |(i, m)| Item {
+        origin: origin.clone(),
+        message: i + 1,
+        read_to: read.load(Ordering::Relaxed),
+        cut: m.as_ref().ok().and_then(|m| {
+            if m.rest_unread { Some(Cut::RestUnread) } else { m.cut_from.map(Cut::Size) }
+        }),
+        bytes: m.map(|m| m.bytes),
+    });
+    Box::new(iter)
+}
+
+/// A buffered reader that counts the bytes taken from it (the progress of compressed inputs
+/// too). It sits above the buffer, so that the file below is read straight into it.
+struct Counted<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: BufRead> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        self.inner.consume(n);
+    }
+}
+
+/// A reader that stays at its end once it has reached it. A terminal gives an end of input
+/// for each Ctrl-D and reads on after it; without this, every further look at stdin would
+/// wait for one more Ctrl-D.
+struct EndOnce<R> {
+    inner: R,
+    ended: bool,
+}
+
+impl<R: Read> Read for EndOnce<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.ended || buf.is_empty() {
+            return Ok(0);
         }
-        Ok(false) => {
-            let mut bytes = Vec::new();
-            if let Err(e) = reader.read_to_end(&mut bytes) {
-                return Box::new(std::iter::once(Item { origin, message: 1, bytes: Err(e) }));
-            }
-            // A file that carries further messages after mbox `From ` lines is an mbox whose
-            // first message lost its own `From ` line: read each message.
-            let parts = split_at_from_lines(bytes);
-            Box::new(parts.into_iter().enumerate().map(move |(i, bytes)| Item {
-                origin: origin.clone(),
-                message: i + 1,
-                bytes: Ok(bytes),
-            }))
-        }
-        Err(e) => Box::new(std::iter::once(Item { origin, message: 1, bytes: Err(e) })),
+        let n = self.inner.read(buf)?;
+        self.ended = n == 0;
+        Ok(n)
     }
 }
 
@@ -131,52 +300,4 @@ fn is_mbox(reader: &mut dyn BufRead) -> io::Result<bool> {
     let next = &head[end + 1..];
     let header_like = next.iter().take_while(|&&b| b != b'\n').position(|&b| b == b':').is_some();
     Ok(header_like || next.is_empty())
-}
-
-/// An mbox separator: `From <sender> <weekday> <month> ...` (the asctime date of the format).
-fn is_from_line(line: &[u8]) -> bool {
-    let Some(rest) = line.strip_prefix(b"From ") else { return false };
-    let text = String::from_utf8_lossy(&rest[..rest.len().min(120)]);
-    let mut words = text.split_whitespace().skip(1);
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] =
-        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    matches!((words.next(), words.next()), (Some(day), Some(month)) if DAYS.contains(&day) && MONTHS.contains(&month))
-}
-
-/// The messages of a file split at the mbox separator lines inside it (not the first line).
-fn split_at_from_lines(bytes: Vec<u8>) -> Vec<Vec<u8>> {
-    let mut starts = Vec::new();
-    let mut offset = 0;
-    for line in bytes.split_inclusive(|&b| b == b'\n') {
-        if offset > 0 && is_from_line(line) {
-            starts.push(offset);
-        }
-        offset += line.len();
-    }
-    if starts.is_empty() {
-        return vec![bytes];
-    }
-    let mut parts = Vec::with_capacity(starts.len() + 1);
-    let mut previous = 0;
-    for start in starts {
-        parts.push(bytes[previous..start].to_vec());
-        previous = start;
-    }
-    parts.push(bytes[previous..].to_vec());
-    parts
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_files_at_inner_mbox_lines_only() {
-        let file = b"Subject: a\n\nbody\nFrom the team, hello\nFrom MAILER-DAEMON  Thu Apr 29 23:34:45 2015\nSubject: b\n\nx\n".to_vec();
-        let parts = split_at_from_lines(file);
-        assert_eq!(parts.len(), 2);
-        assert!(parts[1].starts_with(b"From MAILER-DAEMON"));
-        assert_eq!(split_at_from_lines(b"Subject: a\n\nFrom here on\n".to_vec()).len(), 1);
-    }
 }

@@ -2,8 +2,10 @@
 
 mod args;
 mod codes;
+mod compressed;
 mod explain;
 mod inputs;
+mod mbox;
 mod output;
 mod parse;
 mod render;
@@ -41,25 +43,40 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error.is::<UsageError>() => {
-            eprintln!("tuixin: {error}");
+            note(format_args!("tuixin: {}", output::visible(&error.to_string())));
             ExitCode::from(2)
         }
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) if error.is::<parse::InputsFailed>() => ExitCode::from(1),
         Err(error) => {
-            eprintln!("tuixin: {error:#}");
+            note(format_args!("tuixin: {}", output::visible(&format!("{error:#}"))));
             ExitCode::from(1)
         }
     }
 }
 
-/// Output cut short by `tuixin codes | head` is not an error.
+/// Output cut short by `tuixin codes | head` is not an error. The CSV and JSON writers wrap the
+/// I/O error without exposing it as a source, so each is asked for it.
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
     error.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        if let Some(e) = cause.downcast_ref::<std::io::Error>() {
+            e.kind() == BrokenPipe
+        } else if let Some(e) = cause.downcast_ref::<csv::Error>() {
+            matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe)
+        } else if let Some(e) = cause.downcast_ref::<serde_json::Error>() {
+            e.io_error_kind() == Some(BrokenPipe)
+        } else {
+            false
+        }
     })
+}
+
+/// Writes a line to stderr. Unlike `eprintln!` it does not panic when stderr is a closed pipe
+/// (`tuixin parse 2>&1 | head`): the note is lost, the run goes on.
+pub fn note(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 impl args::ColorArg {

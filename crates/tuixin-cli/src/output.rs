@@ -1,5 +1,7 @@
 //! How records are printed: for people, or as JSON, JSON Lines or CSV. Chosen once per run.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
@@ -151,24 +153,21 @@ impl<W: Write> Printer<W> {
         let zh = self.lang == Lang::Zh;
         let bold = Style::new().bold();
         let dim = Style::new().dimmed();
-        let hard = Style::new().fg_color(Some(AnsiColor::Red.into()));
-        let soft = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
-        let place =
-            if r.message > 1 { format!("{}#{}", r.origin, r.message) } else { r.origin.clone() };
+        let place = if r.message > 1 {
+            format!("{}#{}", visible(&r.origin), r.message)
+        } else {
+            visible(&r.origin).into_owned()
+        };
         if self.count > 0 {
             writeln!(self.out)?;
         }
         writeln!(self.out, "{dim}{place}{dim:#}")?;
-        let (style, kind) = match (r.hardbounce, zh) {
-            (true, false) => (hard, "hard bounce: remove the address"),
-            (true, true) => (hard, "硬退信\u{ff1a}请删除该地址"),
-            (false, false) => (soft, "soft bounce: the address may be fine"),
-            (false, true) => (soft, "软退信\u{ff1a}地址本身可能没有问题"),
-        };
+        let (style, kind) = disposition(r, self.lang);
         writeln!(
             self.out,
             "  {bold}{}{bold:#}  {style}{} · {kind}{style:#}",
-            r.recipient, r.reason
+            visible(&r.recipient),
+            r.reason
         )?;
         let codes = [r.replycode.as_str(), r.deliverystatus.as_str()]
             .iter()
@@ -179,25 +178,35 @@ impl<W: Write> Printer<W> {
         if !r.diagnosticcode.is_empty() {
             let (label, sep) =
                 if zh { ("服务器原文", "\u{ff1a}") } else { ("Server said", ": ") };
-            writeln!(self.out, "  {dim}{label}{sep}{dim:#}{}", r.diagnosticcode)?;
+            writeln!(self.out, "  {dim}{label}{sep}{dim:#}{}", visible(&r.diagnosticcode))?;
         } else if !codes.is_empty() {
-            writeln!(self.out, "  {codes}")?;
+            writeln!(self.out, "  {}", visible(&codes))?;
         }
         let sep = if zh { "\u{ff1a}" } else { ": " };
         let reason = r.reason.text(self.lang);
-        let (why_label, meaning_label, advice_label) = if zh {
-            ("原因", "含义", "建议操作")
+        let (reason_label, meaning_label, cause_label, advice_label) = if zh {
+            ("退信原因", "含义", "常见原因", "建议操作")
         } else {
-            ("Why", "Meaning", "What to do")
+            ("Reason", "Meaning", "Likely cause", "What to do")
         };
-        writeln!(self.out, "  {dim}{why_label}{sep}{dim:#}{}", reason.title)?;
+        writeln!(self.out, "  {dim}{reason_label}{sep}{dim:#}{}", reason.title)?;
         let e = explain(r, self.lang);
-        if let Some(code) = e.deliverystatus.as_ref().or(e.replycode.as_ref()) {
+        // The codes' meaning is background; with --explain each code, and what usually
+        // causes it. What to do is said once, by the reason (the most specific knowledge).
+        let codes: Vec<&tuixin::Explanation> = if self.explain {
+            e.deliverystatus.iter().chain(e.replycode.iter()).collect()
+        } else {
+            e.deliverystatus.as_ref().or(e.replycode.as_ref()).into_iter().collect()
+        };
+        for code in codes {
             writeln!(
                 self.out,
                 "  {dim}{meaning_label}{sep}{dim:#}{} {}{sep}{}",
                 code.code, code.title, code.meaning
             )?;
+            if self.explain {
+                writeln!(self.out, "  {dim}{cause_label}{sep}{dim:#}{}", code.cause)?;
+            }
         }
         writeln!(self.out, "  {dim}{advice_label}{sep}{dim:#}{}", reason.advice)?;
         if self.why {
@@ -205,9 +214,20 @@ impl<W: Write> Printer<W> {
             let evidence = if r.evidence.is_empty() {
                 String::new()
             } else {
-                format!(" ({matched} \"{}\")", r.evidence)
+                format!(" ({matched} \"{}\")", visible(&r.evidence))
             };
-            writeln!(self.out, "  {dim}{rule_label}{sep}{dim:#}{}{evidence}", r.rule)?;
+            let kind = match (r.rulekind, zh) {
+                (tuixin::RuleKind::Code, false) => {
+                    " · the code alone decided: no wording recognised"
+                }
+                (tuixin::RuleKind::Code, true) => " · 仅凭状态码判定\u{ff1a}未识别出措辞",
+                _ => "",
+            };
+            writeln!(
+                self.out,
+                "  {dim}{rule_label}{sep}{dim:#}{}{evidence}{kind}",
+                visible(&r.rule)
+            )?;
         }
         Ok(())
     }
@@ -223,5 +243,86 @@ impl<W: Write> Printer<W> {
             self.out.write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
         }
         self.out.flush()
+    }
+}
+
+/// Text from the input made safe to show on a terminal: control characters (C0, DEL, C1) and
+/// the bidirectional overrides are written as escapes (`\x1b`, `\u{202e}`), so that only our own
+/// styling reaches the terminal, whatever the colour setting. Tabs become `\t`, line breaks
+/// `\n` and `\r`, so each record stays on its lines.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x80 && needs_escape(c) => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// What a record means for the address, in a few words, and its colour: hard bounce (remove),
+/// soft (retry), a problem on the sender's side (the address is fine), a complaint, an
+/// auto-reply, a delivery.
+fn disposition(r: &Record, lang: Lang) -> (Style, &'static str) {
+    use tuixin::{Category, Reason};
+    let color = |c: AnsiColor| Style::new().fg_color(Some(c.into()));
+    let zh = lang == Lang::Zh;
+    let (style, en, cn) = if r.reason == Reason::Delivered {
+        (color(AnsiColor::Green), "delivered: no failure", "已投递\u{ff1a}没有失败")
+    } else if r.hardbounce {
+        (color(AnsiColor::Red), "hard bounce: remove the address", "硬退信\u{ff1a}请删除该地址")
+    } else {
+        match r.category {
+            Category::Complaint => (
+                color(AnsiColor::Red),
+                "complaint: stop sending marketing mail to this address",
+                "投诉\u{ff1a}停止向该地址发送营销邮件",
+            ),
+            Category::Autoreply => (
+                color(AnsiColor::Green),
+                "auto-reply: not a bounce; the address works",
+                "自动回复\u{ff1a}不是退信\u{ff0c}地址可用",
+            ),
+            Category::Sender | Category::Message => (
+                color(AnsiColor::Magenta),
+                "sender-side problem: fix your setup or message; the address is fine",
+                "发件方问题\u{ff1a}请修正发送配置或邮件内容\u{ff1b}地址本身没有问题",
+            ),
+            _ => (
+                color(AnsiColor::Yellow),
+                "soft bounce: retry later; the address may be fine",
+                "软退信\u{ff1a}稍后重试\u{ff1b}地址本身可能没有问题",
+            ),
+        }
+    };
+    (style, if zh { cn } else { en })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_plain_text_borrowed() {
+        assert!(matches!(visible("550 5.1.1 user unknown"), Cow::Borrowed(_)));
+        assert_eq!(visible("a\x1b]0;t\x07b"), r"a\x1b]0;t\x07b");
+        assert_eq!(visible("x\u{9b}2J\u{202e}y\tz\r\n"), r"x\u{9b}2J\u{202e}y\tz\r\n");
+        assert_eq!(visible("系统退信 ok"), "系统退信 ok");
     }
 }

@@ -7,20 +7,29 @@ use std::sync::mpsc;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use tuixin::{DecodeError, Decoder, Lang, Reason, Record};
+use tuixin::{DecodeError, Decoder, Lang, Reason, Record, RuleKind};
 
 use crate::args::{Config, ParseArgs};
-use crate::inputs::{self, Item};
-use crate::output::{Format, Printer};
+use crate::inputs::{self, Cut, Input, Item};
+use crate::output::{Format, Printer, visible};
 
-/// Some inputs could not be read; the command exits with status 1 after the rest.
+/// Some inputs could not be read or were not mail; the command exits with status 1 after the
+/// rest.
 #[derive(Debug)]
 pub struct InputsFailed(pub usize);
 
 impl std::fmt::Display for InputsFailed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} input(s) could not be read", self.0)
+        write!(f, "{} input(s) could not be read or were not mail", self.0)
     }
+}
+
+/// Why a message gave no result.
+enum Failure {
+    /// Its bytes could not be read: no message at all.
+    Unreadable(String),
+    /// It was read, but is no mail tuixin can decode (empty, no header, past a limit).
+    NotMail(String),
 }
 
 impl std::error::Error for InputsFailed {}
@@ -47,15 +56,57 @@ impl Work {
     }
 }
 
-/// One message's outcome: its input, its index inside the input, its records or the error.
-type Outcome = (String, usize, Result<Vec<Record>, String>);
+/// One message's outcome: its input, its index inside the input, its records or the error, and
+/// what the limits cut from it.
+struct Outcome {
+    origin: String,
+    message: usize,
+    result: Result<Vec<Record>, Failure>,
+    cuts: Vec<String>,
+    /// The input had no header: its records come from a bounce's text pasted on its own.
+    headerless: bool,
+}
 
 fn decode_item(item: Item, decoder: &Decoder<'_>) -> Outcome {
+    let limits = decoder.limits();
+    let mut cuts = Vec::new();
+    match item.cut {
+        Some(Cut::Size(size)) => cuts.push(format!(
+            "message of {size} bytes: only its first {} bytes decoded (--max-message-size)",
+            limits.max_message_bytes
+        )),
+        Some(Cut::RestUnread) => cuts.push(format!(
+            "a line longer than {} bytes (--max-message-size): the rest of the input is not read",
+            limits.max_message_bytes
+        )),
+        None => {}
+    }
+    let mut headerless = false;
     let result = match item.bytes {
-        Ok(bytes) => decoder.decode(&bytes).map_err(|e: DecodeError| e.to_string()),
-        Err(e) => Err(e.to_string()),
+        Ok(bytes) => {
+            let result = decoder.decode(&bytes).map_err(|e: DecodeError| e.to_string());
+            headerless =
+                result.as_ref().is_ok_and(|r| !r.is_empty()) && !tuixin::opens_with_header(&bytes);
+            // The library keeps the first N recipients without a word: a message that reaches
+            // the cap is decoded again with room for one more to tell whether any were dropped.
+            let max = limits.max_recipients;
+            if let Ok(records) = &result
+                && records.len() == max
+                && max < usize::MAX
+            {
+                let wider = tuixin::Limits { max_recipients: max + 1, ..limits };
+                let more = (*decoder).with_limits(wider).decode(&bytes);
+                if more.is_ok_and(|more| more.len() > max) {
+                    cuts.push(format!(
+                        "more than {max} recipients: records for the first {max} only (--max-recipients)"
+                    ));
+                }
+            }
+            result.map_err(Failure::NotMail)
+        }
+        Err(e) => Err(Failure::Unreadable(e.to_string())),
     };
-    (item.origin, item.message, result)
+    Outcome { origin: item.origin, message: item.message, result, cuts, headerless }
 }
 
 #[derive(Default)]
@@ -65,7 +116,13 @@ struct Summary {
     bounces: usize,
     records: usize,
     failed: usize,
+    /// Messages read that are no mail tuixin can decode.
+    not_mail: usize,
+    skipped: usize,
+    cut: usize,
     reasons: BTreeMap<Reason, usize>,
+    /// Records by the kind of rule that decided their reason.
+    kinds: BTreeMap<RuleKind, usize>,
 }
 
 /// Runs the command.
@@ -86,23 +143,17 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
     });
     let classifier = crate::rules::classifier(config)?;
     let decoder = Decoder::new(&classifier).with_limits(args.limits());
+    let limit = decoder.limits().max_message_bytes;
 
     let files = inputs::expand(&paths);
-    let progress = if std::io::stderr().is_terminal() && files.len() > 1 && !args.quiet {
-        let bar = ProgressBar::new(files.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} inputs {elapsed} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
-
+    if !args.quiet && paths.iter().any(|p| p.as_os_str() == "-") && std::io::stdin().is_terminal() {
+        crate::note(format_args!("{}", stdin_hint(config.lang)));
+    }
+    let progress = progress_bar(&files, args.quiet);
     let (batches, to_decode) = mpsc::sync_channel::<Vec<Work>>(1);
     let (decoded, to_write) = mpsc::sync_channel::<Vec<Outcome>>(1);
     let (read, written) = std::thread::scope(|scope| {
-        let reader = scope.spawn(|| read_batches(files, batches, &progress));
+        let reader = scope.spawn(|| read_batches(files, batches, &progress, limit));
         let writer = scope.spawn(|| {
             // People's output goes through anstream (colour only on a terminal); machine formats
             // go straight to a buffered stdout, without scanning every byte for escapes.
@@ -112,7 +163,7 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
                 Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout().lock()))
             };
             let printer = Printer::new(out, format, config.lang, args.explain, args.why);
-            write_outcomes(to_write, printer, &progress)
+            write_outcomes(to_write, printer, &progress, config.lang)
         });
         for batch in to_decode {
             let outcomes = pool.install(|| decode_batch(&decoder, batch));
@@ -124,57 +175,122 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
         drop(decoded);
         (reader.join(), writer.join())
     });
-    let (inputs, unreadable) = read.map_err(|_| anyhow::anyhow!("the input reader panicked"))?;
-    let mut summary = written.map_err(|_| anyhow::anyhow!("the output writer panicked"))??;
-    summary.inputs = inputs;
-    summary.failed += unreadable;
+    // Cleared before anything else is said, and also when the output was cut short.
     progress.finish_and_clear();
+    let counts = read.map_err(|_| anyhow::anyhow!("the input reader panicked"))?;
+    let mut summary = written.map_err(|_| anyhow::anyhow!("the output writer panicked"))??;
+    summary.inputs = counts.inputs;
+    summary.failed += counts.failed;
+    summary.skipped = counts.skipped;
 
     if !args.quiet {
-        eprintln!("{}", summary_line(&summary, config.lang));
+        crate::note(format_args!("{}", summary_line(&summary, config.lang)));
     }
-    if summary.failed > 0 {
-        return Err(InputsFailed(summary.failed).into());
+    if args.stats {
+        crate::note(format_args!("{}", stats_line(&summary, config.lang)));
+    }
+    if summary.failed + summary.not_mail > 0 {
+        return Err(InputsFailed(summary.failed + summary.not_mail).into());
     }
     Ok(())
 }
 
-/// Reads the inputs into batches for the decoders; the number of inputs and of those that
-/// could not be opened.
+/// The progress bar: on stderr when it is a terminal and the records do not go to the same
+/// screen (they would scroll under it), counting bytes so that one big mbox shows its progress.
+/// Inputs without a known size (stdin, pipes) leave the total open.
+fn progress_bar(files: &[Input], quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() || std::io::stdout().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let sizes: Option<u64> = files
+        .iter()
+        .map(|f| match f {
+            Input::Read(_, size) => *size,
+            _ => Some(0),
+        })
+        .sum();
+    let (bar, template) = match sizes {
+        Some(total) => (ProgressBar::new(total), "{bar:30} {bytes}/{total_bytes} {elapsed} {msg}"),
+        None => (ProgressBar::no_length(), "{spinner} {bytes} read {elapsed} {msg}"),
+    };
+    bar.set_style(
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// What the reader saw of the inputs.
+#[derive(Default)]
+struct ReadCounts {
+    inputs: usize,
+    failed: usize,
+    skipped: usize,
+}
+
+/// Reads the inputs into batches for the decoders; the counts of inputs read, of those that
+/// could not be opened and of those skipped.
 fn read_batches(
-    files: Vec<Result<PathBuf, (PathBuf, std::io::Error)>>,
+    files: Vec<Input>,
     batches: mpsc::SyncSender<Vec<Work>>,
     progress: &ProgressBar,
-) -> (usize, usize) {
-    let (mut inputs, mut failed) = (0, 0);
+    limit: usize,
+) -> ReadCounts {
+    let mut counts = ReadCounts::default();
     let mut batch: Vec<Work> = Vec::new();
     let mut batch_bytes = 0;
     for file in files {
-        inputs += 1;
-        progress.inc(1);
         let path = match file {
-            Ok(path) => path,
-            Err((path, error)) => {
-                progress.suspend(|| eprintln!("tuixin: {}: {error}", path.display()));
-                failed += 1;
+            Input::Read(path, _) => path,
+            Input::Skipped(path, why) => {
+                progress.suspend(|| {
+                    crate::note(format_args!(
+                        "tuixin: {}",
+                        visible(&format!("{}: {why}", path.display()))
+                    ))
+                });
+                counts.skipped += 1;
+                continue;
+            }
+            Input::Failed(path, error) => {
+                progress.suspend(|| {
+                    crate::note(format_args!(
+                        "tuixin: {}",
+                        visible(&format!("{}: {error}", path.display()))
+                    ))
+                });
+                counts.inputs += 1;
+                counts.failed += 1;
                 continue;
             }
         };
-        // Small files are read by the workers, in parallel; stdin and large files (an mbox of
-        // any size) are streamed message by message from here.
-        let size = std::fs::metadata(&path).map(|m| m.len() as usize).ok();
-        let items: Box<dyn Iterator<Item = Work>> = match size {
-            Some(size) if size <= READ_IN_WORKER && path.as_os_str() != "-" => {
-                Box::new(std::iter::once(Work::File(path, size)))
+        counts.inputs += 1;
+        // Small regular files are read by the workers, in parallel; stdin, large files (an mbox
+        // of any size) and whatever has no size to go by (a pipe, `<(...)`, `/dev/fd/N`, a
+        // device) are streamed message by message from here.
+        let small = (path.as_os_str() != "-")
+            .then(|| std::fs::metadata(&path).ok())
+            .flatten()
+            .filter(|meta| meta.is_file() && meta.len() <= READ_IN_WORKER as u64);
+        let items: Box<dyn Iterator<Item = Work>> = match small {
+            Some(meta) => {
+                progress.inc(meta.len());
+                Box::new(std::iter::once(Work::File(path, meta.len() as usize)))
             }
-            _ => Box::new(inputs::messages(&path).map(Work::Message)),
+            None => {
+                let mut read = 0;
+                Box::new(inputs::messages(&path, limit).map(move |item| {
+                    progress.inc(item.read_to.saturating_sub(read));
+                    read = read.max(item.read_to);
+                    Work::Message(item)
+                }))
+            }
         };
         for work in items {
             batch_bytes += work.size();
             batch.push(work);
             if batch.len() >= BATCH_MESSAGES || batch_bytes >= BATCH_BYTES {
                 if batches.send(std::mem::take(&mut batch)).is_err() {
-                    return (inputs, failed);
+                    return counts;
                 }
                 batch_bytes = 0;
             }
@@ -183,18 +299,19 @@ fn read_batches(
     if !batch.is_empty() {
         let _ = batches.send(batch);
     }
-    (inputs, failed)
+    counts
 }
 
 /// Decodes one batch on the pool's threads; outcomes in input order.
 fn decode_batch(decoder: &Decoder<'_>, batch: Vec<Work>) -> Vec<Outcome> {
+    let limit = decoder.limits().max_message_bytes;
     batch
         .into_par_iter()
         .flat_map_iter(|work| -> Vec<Outcome> {
             match work {
                 Work::Message(item) => vec![decode_item(item, decoder)],
                 Work::File(path, _) => {
-                    inputs::messages(&path).map(|item| decode_item(item, decoder)).collect()
+                    inputs::messages(&path, limit).map(|item| decode_item(item, decoder)).collect()
                 }
             }
         })
@@ -206,11 +323,36 @@ fn write_outcomes<W: Write>(
     batches: mpsc::Receiver<Vec<Outcome>>,
     mut printer: Printer<W>,
     progress: &ProgressBar,
+    lang: Lang,
 ) -> anyhow::Result<Summary> {
     let mut summary = Summary::default();
     for outcomes in batches {
-        for (origin, message, result) in outcomes {
-            summary.messages += 1;
+        for Outcome { origin, message, result, cuts, headerless } in outcomes {
+            // What could not be read is no message.
+            if !matches!(result, Err(Failure::Unreadable(_))) {
+                summary.messages += 1;
+            }
+            if headerless {
+                let note = match lang {
+                    Lang::En => "no header: read as the text of a bounce pasted on its own",
+                    Lang::Zh => "没有邮件头\u{ff1a}按单独粘贴的退信正文读取",
+                };
+                progress
+                    .suspend(|| crate::note(format_args!("tuixin: {}: {note}", visible(&origin))));
+            }
+            if !cuts.is_empty() {
+                summary.cut += 1;
+                let place = if message > 1 {
+                    format!("{origin} (message {message})")
+                } else {
+                    origin.clone()
+                };
+                for cut in &cuts {
+                    progress.suspend(|| {
+                        crate::note(format_args!("tuixin: {}", visible(&format!("{place}: {cut}"))))
+                    });
+                }
+            }
             match result {
                 Ok(records) => {
                     if !records.is_empty() {
@@ -221,14 +363,29 @@ fn write_outcomes<W: Write>(
                         record.message = message;
                         summary.records += 1;
                         *summary.reasons.entry(record.reason).or_default() += 1;
+                        *summary.kinds.entry(record.rulekind).or_default() += 1;
                         printer.record(&record)?;
                     }
                 }
-                Err(error) => {
-                    summary.failed += 1;
+                Err(failure) => {
+                    let error = match failure {
+                        Failure::Unreadable(error) => {
+                            summary.failed += 1;
+                            error
+                        }
+                        Failure::NotMail(error) => {
+                            summary.not_mail += 1;
+                            error
+                        }
+                    };
                     let place =
                         if message > 1 { format!("{origin} (message {message})") } else { origin };
-                    progress.suspend(|| eprintln!("tuixin: {place}: {error}"));
+                    progress.suspend(|| {
+                        crate::note(format_args!(
+                            "tuixin: {}",
+                            visible(&format!("{place}: {error}"))
+                        ))
+                    });
                 }
             }
         }
@@ -239,17 +396,91 @@ fn write_outcomes<W: Write>(
     Ok(summary)
 }
 
+/// Said when the mail is to be typed or pasted on a terminal, which otherwise waits in silence.
+fn stdin_hint(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "tuixin: reading a bounce from the terminal: paste it, then press Ctrl-D on a line of its own (or give files: tuixin parse FILE...)"
+        }
+        Lang::Zh => {
+            "tuixin\u{ff1a}正在从终端读取退信\u{ff1a}粘贴后在新的一行按 Ctrl-D 结束\u{ff08}或指定文件\u{ff1a}tuixin parse 文件...\u{ff09}"
+        }
+    }
+}
+
+/// How many records each kind of rule decided: how much rests on the words of the bounces and
+/// how much on their codes alone.
+fn stats_line(s: &Summary, lang: Lang) -> String {
+    let share = |n: usize| if s.records == 0 { 0.0 } else { 100.0 * n as f64 / s.records as f64 };
+    let kinds = RuleKind::ALL
+        .iter()
+        .filter_map(|kind| s.kinds.get(kind).map(|&n| (kind, n)))
+        .map(|(kind, n)| format!("{} {n} ({:.1}%)", kind_name(*kind, lang), share(n)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match lang {
+        Lang::En => format!("tuixin: reasons decided by: {kinds}"),
+        Lang::Zh => format!("tuixin\u{ff1a}原因判定依据\u{ff1a}{kinds}"),
+    }
+}
+
+/// A rule kind as the statistics name it.
+fn kind_name(kind: RuleKind, lang: Lang) -> &'static str {
+    match (kind, lang) {
+        (RuleKind::Decoder, Lang::En) => "the bounce's format",
+        (RuleKind::User, Lang::En) => "your rules",
+        (RuleKind::Provider, Lang::En) => "provider wording",
+        (RuleKind::Text, Lang::En) => "server wording",
+        (RuleKind::BounceText, Lang::En) => "the notice's prose",
+        (RuleKind::Code, Lang::En) => "the code alone",
+        (RuleKind::None, Lang::En) => "nothing",
+        (RuleKind::Decoder, Lang::Zh) => "退信格式",
+        (RuleKind::User, Lang::Zh) => "自定义规则",
+        (RuleKind::Provider, Lang::Zh) => "服务商措辞",
+        (RuleKind::Text, Lang::Zh) => "服务器措辞",
+        (RuleKind::BounceText, Lang::Zh) => "退信说明文字",
+        (RuleKind::Code, Lang::Zh) => "仅凭状态码",
+        (RuleKind::None, Lang::Zh) => "无法判定",
+    }
+}
+
 fn summary_line(s: &Summary, lang: Lang) -> String {
     let reasons = s.reasons.iter().map(|(r, n)| format!("{r} {n}")).collect::<Vec<_>>().join(", ");
     let reasons = if reasons.is_empty() { String::new() } else { format!(" ({reasons})") };
-    match lang {
+    // English counts with the noun's number: 1 input, 2 inputs.
+    let n =
+        |count: usize, noun: &str| format!("{count} {noun}{}", if count == 1 { "" } else { "s" });
+    let mut line = match lang {
         Lang::En => format!(
-            "tuixin: {} inputs, {} messages, {} bounces, {} records{reasons}; {} could not be read",
-            s.inputs, s.messages, s.bounces, s.records, s.failed
+            "tuixin: {}, {}, {}, {}{reasons}; {} could not be read",
+            n(s.inputs, "input"),
+            n(s.messages, "message"),
+            n(s.bounces, "bounce"),
+            n(s.records, "record"),
+            s.failed
         ),
         Lang::Zh => format!(
             "tuixin\u{ff1a}输入 {} 个\u{ff0c}邮件 {} 封\u{ff0c}退信 {} 封\u{ff0c}记录 {} 条{reasons}\u{ff1b}{} 个无法读取",
             s.inputs, s.messages, s.bounces, s.records, s.failed
         ),
+    };
+    if s.not_mail > 0 {
+        line += &match lang {
+            Lang::En => format!(", {} not mail", s.not_mail),
+            Lang::Zh => format!("\u{ff0c}{} 个不是邮件", s.not_mail),
+        };
     }
+    if s.cut > 0 {
+        line += &match lang {
+            Lang::En => format!(", {} cut by limits", s.cut),
+            Lang::Zh => format!("\u{ff0c}{} 封超出限制被截断", s.cut),
+        };
+    }
+    if s.skipped > 0 {
+        line += &match lang {
+            Lang::En => format!(", {} skipped", s.skipped),
+            Lang::Zh => format!("\u{ff0c}跳过 {} 个", s.skipped),
+        };
+    }
+    line
 }

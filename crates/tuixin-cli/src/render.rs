@@ -3,8 +3,30 @@
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
+use serde::Serialize;
 use tuixin::registry::CodeKind;
 use tuixin::{Explanation, Lang, Severity};
+
+use crate::output::visible;
+
+/// The classifier's verdict on a pasted diagnostic line.
+#[derive(Serialize)]
+pub struct Classification<'a> {
+    /// Why the message bounced.
+    pub reason: tuixin::Reason,
+    /// Whose problem it is.
+    pub category: tuixin::Category,
+    /// Whether the address itself is bad.
+    pub hardbounce: bool,
+    /// The rule that decided.
+    pub rule: String,
+    /// The text the rule matched.
+    pub evidence: String,
+    /// One line for the sender.
+    pub advice: &'a str,
+    /// The reason's title.
+    pub title: &'a str,
+}
 
 const CODE: Style = Style::new().bold();
 const LABEL: Style = Style::new().dimmed();
@@ -80,7 +102,14 @@ fn severity_name(severity: Severity, lang: Lang) -> &'static str {
 }
 
 /// Writes each explanation as a block: code and title, what kind, then meaning, cause, action.
-pub fn explanations(out: &mut impl Write, list: &[Explanation], lang: Lang) -> io::Result<()> {
+/// `with_action`: false where a classification of the text follows and says what to do (the
+/// most specific knowledge speaks once; the codes' meanings stay as background).
+pub fn explanations(
+    out: &mut impl Write,
+    list: &[Explanation],
+    lang: Lang,
+    with_action: bool,
+) -> io::Result<()> {
     let w = words(lang);
     for (i, e) in list.iter().enumerate() {
         if i > 0 {
@@ -111,7 +140,10 @@ pub fn explanations(out: &mut impl Write, list: &[Explanation], lang: Lang) -> i
         if let Some(title) = &e.registry_title {
             writeln!(out, "  {LABEL}{}{}{LABEL:#}{title}", w.registry_says, w.separator)?;
         }
-        for (label, text) in [(w.meaning, &e.meaning), (w.cause, &e.cause), (w.action, &e.action)] {
+        let action = with_action.then_some((w.action, &e.action));
+        for (label, text) in
+            [(w.meaning, &e.meaning), (w.cause, &e.cause)].into_iter().chain(action)
+        {
             writeln!(out, "  {LABEL}{label}{}{LABEL:#}{text}", w.separator)?;
         }
     }
@@ -160,11 +192,7 @@ pub fn code_table(out: &mut impl Write, list: &[Explanation], lang: Lang) -> io:
 }
 
 /// Writes the classifier's verdict on a pasted diagnostic: reason, whose problem, advice, rule.
-pub fn classification(
-    out: &mut impl Write,
-    c: &crate::explain::Classification<'_>,
-    lang: Lang,
-) -> io::Result<()> {
+pub fn classification(out: &mut impl Write, c: &Classification<'_>, lang: Lang) -> io::Result<()> {
     let sep = words(lang).separator;
     let (reason, advice, rule, matched) = match lang {
         Lang::En => ("Reason", "What to do", "Rule", "matched"),
@@ -173,9 +201,8 @@ pub fn classification(
     let evidence = if c.evidence.is_empty() {
         String::new()
     } else {
-        format!(" ({matched} \"{}\")", c.evidence)
+        format!(" ({matched} \"{}\")", visible(&c.evidence))
     };
-    writeln!(out)?;
     writeln!(
         out,
         "{CODE}{reason}{sep}{}{CODE:#} ({}, {})",
@@ -184,6 +211,6 @@ pub fn classification(
         c.category.as_str()
     )?;
     writeln!(out, "  {LABEL}{advice}{sep}{LABEL:#}{}", c.advice)?;
-    writeln!(out, "  {LABEL}{rule}{sep}{LABEL:#}{}{evidence}", c.rule)?;
+    writeln!(out, "  {LABEL}{rule}{sep}{LABEL:#}{}{evidence}", visible(&c.rule))?;
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! `tuixin rules`: check rule files; load the user's rules for the other commands.
 
+use std::io::Write;
+
 use anyhow::Context;
 use tuixin::Classifier;
 
@@ -29,8 +31,10 @@ pub fn run(_config: &Config, command: &RulesCommand) -> anyhow::Result<()> {
             })?;
             let count = Classifier::check_rules(&file.display().to_string(), &text)
                 .map_err(|e| UsageError(e.to_string()))?;
-            println!("{}: {count} rules, all valid", file.display());
-            Ok(())
+            let mut out = std::io::stdout().lock();
+            let rules = if count == 1 { "rule" } else { "rules" };
+            writeln!(out, "{}: {count} {rules}, all valid", file.display())?;
+            Ok(out.flush()?)
         }
     }
 }

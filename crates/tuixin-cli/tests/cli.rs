@@ -106,12 +106,35 @@ fn explain_with_a_provider_uses_its_meaning() {
 }
 
 #[test]
+fn explain_classifies_words_without_codes_and_knows_the_providers_rules() {
+    // Words alone: classified as parse classifies them.
+    let full = tuixin(&["explain", "--json", "很抱歉您的邮件被退回。原因：收件人邮箱空间已满"]);
+    assert_eq!(full.status.code(), Some(0), "{}", stderr(&full));
+    let json: serde_json::Value = serde_json::from_slice(&full.stdout).unwrap();
+    assert_eq!(json["classification"]["reason"], "mailboxfull");
+    // A provider named by its host in the text, or given by name (any provider the rules know).
+    for args in [
+        vec![
+            "explain",
+            "--json",
+            "550 Mail content denied. http://service.mail.qq.com/cgi-bin/help",
+        ],
+        vec!["explain", "--json", "--provider", "tencent", "550 Mail content denied."],
+    ] {
+        let out = tuixin(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["classification"]["reason"], "spamdetected", "{args:?}");
+    }
+}
+
+#[test]
 fn bad_input_exits_with_status_2_and_says_why() {
     for (args, says) in [
         (vec!["explain", "999"], "\"999\" is not an SMTP reply code"),
         (vec!["explain", "3.1.1"], "the class (first number) must be 2, 4 or 5"),
-        (vec!["explain", "hello"], "no SMTP reply code"),
-        (vec!["explain", ""], "no SMTP reply code"),
+        (vec!["explain", ""], "nothing to explain"),
+        (vec!["explain", "5.9.9"], "the subject (second number) must be 0 to 7"),
         (vec!["explain", "550", "5.1"], "\"5.1\" is not an enhanced status code"),
     ] {
         let output = tuixin(&args);
@@ -214,7 +237,7 @@ fn rules_check_accepts_good_files_and_names_the_broken_rule() {
     std::fs::write(&good, "[[rule]]\nid = \"mine.quota\"\nreason = \"mailboxfull\"\nphrases = [\"storage exceeded\"]\n").unwrap();
     let out = tuixin(&["rules", "check", good.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("1 rules"));
+    assert!(stdout(&out).contains("1 rule, all valid"));
 
     let bad = dir.path().join("bad.toml");
     std::fs::write(
@@ -246,4 +269,47 @@ fn a_users_rules_decide_before_the_builtin_ones() {
     assert_eq!(json["classification"]["reason"], "filtered");
     assert_eq!(json["classification"]["rule"], "mine.vip");
     assert_eq!(json["classification"]["evidence"], "does not exist");
+}
+
+/// Runs tuixin with stdout (and, if asked, stderr) on a pipe whose reader is already gone, as
+/// after `| head -1` has read its line.
+fn with_closed_stdout(args: &[&str], stderr_too: bool) -> Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tuixin"));
+    command.args(args).env_remove("LANG").env_remove("LC_ALL");
+    if stderr_too {
+        command.stderr(writer.try_clone().unwrap());
+    } else {
+        command.stderr(std::process::Stdio::piped());
+    }
+    command.stdout(writer);
+    command.output().unwrap()
+}
+
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    let bounces = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/../tuixin/data/rules/providers/apple.toml");
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["codes"],
+        vec!["codes", "--csv"],
+        vec!["codes", "--json"],
+        vec!["explain", "550", "5.1.1"],
+        vec!["explain", "--json", "550"],
+        vec!["explain", GMAIL_LINE],
+        vec!["parse", "--format", "human", bounces],
+        vec!["parse", "--format", "jsonl", bounces],
+        vec!["parse", "--format", "json", bounces],
+        vec!["parse", "--format", "csv", bounces],
+        vec!["rules", "check", rules],
+    ];
+    for args in &commands {
+        let output = with_closed_stdout(args, false);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", stderr(&output));
+        assert_eq!(stderr(&output), "", "{args:?}");
+        // `2>&1 | head`: the notes on stderr meet the closed pipe too.
+        let output = with_closed_stdout(args, true);
+        assert_eq!(output.status.code(), Some(0), "{args:?} with stderr on the pipe");
+    }
 }

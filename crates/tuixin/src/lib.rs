@@ -11,10 +11,11 @@ mod lang;
 mod reason;
 mod record;
 pub mod registry;
+mod text;
 
 pub use classify::{Classifier, RuleKind, Verdict};
 pub use code::{Code, CodeError, EnhancedStatus, ReplyCode, Severity, find_codes};
-pub use decode::{DecodeError, Decoder, Limits, decode, opens_with_header};
+pub use decode::{DecodeError, Decoder, Diagnosis, Limits, decode, opens_with_header};
 pub use lang::{Lang, LangError};
 pub use reason::{Category, Reason, ReasonText};
 pub use record::Record;

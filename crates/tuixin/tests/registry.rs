@@ -134,13 +134,17 @@ fn unregistered_codes_are_explained_from_class_and_subject() {
             assert!(!e.registered, "{text}");
             assert_complete(&e);
             let subject = registry.subject(e.subject.as_ref().unwrap().digit).unwrap();
-            assert!(e.meaning.contains(&subject.get(lang).meaning), "{text}: {}", e.meaning);
+            // A success names the part of the exchange; a failure says what went wrong there.
+            let told = if e.severity == Severity::Success {
+                &subject.get(lang).title
+            } else {
+                &subject.get(lang).meaning
+            };
+            assert!(e.meaning.contains(told.as_str()), "{text}: {}", e.meaning);
         }
     }
-    let odd = registry.explain(Code::parse("5.9.1").unwrap(), Lang::En);
-    assert!(!odd.registered && odd.subject.is_none());
-    assert_eq!(odd.severity, Severity::Permanent);
-    assert_complete(&odd);
+    // RFC 3463 has no subject 9: 5.9.1 is no status code, and nothing explains it.
+    assert!(Code::parse("5.9.1").is_err());
 }
 
 #[test]
@@ -175,4 +179,25 @@ fn a_provider_can_give_a_code_its_own_meaning() {
     assert_eq!(ms.provider.as_deref(), Some("microsoft"));
     assert!(ms.registered, "5.1.10 is registered at IANA (null MX)");
     assert_complete(&ms);
+}
+
+#[test]
+fn success_codes_are_explained_as_successes() {
+    let registry = Registry::builtin();
+    for text in ["2.6.0", "2.5.0", "2.7.0", "2.4.7", "2.0.0"] {
+        for lang in [Lang::En, Lang::Zh] {
+            let code = Code::parse(text).unwrap();
+            let e = registry.explain(code, lang);
+            let class = registry.explain(Code::parse("2.0.99").unwrap(), lang);
+            assert_eq!(e.severity, Severity::Success, "{text}");
+            assert!(e.meaning.starts_with(&class.class.meaning), "{text}: {}", e.meaning);
+            // Not the failure wording that the same detail has in class 5.
+            let failure = registry.explain(Code::parse(&text.replacen('2', "5", 1)).unwrap(), lang);
+            assert!(!e.meaning.contains(&failure.meaning), "{text}: {}", e.meaning);
+            assert_ne!(e.action, failure.action, "{text}");
+        }
+    }
+    // A detail written as a success keeps its own words.
+    let valid = registry.explain(Code::parse("2.1.5").unwrap(), Lang::En);
+    assert_eq!(valid.title, "Destination address valid");
 }

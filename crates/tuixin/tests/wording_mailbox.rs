@@ -456,6 +456,14 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
     ),
     // ---------------------------------------------------------------------------- mailererror
     (
+        "OpenSMTPD, a delivery command that failed",
+        "pipe1@example.org: exited abnormally",
+        "",
+        "",
+        "",
+        "mailererror",
+    ),
+    (
         "Postfix pipe",
         "Command died with status 1: \"/usr/local/bin/filter\". Command output: filter: cannot open spool",
         "5.3.0",

@@ -185,6 +185,11 @@ impl Classifier {
         Ok(RuleSet::compile(name, &file.rule)?.len())
     }
 
+    /// Every provider with rules, by id, and the hosts that name it.
+    pub fn providers(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.providers.iter().map(|p| (p.id.as_str(), p.hosts.as_slice()))
+    }
+
     /// The provider that a host or domain belongs to, if tuixin has rules for it.
     pub fn provider_of(&self, host: &str) -> Option<&str> {
         let mut named = Vec::new();

@@ -151,7 +151,7 @@ impl Lowered<'_> {
     /// Runs `f` with the diagnostic as the rule sets match it (kept on the stack when short).
     pub fn with<R>(diagnostic: &str, f: impl FnOnce(&Lowered<'_>) -> R) -> R {
         let cut = diagnostic.floor_char_boundary(MAX_TEXT.min(diagnostic.len()));
-        crate::decode::with_lowercase(&diagnostic[..cut], |text| f(&Lowered { text }))
+        crate::text::with_lowercase(&diagnostic[..cut], |text| f(&Lowered { text }))
     }
 
     /// The same cut of the diagnostic as written, for evidence and regexes.

@@ -7,25 +7,27 @@ use super::{CodeError, Severity};
 
 /// An enhanced status code such as `5.1.1` or Microsoft's `5.7.509`.
 ///
-/// Subject and detail hold up to three digits each, as RFC 3463 allows.
+/// The subject is one of RFC 3463's eight (0 to 7); the detail holds up to three digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EnhancedStatus {
     /// 2 success, 4 persistent transient failure, 5 permanent failure.
     pub class: u8,
-    /// 0 other, 1 addressing, 2 mailbox, 3 mail system, 4 network, 5 protocol, 6 content, 7 policy.
+    /// 0 other, 1 addressing, 2 mailbox, 3 mail system, 4 network, 5 protocol, 6 content, 7 policy
+    /// (RFC 3463 defines no other).
     pub subject: u16,
     /// The detail within the subject.
     pub detail: u16,
 }
 
 impl EnhancedStatus {
-    /// The code from its three numbers, if the class is 2, 4 or 5 and the others fit in 3 digits.
+    /// The highest subject RFC 3463 defines (7, security or policy status).
+    pub const MAX_SUBJECT: u16 = 7;
+
+    /// The code from its three numbers, if the class is 2, 4 or 5, the subject one of RFC 3463's
+    /// (0 to 7) and the detail fits in 3 digits.
     pub fn new(class: u8, subject: u16, detail: u16) -> Option<EnhancedStatus> {
-        (matches!(class, 2 | 4 | 5) && subject <= 999 && detail <= 999).then_some(EnhancedStatus {
-            class,
-            subject,
-            detail,
-        })
+        (matches!(class, 2 | 4 | 5) && subject <= Self::MAX_SUBJECT && detail <= 999)
+            .then_some(EnhancedStatus { class, subject, detail })
     }
 
     /// What the class says about the outcome.
@@ -72,8 +74,11 @@ impl FromStr for EnhancedStatus {
         let class = number(class).ok_or_else(shape)? as u8;
         let subject = number(subject).ok_or_else(shape)?;
         let detail = number(detail).ok_or_else(shape)?;
+        if !matches!(class, 2 | 4 | 5) {
+            return Err(CodeError::EnhancedClass(s.to_owned()));
+        }
         EnhancedStatus::new(class, subject, detail)
-            .ok_or_else(|| CodeError::EnhancedClass(s.to_owned()))
+            .ok_or_else(|| CodeError::EnhancedSubject(s.to_owned()))
     }
 }
 
@@ -111,5 +116,13 @@ mod tests {
             "3.1.1".parse::<EnhancedStatus>(),
             Err(CodeError::EnhancedClass("3.1.1".into()))
         );
+        // RFC 3463 defines subjects 0 to 7: there is no 5.9.9.
+        for bad in ["5.9.9", "4.8.1", "5.10.1"] {
+            assert_eq!(
+                bad.parse::<EnhancedStatus>(),
+                Err(CodeError::EnhancedSubject(bad.into())),
+                "{bad}"
+            );
+        }
     }
 }

@@ -105,4 +105,9 @@ pub enum CodeError {
     /// The class is not 2, 4 or 5.
     #[error("{0:?} is not an enhanced status code: the class (first number) must be 2, 4 or 5")]
     EnhancedClass(String),
+    /// The subject is not one that RFC 3463 defines (0 to 7).
+    #[error(
+        "{0:?} is not an enhanced status code: the subject (second number) must be 0 to 7 (RFC 3463)"
+    )]
+    EnhancedSubject(String),
 }

@@ -31,6 +31,26 @@ fn is_domain_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_'
 }
 
+/// A letter of an alphabetic script that internationalized addresses use (RFC 6531: `jörg@`,
+/// `андрей@`, `bücher.example`): Latin, Greek, Cyrillic. Ideographs and fullwidth punctuation
+/// are not taken, so that prose written right before an address (`收件人：a@b`) stays out.
+fn is_intl_letter(c: char) -> bool {
+    ('\u{c0}'..'\u{530}').contains(&c) && c.is_alphabetic()
+}
+
+/// Where the letter that ends just before `end` starts, if it is an international one and
+/// starts at or after `floor`.
+fn intl_letter_before(text: &str, end: usize, floor: usize) -> Option<usize> {
+    let start = text[..end].char_indices().next_back()?.0;
+    (start >= floor && text[start..end].chars().next().is_some_and(is_intl_letter)).then_some(start)
+}
+
+/// Where the international letter at `start` ends, if there is one.
+fn intl_letter_at(text: &str, start: usize) -> Option<usize> {
+    let c = text.get(start..)?.chars().next()?;
+    is_intl_letter(c).then(|| start + c.len_utf8())
+}
+
 /// Every `local@domain.tld` in the text, in order. Linear in the text's length.
 pub(crate) fn find_addresses(text: &str) -> Vec<Found<'_>> {
     addresses(text).collect()
@@ -53,16 +73,28 @@ fn addresses(text: &str) -> impl Iterator<Item = Found<'_>> {
                 }
             }
             if start == at {
-                while start > search_from && is_local_char(bytes[start - 1]) {
-                    start -= 1;
+                while start > search_from {
+                    if is_local_char(bytes[start - 1]) {
+                        start -= 1;
+                    } else if let Some(lead) = intl_letter_before(text, start, search_from) {
+                        start = lead;
+                    } else {
+                        break;
+                    }
                 }
                 while start < at && matches!(bytes[start], b'.' | b'\'' | b'/') {
                     start += 1;
                 }
             }
             let mut end = at + 1;
-            while end < bytes.len() && is_domain_char(bytes[end]) {
-                end += 1;
+            while end < bytes.len() {
+                if is_domain_char(bytes[end]) {
+                    end += 1;
+                } else if let Some(next) = intl_letter_at(text, end) {
+                    end = next;
+                } else {
+                    break;
+                }
             }
             while end > at + 1 && matches!(bytes[end - 1], b'.' | b'-' | b'_') {
                 end -= 1;
@@ -119,6 +151,13 @@ mod tests {
             ["=?utf-8?B?8J+QiPCfkIg=?=@example.org"]
         );
         assert!(all("user@localhost and @ alone and a@b").is_empty());
+        // Internationalized addresses (RFC 6531), but not the prose glued before an address.
+        assert_eq!(all("<jörg@utf8.example>: SMTPUTF8 is required"), ["jörg@utf8.example"]);
+        assert_eq!(
+            all("андрей@пример.example and müller@bücher.example"),
+            ["андрей@пример.example", "müller@bücher.example"]
+        );
+        assert_eq!(all("收件人：chen@163.com"), ["chen@163.com"]);
     }
 
     #[test]

@@ -106,7 +106,7 @@ pub(crate) fn join_multiline_reply(text: &str) -> String {
 
 /// The SMTP command a diagnostic says failed, where it says.
 pub(crate) fn command_in(text: &str) -> &'static str {
-    super::with_lowercase(text, |lower| {
+    crate::text::with_lowercase(text, |lower| {
         COMMAND_MATCHER.find(lower).map_or("", |m| COMMANDS[m.pattern().as_usize()].1)
     })
 }
@@ -194,7 +194,7 @@ pub(crate) fn transcript_command(text: &str) -> &'static str {
 /// The command an SMTP transcript shows failing, `""` where the text has no such transcript.
 pub(crate) fn session_command(text: &str) -> &'static str {
     let mut last = "";
-    for line in super::lines(text).map(str::trim) {
+    for line in crate::text::lines(text).map(str::trim) {
         if let Some(sent) = line.strip_prefix(">>>") {
             last = command_in(&format!(">>> {}", sent.trim()));
         } else if let Some(reply) = line.strip_prefix("<<<") {
@@ -216,7 +216,7 @@ pub(crate) fn rhost_in(text: &str) -> String {
             .map(|anchor| memchr::memmem::Finder::new(anchor.as_bytes()))
             .collect()
     });
-    super::with_lowercase(text, |lower| {
+    crate::text::with_lowercase(text, |lower| {
         for anchor in ANCHORS.iter() {
             for at in anchor.find_iter(lower.as_bytes()) {
                 let start = at + anchor.needle().len();
@@ -323,7 +323,8 @@ pub(crate) fn codes_in(text: &str) -> (Option<ReplyCode>, Option<EnhancedStatus>
 /// warning (the message is still queued) is `delayed`, never `expired`.
 ///
 /// - Words that say the sending MTA stopped retrying ("message expired", "retry timeout
-///   exceeded") make a record whose action only its temporary code suggested `failed`.
+///   exceeded") make a record whose action only its temporary code suggested `failed`; and a
+///   failed record with no cause named whose words say so (`gave_up`) is `expired`.
 /// - In a notice that says it is only a warning, a record is `delayed` unless its code is
 ///   permanent; a timed-out connection is the network's trouble (`networkerror`), a code that
 ///   names a cause (`4.4.1` no answer from the host) gives it (`by_code`), and with no cause
@@ -333,17 +334,29 @@ fn settle_expiry(
     action: &mut String,
     action_given: bool,
     permanent: Option<bool>,
-    warning: bool,
+    warning: &dyn Fn() -> bool,
+    gave_up: impl FnOnce() -> bool,
     by_code: impl FnOnce() -> Verdict,
 ) -> Verdict {
-    if warning && !action_given && permanent != Some(true) {
+    // Whether the notice is a warning is read only where it can change the record.
+    if !action_given && permanent != Some(true) && warning() {
         *action = "delayed".to_owned();
     }
     if verdict.reason != Reason::Expired {
+        // A failure with no cause named that the sending MTA gave up on (its words say so):
+        // the queue expired. A named cause (no connection, a DNS failure) stays the reason.
+        let no_cause = matches!(verdict.reason, Reason::OnHold | Reason::Undefined);
+        if no_cause && *action == "failed" && gave_up() {
+            return Verdict {
+                reason: Reason::Expired,
+                rule: format!("{}+gave-up", verdict.rule),
+                ..verdict
+            };
+        }
         return verdict;
     }
     let timed_out = verdict.rule.starts_with("expired.timeout");
-    if !warning {
+    if !warning() {
         if action == "delayed" && !timed_out && !action_given {
             *action = "failed".to_owned();
         }
@@ -378,8 +391,8 @@ pub(crate) struct Notice<'a> {
     pub date: Option<mail_parser::DateTime>,
     /// Its prose, where it speaks for the recipient (it has only one); else empty.
     pub prose: &'a str,
-    /// It says it is only a warning of a delay.
-    pub warning: bool,
+    /// Whether it says it is only a warning of a delay (read on demand, once).
+    pub warning: &'a dyn Fn() -> bool,
 }
 
 impl Delivery {
@@ -467,23 +480,32 @@ impl Delivery {
             verdict = from_text;
         }
         if known.is_none() {
-            verdict =
-                settle_expiry(verdict, &mut self.action, action_given, permanent, warning, || {
+            verdict = settle_expiry(
+                verdict,
+                &mut self.action,
+                action_given,
+                permanent,
+                warning,
+                || super::freetext::says_gave_up(&self.diagnostic),
+                || {
                     classifier.classify_code(&Facts {
                         diagnostic: "",
                         status: &status_text,
                         reply: &reply_text,
                         ..Facts::default()
                     })
-                });
+                },
+            );
         }
         let from_code_only = verdict.kind == RuleKind::Code;
-        if (from_code_only || matches!(verdict.reason, Reason::OnHold | Reason::Undefined))
+        if (from_code_only
+            || matches!(verdict.reason, Reason::OnHold | Reason::Undefined | Reason::SystemError))
             && self.diagnostic_type.eq_ignore_ascii_case("x-unix")
         {
             // An `X-Unix` diagnostic is a local delivery program's exit status (`127`, `77`, or
-            // "temporary failure" for EX_TEMPFAIL); its status code is only that exit status
-            // mapped (4.3.0), so unless the words say more, the program failed.
+            // "temporary failure" for EX_TEMPFAIL, Postfix's "unknown mail system error N");
+            // its status code is only that exit status mapped (4.3.0), so unless the words
+            // name a cause at the recipient (unknown user, full mailbox), the program failed.
             verdict = Verdict {
                 reason: Reason::MailerError,
                 rule: "mailererror.x-unix".into(),

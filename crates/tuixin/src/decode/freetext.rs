@@ -58,7 +58,7 @@ pub(crate) fn claims(mail: &Mail<'_>, text: &str) -> bool {
     }
     // A notice that returns the original message and says it was not delivered.
     if mail.attached_original().is_some() {
-        return super::with_lowercase(text, |lower| BODY_MATCHER.is_match(lower));
+        return crate::text::with_lowercase(text, |lower| BODY_MATCHER.is_match(lower));
     }
     false
 }
@@ -69,7 +69,7 @@ pub(crate) fn claims(mail: &Mail<'_>, text: &str) -> bool {
 pub(crate) fn says_failed(mail: &Mail<'_>, region: &str) -> bool {
     mail.has_header("X-Failed-Recipients")
         || has_failure_code(region)
-        || super::with_lowercase(region, |lower| BODY_MATCHER.is_match(lower))
+        || crate::text::with_lowercase(region, |lower| BODY_MATCHER.is_match(lower))
 }
 
 /// What a delay warning says (lowercased): the message is still queued and will be retried.
@@ -84,11 +84,18 @@ const DELAY_WARNING: &[&str] = &[
 
 static DELAY_WARNING_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| matcher(DELAY_WARNING));
 
+/// Whether a text says that the sending MTA stopped retrying (qmail's "this message has been in
+/// the queue too long", Exim's "retry timeout exceeded").
+pub(crate) fn says_gave_up(text: &str) -> bool {
+    crate::text::with_lowercase(text, |lower| GIVEN_UP_MATCHER.is_match(lower))
+}
+
 /// Whether a notice says it is only a warning of a delay (by its subject or its text): its
 /// records are not expired.
 pub(crate) fn is_delay_warning(mail: &Mail<'_>, region: &str) -> bool {
-    let warns =
-        |text: &str| super::with_lowercase(text, |lower| DELAY_WARNING_MATCHER.is_match(lower));
+    let warns = |text: &str| {
+        crate::text::with_lowercase(text, |lower| DELAY_WARNING_MATCHER.is_match(lower))
+    };
     warns(mail.subject()) || warns(region)
 }
 
@@ -125,7 +132,7 @@ fn quality(text: &str) -> u8 {
         3
     } else if status {
         2
-    } else if super::with_lowercase(text, |lower| FAILURE_MATCHER.is_match(lower)) {
+    } else if crate::text::with_lowercase(text, |lower| FAILURE_MATCHER.is_match(lower)) {
         1
     } else {
         0
@@ -236,7 +243,7 @@ fn recipient_lines(lines: &[&str], exclude: &[String]) -> Vec<RecipientLine> {
         let Some(mut first) = addresses.first() else {
             continue;
         };
-        if index > 0 && super::with_lowercase(&line[..first.start], names_origin) {
+        if index > 0 && crate::text::with_lowercase(&line[..first.start], names_origin) {
             let above = index - 1;
             let origin = first.address.to_owned();
             match found.last_mut() {
@@ -256,7 +263,7 @@ fn recipient_lines(lines: &[&str], exclude: &[String]) -> Vec<RecipientLine> {
             }
             continue;
         }
-        if !super::with_lowercase(&line[..first.start], is_label) {
+        if !crate::text::with_lowercase(&line[..first.start], is_label) {
             continue;
         }
         let mut expanded = None;
@@ -265,7 +272,7 @@ fn recipient_lines(lines: &[&str], exclude: &[String]) -> Vec<RecipientLine> {
             // `a@b <c@d>: malformed address`: in `phrase <addr>` the address is the bracketed one.
             if between.trim() == "<" {
                 first = second;
-            } else if super::with_lowercase(between, |b| {
+            } else if crate::text::with_lowercase(between, |b| {
                 b.trim_start_matches(['>', ' ']).starts_with("(expanded from")
             }) {
                 // Postfix: `<a@b> (expanded from <c@d>): ...`: the sender wrote c@d.
@@ -476,7 +483,7 @@ pub(crate) struct TextIndex<'t> {
 impl<'t> TextIndex<'t> {
     /// Indexes the text before the returned message.
     pub fn new(region: &'t str) -> TextIndex<'t> {
-        let lines: Vec<&str> = super::lines(region).collect();
+        let lines: Vec<&str> = crate::text::lines(region).collect();
         let found = recipient_lines(&lines, &[]);
         let mut by_address: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, line) in found.iter().enumerate() {
@@ -543,7 +550,7 @@ impl<'t> TextIndex<'t> {
 /// Records from a plain-text bounce; `None` when no recipient can be found.
 /// `region` is the text before the returned message.
 pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
-    let lines: Vec<&str> = super::lines(region).collect();
+    let lines: Vec<&str> = crate::text::lines(region).collect();
 
     let mut exclude: Vec<String> = ["From", "To", "Reply-To", "Sender"]
         .iter()
@@ -664,8 +671,10 @@ pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
         })
     };
     if deliveries.iter().any(temporary)
-        && (super::with_lowercase(region, |lower| GIVEN_UP_MATCHER.is_match(lower))
-            || super::with_lowercase(mail.subject(), |lower| GIVEN_UP_MATCHER.is_match(lower)))
+        && (crate::text::with_lowercase(region, |lower| GIVEN_UP_MATCHER.is_match(lower))
+            || crate::text::with_lowercase(mail.subject(), |lower| {
+                GIVEN_UP_MATCHER.is_match(lower)
+            }))
     {
         for delivery in &mut deliveries {
             delivery.action = "failed".to_owned();
@@ -677,7 +686,7 @@ pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
 /// One record for a recipient known from elsewhere (the returned message), with the text's
 /// first paragraph that carries a code as its diagnostic.
 pub(crate) fn for_recipient(region: &str, recipient: &str) -> Report {
-    let lines: Vec<&str> = super::lines(region).collect();
+    let lines: Vec<&str> = crate::text::lines(region).collect();
     Report {
         decoded_by: "FreeText",
         deliveries: vec![Delivery {
@@ -749,6 +758,14 @@ mod tests {
         // The queue gave up on the same trouble: expired.
         let gave_up = "This is the mail system at host mx.example.net.\n\nI'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients.\n\n<b@example.org>: message expired: connect to mx.example.org[192.0.2.1]:25: Connection timed out\n";
         let records = bounce(gave_up);
+        assert_eq!(
+            (records[0].action.as_str(), records[0].reason),
+            ("failed", crate::Reason::Expired)
+        );
+        // Given up on with no cause named: the queue expired.
+        let records = bounce(
+            "<b@example.org>:\n192.0.2.1 does not like recipient.\nRemote host said: 450 4.0.0 Try later\nI'm not going to try again; this message has been in the queue too long.\n",
+        );
         assert_eq!(
             (records[0].action.as_str(), records[0].reason),
             ("failed", crate::Reason::Expired)

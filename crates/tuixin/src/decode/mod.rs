@@ -12,6 +12,7 @@ mod dsn;
 mod freetext;
 mod html;
 mod lhost;
+mod line;
 mod mail;
 mod original;
 mod rfc3464;
@@ -21,6 +22,7 @@ use std::borrow::Cow;
 use crate::classify::Classifier;
 use crate::record::Record;
 use delivery::Report;
+pub use line::Diagnosis;
 use mail::{AttachedOriginal, Mail};
 use original::Original;
 
@@ -228,41 +230,6 @@ fn nesting_depth(message: &mail_parser::Message<'_>, limit: usize) -> usize {
     deepest
 }
 
-/// Runs `f` on an ASCII-lowercased copy of `text` (same byte offsets), kept on the stack when
-/// the text is short, as diagnostics and text lines are.
-pub(crate) fn with_lowercase<R>(text: &str, f: impl FnOnce(&str) -> R) -> R {
-    const SHORT: usize = 512;
-    if text.len() > SHORT {
-        return f(&text.to_ascii_lowercase());
-    }
-    let mut buffer = [0u8; SHORT];
-    let lower = &mut buffer[..text.len()];
-    lower.copy_from_slice(text.as_bytes());
-    lower.make_ascii_lowercase();
-    // ASCII lowercasing keeps UTF-8 valid.
-    f(std::str::from_utf8(lower).unwrap_or_default())
-}
-
-/// The lines of a text, as `str::lines` splits them (`\n` or `\r\n` ends a line), found with
-/// a SIMD search for line feeds.
-pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let (line, next) = match memchr::memchr(b'\n', rest.as_bytes()) {
-            Some(at) => {
-                let line = &rest[..at];
-                (line.strip_suffix('\r').unwrap_or(line), &rest[at + 1..])
-            }
-            None => (rest, ""),
-        };
-        rest = next;
-        Some(line)
-    })
-}
-
 /// Where to cut a message at most `max` bytes long: after the last line end within the limit.
 fn cut_at_line(bytes: &[u8], max: usize) -> usize {
     if bytes.len() <= max {
@@ -279,7 +246,8 @@ fn decode_mail(mail: Mail<'_>, depth: usize, decoder: &Decoder<'_>) -> Vec<Recor
     let text = mail.text();
     let attached = mail.attached_original();
     // The text before a copy of the returned message is what the bounce itself says.
-    let inline = original::inline_original(&text);
+    // A returned message attached as a part is the original; the text may still quote one.
+    let inline = original::inline_original(&text, attached.is_none());
     let region = &text[..inline.map_or(text.len(), |(end, _)| end)];
     let mut original = match &attached {
         Some(AttachedOriginal::Message(message)) => Original::from_message(message),
@@ -326,13 +294,15 @@ fn decode_mail(mail: Mail<'_>, depth: usize, decoder: &Decoder<'_>) -> Vec<Recor
         original.addresser = address::clean(&mail.header("To").unwrap_or_default());
     }
     let limits = decoder.limits;
+    let warning = std::cell::OnceCell::new();
+    let is_warning = || *warning.get_or_init(|| freetext::is_delay_warning(&mail, region));
     let notice = delivery::Notice {
         decoded_by: report.decoded_by,
         original: &original,
         date: mail.message.date().copied(),
         // The bounce's prose speaks for its only recipient; with several, it may be another's.
         prose: if report.deliveries.len() == 1 { region } else { "" },
-        warning: freetext::is_delay_warning(&mail, region),
+        warning: &is_warning,
     };
     report
         .deliveries
@@ -446,14 +416,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lines_split_as_str_lines_does() {
-        for text in ["", "a", "a\n", "a\r\nb", "a\rb\n\nc\r", "\n\n", "a\r\n\r\n", "end\r"] {
-            let ours: Vec<&str> = lines(text).collect();
-            assert_eq!(ours, text.lines().collect::<Vec<_>>(), "{text:?}");
-        }
-    }
-
-    #[test]
     fn line_ends_and_mbox_lines_are_normalized() {
         assert_eq!(&*normalize(b"From a@b Mon\nSubject: x\n"), b"Subject: x\n");
         assert_eq!(&*normalize(b"Subject: x\rFrom: y\r\rbody\r"), b"Subject: x\nFrom: y\n\nbody\n");
@@ -517,6 +479,17 @@ mod tests {
             ("help@example.net", "c@mx.example.net")
         );
         assert_eq!(records[0].reason, crate::Reason::UserUnknown);
+    }
+
+    #[test]
+    fn a_local_program_s_exit_status_is_a_mailer_error() {
+        // Postfix's DSN for a command that exited 1: the exit status text is Postfix's
+        // sys_exits wording, and the program failed.
+        let dsn = "From: MAILER-DAEMON@mx.example.net\nTo: a@example.jp\nSubject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nThe mail system\n\n<p@example.net>: Command died with status 1\n\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; p@example.net\nAction: failed\nStatus: 5.3.0\nDiagnostic-Code: x-unix; unknown mail system error 1\n\n--b--\n";
+        assert_eq!(
+            recipients(dsn.as_bytes()),
+            vec![("p@example.net".to_owned(), crate::Reason::MailerError)]
+        );
     }
 
     #[test]

@@ -90,15 +90,17 @@ fn message_id(text: &str) -> String {
 
 /// Where a quoted original starts in a plain-text bounce: the start of the line that announces
 /// it (the end of what the bounce itself says), and the start of its header block.
-pub(crate) fn inline_original(text: &str) -> Option<(usize, usize)> {
+/// `unannounced`: also look for a header block that no line announces (for notices that do not
+/// attach the message as a part).
+pub(crate) fn inline_original(text: &str, unannounced: bool) -> Option<(usize, usize)> {
     // Searched in an ASCII-lowercased copy (same offsets): a case-sensitive search of a few
     // literals runs on SIMD prefilters, many times faster than a case-insensitive automaton.
-    let marker = match super::with_lowercase(text, |lower| MARKERS.find(lower)) {
+    let marker = match crate::text::with_lowercase(text, |lower| MARKERS.find(lower)) {
         Some(found) => found.start(),
         None => match rule_before_headers(text) {
             Some(at) => at,
             None => {
-                let at = bare_header_block(text)?;
+                let at = unannounced.then(|| bare_header_block(text)).flatten()?;
                 return Some((at, at));
             }
         },
@@ -257,10 +259,10 @@ mod tests {
     #[test]
     fn finds_the_quoted_original_after_its_marker() {
         let text = "Sorry.\n\n------ This is a copy of the message, including all the headers. ------\n\nReturn-path: <a@b.example>\nSubject: hi\n\nbody\n";
-        let (end, start) = inline_original(text).unwrap();
+        let (end, start) = inline_original(text, true).unwrap();
         assert!(text[start..].starts_with("Return-path:"));
         assert_eq!(text[..end].trim(), "Sorry.");
-        assert!(inline_original("no copy here\nSubject: x\n").is_none());
+        assert!(inline_original("no copy here\nSubject: x\n", true).is_none());
     }
 
     #[test]
@@ -271,10 +273,10 @@ mod tests {
     #[test]
     fn a_bare_rule_above_headers_starts_the_original() {
         let text = "Each of the following recipients was rejected.\n-------------------------\nReceived: from a by b\nSubject: hi\n\nbody\n";
-        let (end, start) = inline_original(text).unwrap();
+        let (end, start) = inline_original(text, true).unwrap();
         assert_eq!(&text[..end], "Each of the following recipients was rejected.\n");
         assert!(text[start..].starts_with("Received:"));
         // A rule with prose under it is not a returned message.
-        assert_eq!(inline_original("Sorry.\n----------\nPlease try later.\n"), None);
+        assert_eq!(inline_original("Sorry.\n----------\nPlease try later.\n", true), None);
     }
 }

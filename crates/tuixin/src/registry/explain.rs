@@ -87,6 +87,14 @@ fn join(lang: Lang, first: &str, second: &str) -> String {
     }
 }
 
+/// "It concerns the subject" as a sentence.
+fn concerns(lang: Lang, subject: &str) -> String {
+    match lang {
+        Lang::En => format!("The report concerns this part of the exchange: {subject}."),
+        Lang::Zh => format!("该报告涉及的环节\u{ff1a}{subject}\u{3002}"),
+    }
+}
+
 /// Two names as one title.
 fn join_titles(lang: Lang, first: &str, second: &str) -> String {
     match lang {
@@ -197,33 +205,47 @@ pub(super) fn enhanced(
         };
     }
 
+    // A detail that the registry pairs with 2xx replies only (X.1.5 "Destination address
+    // valid") is written as a success.
+    let success_detail = detail
+        .is_some_and(|d| !d.basic.is_empty() && d.basic.iter().all(|&reply| reply / 100 == 2));
+    if success && !success_detail {
+        // A success code reports an outcome: the detail's and subject's texts describe failures
+        // of that kind, so the class speaks, and the subject only says what part it concerns.
+        let (title, meaning) = match subject_text {
+            Some(subject) => (
+                join_titles(lang, &class_text.title, &subject.title),
+                join(lang, &class_text.meaning, &concerns(lang, &subject.title)),
+            ),
+            None => (class_text.title.clone(), class_text.meaning.clone()),
+        };
+        return Explanation {
+            references: detail.map(|d| vec![d.reference.clone()]).unwrap_or_default(),
+            title,
+            meaning,
+            cause: class_text.cause.clone(),
+            action: class_text.action.clone(),
+            ..base
+        };
+    }
+
     match (detail, subject_text) {
         (Some(detail), _) => {
             let text = detail.texts.get(lang);
-            // A success code reports an outcome; the failure advice of the detail does not apply.
-            let (cause, action) = if success {
-                (class_text.cause.clone(), class_text.action.clone())
-            } else {
-                (text.cause.clone(), text.action.clone())
-            };
             Explanation {
                 references: vec![detail.reference.clone()],
                 title: text.title.clone(),
                 meaning: text.meaning.clone(),
-                cause,
-                action,
+                cause: text.cause.clone(),
+                action: text.action.clone(),
                 ..base
             }
         }
         (None, Some(subject)) => Explanation {
             title: join_titles(lang, &class_text.title, &subject.title),
             meaning: join(lang, &subject.meaning, &class_text.meaning),
-            cause: if success { class_text.cause.clone() } else { subject.cause.clone() },
-            action: if success {
-                class_text.action.clone()
-            } else {
-                join(lang, &subject.action, &class_text.action)
-            },
+            cause: subject.cause.clone(),
+            action: join(lang, &subject.action, &class_text.action),
             ..base
         },
         (None, None) => Explanation {
