@@ -236,6 +236,19 @@ fn is_local_delivery(line: &str) -> bool {
         || line.starts_with('|')
 }
 
+/// Whether a line labelled `To:`/`Cc:` stands among the header fields a notice quotes to say
+/// which message it is about (`Subject:`, `Sent:`, `Date:` on the lines around it).
+fn in_message_summary(lines: &[&str], index: usize, label: &str) -> bool {
+    let field = |line: &str| {
+        crate::text::with_lowercase(line.trim_start(), |l| {
+            ["subject:", "sent:", "date:"].iter().any(|f| l.starts_with(f))
+        })
+    };
+    let label = label.trim().to_ascii_lowercase();
+    matches!(label.as_str(), "to:" | "cc:" | "bcc:")
+        && lines[index.saturating_sub(2)..(index + 3).min(lines.len())].iter().any(|l| field(l))
+}
+
 fn recipient_lines(lines: &[&str], exclude: &[String]) -> Vec<RecipientLine> {
     let mut found: Vec<RecipientLine> = Vec::new();
     for (index, line) in lines.iter().enumerate() {
@@ -264,6 +277,11 @@ fn recipient_lines(lines: &[&str], exclude: &[String]) -> Vec<RecipientLine> {
             continue;
         }
         if !crate::text::with_lowercase(&line[..first.start], is_label) {
+            continue;
+        }
+        if in_message_summary(lines, index, &line[..first.start]) {
+            // `To: a@b` beside `Subject:` and `Sent:`: the notice's summary of the returned
+            // message (Exchange's "Your message ... did not reach"), not a failed recipient.
             continue;
         }
         let mut expanded = None;
@@ -825,6 +843,23 @@ Received: from x (HELO y)
         );
         let got: Vec<_> = records.iter().map(|r| r.recipient.as_str()).collect();
         assert_eq!(got, ["b@example.org"]);
+    }
+
+    #[test]
+    fn the_notice_s_summary_of_the_message_names_no_failed_recipient() {
+        // Exchange's "Your message / To: / Subject: / Sent: / did not reach the following
+        // recipient(s):": the To: line says which message, the list below who failed.
+        let records = bounce(
+            "Your message\n\n  To:      c@example.net\n  Subject: hi\n  Sent:    Thu, 29 Apr 2005 23:34:45 +0000\n\ndid not reach the following recipient(s):\n\nb@example.org on Thu, 29 Apr 2005 23:34:45 +0000\n    The recipient name is not recognized\n",
+        );
+        let got: Vec<_> = records.iter().map(|r| (r.recipient.as_str(), r.reason)).collect();
+        assert_eq!(got, [("b@example.org", crate::Reason::UserUnknown)]);
+        // A notice that names its recipient only in the returned message's headers.
+        let records = bounce(
+            "Message could not be delivered to mobile.\nError: No valid recipients for this MM\n\nOriginal Message:\nFrom: a <a@example.jp>\nTo: 0000@mms.example.com\nSubject: test\nDate: Wed, 20 Jun 2013 10:29:52 +0000\n",
+        );
+        let got: Vec<_> = records.iter().map(|r| r.recipient.as_str()).collect();
+        assert_eq!(got, ["0000@mms.example.com"]);
     }
 
     #[test]

@@ -212,6 +212,7 @@ const ORIGINAL_MARKERS: &[&str] = &[
     "copy of message follows",
     "message text follows",
     "original-message:",
+    "original message:",
 ];
 
 fn is_header_line(line: &str) -> bool {
