@@ -443,6 +443,25 @@ fn diagnostic(lines: &[&str], start: &RecipientLine, above: usize, end: usize) -
     text
 }
 
+/// The reason a notice writes on its own line right above a recipient's address that says
+/// nothing after it (Lotus SMTP MTA: "------- Failure Reasons --------", a blank line, "User not
+/// listed in public Name & Address Book", then the address). Not a heading, not a label
+/// (`...failed:`), not a line of another address, and alone in its block; `floor` is where the
+/// lines of earlier recipients end.
+fn reason_above<'t>(lines: &[&'t str], at: usize, floor: usize) -> Option<&'t str> {
+    let prev = at.checked_sub(1).filter(|&p| p >= floor)?;
+    let line = lines[prev].trim();
+    let blank_or_heading = |l: &str| l.trim().is_empty() || is_heading(l);
+    if blank_or_heading(line)
+        || line.ends_with([':', '\u{ff1a}'])
+        || !find_addresses(line).is_empty()
+    {
+        return None;
+    }
+    let alone = prev == 0 || blank_or_heading(lines[prev - 1]);
+    alone.then_some(line)
+}
+
 /// The last paragraph of the text with words of failure, for notices that carry no code.
 fn paragraph_with_words(lines: &[&str]) -> String {
     let text = lines.join("\n");
@@ -611,7 +630,13 @@ pub(crate) fn decode(mail: &Mail<'_>, region: &str) -> Option<Report> {
         }
         let end = found.get(i + 1).map_or(lines.len(), |next| next.line);
         let above = i.checked_sub(1).map_or(0, |prev| found[prev].line + 1);
-        let text = diagnostic(&lines, line, above, end);
+        let mut text = diagnostic(&lines, line, above, end);
+        if text.is_empty()
+            && let Some(reason) = reason_above(&lines, line.line, above)
+        {
+            // Lotus's "Failure Reasons": the reason stands on the line above the address.
+            text = reason.to_owned();
+        }
         let session = is_summary(lines[line.line], line)
             .then(|| session_above(&lines[above..line.line]))
             .flatten();
@@ -843,6 +868,18 @@ Received: from x (HELO y)
         );
         let got: Vec<_> = records.iter().map(|r| r.recipient.as_str()).collect();
         assert_eq!(got, ["b@example.org"]);
+    }
+
+    #[test]
+    fn a_reason_above_the_address_is_its_diagnostic() {
+        let records = bounce(
+            "------- Failure Reasons  --------\n\nUser  not listed in public Name & Address Book\nb@example.com\n\n\n------- Returned Message --------\nFrom: a@example.jp\nTo: b@example.com\nSubject: hi\n",
+        );
+        assert_eq!(records[0].diagnosticcode, "User not listed in public Name & Address Book");
+        assert_eq!(records[0].reason, crate::Reason::UserUnknown);
+        // A label above an address is no reason.
+        let records = bounce("The following address failed:\nb@example.com\n");
+        assert_ne!(records[0].diagnosticcode, "The following address failed:");
     }
 
     #[test]
