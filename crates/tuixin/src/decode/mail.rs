@@ -238,6 +238,9 @@ impl<'x> Mail<'x> {
         if let Some(part) = self.message.text_bodies().find(|p| matches!(p.body, PartType::Text(_)))
             && let Some(text) = part.text_contents()
         {
+            if let Some(utf8) = self.mislabelled_utf8(part) {
+                return Cow::Borrowed(utf8);
+            }
             return Cow::Borrowed(text);
         }
         // An HTML-only bounce (AOL's, Yahoo's): the text a reader sees.
@@ -251,6 +254,23 @@ impl<'x> Mail<'x> {
         let raw = self.message.raw_message();
         let start = (self.message.root_part().offset_body as usize).min(raw.len());
         lossy(&raw[start..])
+    }
+
+    /// A part labelled with a 7-bit charset (ISO-2022-JP, US-ASCII) whose bytes, sent without a
+    /// transfer encoding, are 8-bit UTF-8 (a copy converted to UTF-8 that kept its old label):
+    /// those bytes as they are, rather than decoded by a charset they are not in.
+    fn mislabelled_utf8(&self, part: &MessagePart<'x>) -> Option<&str> {
+        let charset = part.content_type()?.attribute("charset")?;
+        let seven_bit = ["iso-2022-jp", "us-ascii"].iter().any(|c| charset.eq_ignore_ascii_case(c));
+        if !seven_bit || part.encoding != mail_parser::Encoding::None {
+            return None;
+        }
+        let raw = self.message.raw_message();
+        let body = raw.get(part.offset_body as usize..part.offset_end as usize)?;
+        if body.is_ascii() {
+            return None;
+        }
+        std::str::from_utf8(body).ok()
     }
 
     /// The machine-readable delivery reports: message/delivery-status and its global form.

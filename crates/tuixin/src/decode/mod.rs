@@ -507,6 +507,15 @@ mod tests {
     }
 
     #[test]
+    fn utf8_text_under_a_seven_bit_label_is_read_as_utf8() {
+        let text = "From: postmaster@mx.example.net\nTo: a@example.jp\nSubject: Undeliverable\nMIME-Version: 1.0\nContent-Type: text/plain; charset=ISO-2022-JP\n\n收件人邮箱空间已满\nb@example.org\n";
+        assert_eq!(
+            recipients(text.as_bytes()),
+            vec![("b@example.org".to_owned(), crate::Reason::MailboxFull)]
+        );
+    }
+
+    #[test]
     fn a_read_receipt_is_no_bounce() {
         let mdn = "From: postmaster@example.com\nTo: a@example.jp\nSubject: Disposition notification: report\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=disposition-notification; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nYour message\n\n  To: b@example.com\n  Subject: report\n\nwas read on Tuesday.\n\n--b\nContent-Type: message/disposition-notification\n\nReporting-UA: mail.example.com\nFinal-Recipient: rfc822;b@example.com\nDisposition: automatic-action/MDN-sent-automatically; displayed\n\n--b--\n";
         assert_eq!(decode(mdn.as_bytes()), Ok(Vec::new()));
