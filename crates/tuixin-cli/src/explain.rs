@@ -24,11 +24,11 @@ pub fn run(config: &Config, args: &ExplainArgs) -> anyhow::Result<()> {
     let registry = Registry::builtin();
     let classifier = crate::rules::classifier(config)?;
     let provider = match &args.provider {
-        Some(name) => Some(known_provider(registry, &classifier, name)?),
+        Some(name) => Some(known_provider(registry, &classifier, name, config.lang)?),
         None => None,
     };
     let input = args.input.join(" ");
-    let codes = codes_in(&args.input)?;
+    let codes = codes_in(&args.input, config.lang)?;
     let free_text =
         !args.input.iter().flat_map(|w| w.split_whitespace()).all(Code::looks_like_code);
     let classification = free_text.then(|| {
@@ -78,6 +78,7 @@ fn known_provider<'r>(
     registry: &'r Registry,
     classifier: &'r tuixin::Classifier,
     name: &str,
+    lang: tuixin::Lang,
 ) -> Result<(&'r str, Option<&'r str>), UsageError> {
     let ruled = classifier.providers().find(|(id, _)| id.eq_ignore_ascii_case(name));
     let host = ruled.and_then(|(_, hosts)| hosts.first()).map(String::as_str);
@@ -89,29 +90,24 @@ fn known_provider<'r>(
             known.extend(classifier.providers().map(|(id, _)| id));
             known.sort_unstable();
             known.dedup();
-            Err(UsageError(format!(
-                "unknown provider {name:?}: known providers are {}",
-                known.join(", ")
-            )))
+            Err(UsageError(crate::say::unknown_provider(name, &known, lang)))
         }
     }
 }
 
 /// The codes to explain, each once, in order: every word a valid code, or the codes found in text.
-fn codes_in(words: &[String]) -> Result<Vec<Code>, UsageError> {
+fn codes_in(words: &[String], lang: tuixin::Lang) -> Result<Vec<Code>, UsageError> {
     let tokens: Vec<&str> = words.iter().flat_map(|w| w.split_whitespace()).collect();
     let codes: Vec<Code> = if !tokens.is_empty() && tokens.iter().all(|t| Code::looks_like_code(t))
     {
         tokens
             .iter()
-            .map(|t| Code::parse(t).map_err(|e| UsageError(e.to_string())))
+            .map(|t| Code::parse(t).map_err(|e| UsageError(crate::say::code_error(&e, lang))))
             .collect::<Result<_, _>>()?
     } else {
         let text = words.join(" ");
         if text.trim().is_empty() {
-            return Err(UsageError(
-                "nothing to explain: give a code (550, 5.1.1) or a bounce's diagnostic text".into(),
-            ));
+            return Err(UsageError(crate::say::nothing_to_explain(lang).into()));
         }
         // Text without codes is classified by its words alone.
         find_codes(&text).into_iter().map(|f| f.code).collect()
@@ -135,16 +131,18 @@ mod tests {
 
     #[test]
     fn codes_on_their_own_must_all_be_valid() {
-        assert_eq!(codes_in(&words(&["550", "5.1.1"])).unwrap().len(), 2);
-        let error = codes_in(&words(&["550", "999"])).unwrap_err();
+        assert_eq!(codes_in(&words(&["550", "5.1.1"]), tuixin::Lang::En).unwrap().len(), 2);
+        let error = codes_in(&words(&["550", "999"]), tuixin::Lang::En).unwrap_err();
         assert!(error.0.contains("\"999\""), "{error}");
     }
 
     #[test]
     fn text_without_codes_has_none_and_repeats_are_dropped() {
-        assert!(codes_in(&words(&["mailbox", "full"])).unwrap().is_empty());
-        assert!(codes_in(&words(&[" "])).is_err());
-        let codes = codes_in(&words(&["550 5.1.1 user unknown; 550 5.1.1 again"])).unwrap();
+        assert!(codes_in(&words(&["mailbox", "full"]), tuixin::Lang::En).unwrap().is_empty());
+        assert!(codes_in(&words(&[" "]), tuixin::Lang::En).is_err());
+        let codes =
+            codes_in(&words(&["550 5.1.1 user unknown; 550 5.1.1 again"]), tuixin::Lang::En)
+                .unwrap();
         assert_eq!(codes.len(), 2);
     }
 }

@@ -4,12 +4,14 @@ mod args;
 mod codes;
 mod compressed;
 mod explain;
+mod help_zh;
 mod inputs;
 mod mbox;
 mod output;
 mod parse;
 mod render;
 mod rules;
+mod say;
 
 use std::process::ExitCode;
 
@@ -31,7 +33,7 @@ impl std::fmt::Display for UsageError {
 impl std::error::Error for UsageError {}
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = parse_args();
     let config = Config::from_args(&args, |name| std::env::var(name).ok());
     config.color.write_global();
     let result = match &args.command {
@@ -53,6 +55,29 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The command line, with help and errors in the language asked for (`--lang`, else the locale)
+/// before the rest of it is read.
+fn parse_args() -> Args {
+    use clap::{CommandFactory, FromArgMatches};
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let asked = argv.iter().zip(argv.iter().skip(1)).find_map(|(flag, value)| {
+        let flag = flag.to_str()?;
+        match flag.strip_prefix("--lang=") {
+            Some(value) => Some(value.to_owned()),
+            None => (flag == "--lang").then(|| value.to_string_lossy().into_owned()),
+        }
+    });
+    let lang = match asked.as_deref() {
+        Some(value) => value.parse().unwrap_or(tuixin::Lang::En),
+        None => tuixin::Lang::from_env_vars(|name| std::env::var(name).ok()),
+    };
+    if lang != tuixin::Lang::Zh {
+        return Args::parse_from(argv);
+    }
+    let matches = help_zh::localize(Args::command()).get_matches_from(argv);
+    Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 /// Output cut short by `tuixin codes | head` is not an error. The CSV and JSON writers wrap the

@@ -163,11 +163,15 @@ impl<W: Write> Printer<W> {
         }
         writeln!(self.out, "{dim}{place}{dim:#}")?;
         let (style, kind) = disposition(r, self.lang);
+        // The reason's name in the reader's language, its token (for searching) beside it.
+        let reason = match self.lang {
+            Lang::En => r.reason.to_string(),
+            Lang::Zh => format!("{}\u{ff08}{}\u{ff09}", r.reason.text(self.lang).title, r.reason),
+        };
         writeln!(
             self.out,
-            "  {bold}{}{bold:#}  {style}{} · {kind}{style:#}",
+            "  {bold}{}{bold:#}  {style}{reason} · {kind}{style:#}",
             visible(&r.recipient),
-            r.reason
         )?;
         let codes = [r.replycode.as_str(), r.deliverystatus.as_str()]
             .iter()

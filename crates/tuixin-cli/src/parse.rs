@@ -29,7 +29,7 @@ enum Failure {
     /// Its bytes could not be read: no message at all.
     Unreadable(String),
     /// It was read, but is no mail tuixin can decode (empty, no header, past a limit).
-    NotMail(String),
+    NotMail(DecodeError),
 }
 
 impl std::error::Error for InputsFailed {}
@@ -84,7 +84,7 @@ fn decode_item(item: Item, decoder: &Decoder<'_>) -> Outcome {
     let mut headerless = false;
     let result = match item.bytes {
         Ok(bytes) => {
-            let result = decoder.decode(&bytes).map_err(|e: DecodeError| e.to_string());
+            let result = decoder.decode(&bytes);
             headerless =
                 result.as_ref().is_ok_and(|r| !r.is_empty()) && !tuixin::opens_with_header(&bytes);
             // The library keeps the first N recipients without a word: a message that reaches
@@ -371,11 +371,11 @@ fn write_outcomes<W: Write>(
                     let error = match failure {
                         Failure::Unreadable(error) => {
                             summary.failed += 1;
-                            error
+                            crate::say::unreadable(&error, lang)
                         }
                         Failure::NotMail(error) => {
                             summary.not_mail += 1;
-                            error
+                            crate::say::decode_error(&error, lang)
                         }
                     };
                     let place =
@@ -445,8 +445,19 @@ fn kind_name(kind: RuleKind, lang: Lang) -> &'static str {
 }
 
 fn summary_line(s: &Summary, lang: Lang) -> String {
-    let reasons = s.reasons.iter().map(|(r, n)| format!("{r} {n}")).collect::<Vec<_>>().join(", ");
-    let reasons = if reasons.is_empty() { String::new() } else { format!(" ({reasons})") };
+    let reasons: Vec<String> = s
+        .reasons
+        .iter()
+        .map(|(r, n)| match lang {
+            Lang::En => format!("{r} {n}"),
+            Lang::Zh => format!("{} {n}", r.text(lang).title),
+        })
+        .collect();
+    let reasons = match (reasons.is_empty(), lang) {
+        (true, _) => String::new(),
+        (false, Lang::En) => format!(" ({})", reasons.join(", ")),
+        (false, Lang::Zh) => format!("\u{ff08}{}\u{ff09}", reasons.join("\u{3001}")),
+    };
     // English counts with the noun's number: 1 input, 2 inputs.
     let n =
         |count: usize, noun: &str| format!("{count} {noun}{}", if count == 1 { "" } else { "s" });

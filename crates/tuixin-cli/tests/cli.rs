@@ -313,3 +313,21 @@ fn a_closed_pipe_ends_every_command_quietly() {
         assert_eq!(output.status.code(), Some(0), "{args:?} with stderr on the pipe");
     }
 }
+
+#[test]
+fn chinese_reaches_the_errors_the_help_and_the_summary() {
+    // An error in Chinese, by flag and by locale.
+    let bad = tuixin(&["--lang", "zh", "explain", "5.9.9"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("不是增强状态码"), "{}", stderr(&bad));
+    let bad = tuixin_env(&["explain", "5.9.9"], &[("LANG", "zh_CN.UTF-8")]);
+    assert!(stderr(&bad).contains("不是增强状态码"), "{}", stderr(&bad));
+    // Help in Chinese, every flag.
+    let help = tuixin(&["--lang", "zh", "parse", "--help"]);
+    assert!(help.status.success());
+    let text = stdout(&help);
+    assert!(text.contains("解析退信邮件") && text.contains("输出格式"), "{text}");
+    assert!(!text.contains("Output format") && !text.contains("Threads to decode"), "{text}");
+    // The English help stays English.
+    assert!(stdout(&tuixin(&["parse", "--help"])).contains("Output format"));
+}

@@ -1,0 +1,186 @@
+//! The help text in Simplified Chinese: `--lang zh` (or a `zh_*` locale) gives every command's
+//! and flag's help in Chinese, with clap's own headings translated too.
+
+use clap::{Arg, ArgAction, Command};
+
+/// Each command's description, by its path (`""` for tuixin itself).
+const ABOUT: &[(&str, &str)] = &[
+    ("", "诊断退信：解释 SMTP 回复码和增强状态码，判断退信原因"),
+    ("explain", "解释回复码、增强状态码，或一段退信诊断文字中的每个代码，并判断退信原因"),
+    ("codes", "打印整个代码表：所有回复码和增强状态码"),
+    ("parse", "解析退信邮件：每个投递失败的收件人一条记录"),
+    ("rules", "管理分类规则文件"),
+    ("rules check", "检查规则文件：每条规则都能解析、原因有效、正则表达式能编译"),
+];
+
+/// Each flag's help, by command path and flag id.
+const ARGS: &[(&str, &str, &str)] = &[
+    ("", "lang", "说明文字的语言 [默认：取自 LC_ALL、LC_MESSAGES 或 LANG；zh_* 为中文]"),
+    ("", "json", "输出 JSON，而不是给人看的文字"),
+    ("", "color", "何时使用颜色"),
+    ("", "rules", "自定义规则文件，其中的规则优先于内置规则（见 tuixin rules）"),
+    ("explain", "input", "代码（550、5.1.1）或退信诊断文字"),
+    ("explain", "provider", "使用某服务商的规则和代码含义（如 google、microsoft、tencent）"),
+    ("codes", "csv", "输出中英双语 CSV，每个代码一行"),
+    (
+        "parse",
+        "paths",
+        "文件、文件夹（递归）、maildir 或 mbox，也可为 gzip/xz/zstd 压缩文件；- 或不给路径时读取标准输入",
+    ),
+    ("parse", "format", "输出格式 [默认：终端上为 human，否则为 jsonl；加 --json 时为 json]"),
+    ("parse", "explain", "为每条记录附上代码表对其代码的解释"),
+    ("parse", "why", "显示判定每个原因的规则及其匹配的文字"),
+    ("parse", "jobs", "解析线程数 [默认：全部 CPU 核心]"),
+    ("parse", "quiet", "不在标准错误输出显示进度条和汇总"),
+    (
+        "parse",
+        "stats",
+        "另在标准错误输出说明各类规则判定了多少条记录（服务器措辞、服务商措辞、仅凭状态码……）",
+    ),
+    (
+        "parse",
+        "max_message_size",
+        "每封邮件读取和解析的字节数；更长的邮件只解析开头部分 [默认：32 MiB]",
+    ),
+    ("parse", "max_parts", "每封邮件最多的 MIME 部分数；超过则该输入报错 [默认：10000]"),
+    ("parse", "max_depth", "每封邮件 MIME 嵌套的最大深度；超过则该输入报错 [默认：200]"),
+    ("parse", "max_header_line", "一行邮件头的最大字节数；超过则该输入报错 [默认：4 MiB]"),
+    ("parse", "max_recipients", "每封邮件保留的收件人数 [默认：100000]"),
+    ("parse", "max_diagnostic", "每个收件人保留的诊断文字字节数 [默认：4096]"),
+    ("rules check", "file", "要检查的规则文件"),
+];
+
+/// Flags whose values are listed in their help (clap would list them with English notes).
+const VALUES_IN_HELP: &[(&str, &str, &str)] = &[
+    (
+        "",
+        "lang",
+        "说明文字的语言\u{ff1a}en（英文）、zh（简体中文）[默认\u{ff1a}取自 LC_ALL、LC_MESSAGES 或 LANG\u{ff1b}zh_* 为中文]",
+    ),
+    (
+        "",
+        "color",
+        "何时使用颜色\u{ff1a}auto（写到终端时）、always（总是）、never（从不）[默认\u{ff1a}auto]",
+    ),
+    (
+        "parse",
+        "format",
+        "输出格式\u{ff1a}human（每个收件人\u{ff1a}地址、原因、代码及其含义、处理建议）、json（一个记录数组）、jsonl（每行一条记录）、csv（带表头）[默认\u{ff1a}终端上为 human\u{ff0c}否则为 jsonl\u{ff1b}加 --json 时为 json]",
+    ),
+];
+
+/// The examples and notes below each command's help.
+const AFTER_HELP: &[(&str, &str)] = &[
+    (
+        "",
+        "示例\u{ff1a}\n  tuixin explain 550\n  tuixin explain 5.1.1 --lang zh\n  tuixin explain \"550-5.1.1 The email account that you tried to reach does not exist.\"\n  tuixin codes --csv > codes.csv",
+    ),
+    (
+        "explain",
+        "示例\u{ff1a}\n  tuixin explain 550\n  tuixin explain 550 5.1.1\n  tuixin explain 5.7.509                      # 未注册的代码\u{ff1a}按类别和主题解释\n  tuixin explain --provider google 5.7.27     # Gmail 对该代码的含义\n  tuixin explain \"很抱歉您的邮件被退回。原因\u{ff1a}收件人邮箱空间已满\"\n  tuixin explain --lang zh --json 4.2.2\n退出状态\u{ff1a}成功为 0\u{ff0c}输入无效（如不合语法的代码）为 2。",
+    ),
+    (
+        "codes",
+        "示例\u{ff1a}\n  tuixin codes\n  tuixin codes --lang zh\n  tuixin codes --json | jq '.[] | select(.code == \"5.1.1\")'\n  tuixin codes --csv > codes.csv",
+    ),
+    (
+        "parse",
+        "示例\u{ff1a}\n  tuixin parse examples/                      # 文件夹下的每个文件\n  tuixin parse bounce.eml --format json --explain\n  tuixin parse ~/Maildir/.Bounces --format csv > bounces.csv\n  tuixin parse archive.mbox -j 2 > records.jsonl\n  tuixin parse archive.mbox.gz\n  cat bounce.eml | tuixin parse -\n\n输出\u{ff1a}终端上为 human\u{ff0c}否则为 JSON Lines。汇总写到标准错误输出\u{ff0c}文件夹遍历中跳过的输入\n（指回已读文件夹的链接、命名管道）和因限制被截断的邮件各有一条说明。\n退出状态\u{ff1a}所有输入都读取成功时为 0（没有退信的邮件不算错误）\u{ff0c}有输入无法读取或不是邮件时为 1\n（每个都在标准错误输出中列出\u{ff0c}其余照常解析）。",
+    ),
+    (
+        "rules check",
+        "示例\u{ff1a}\n  tuixin rules check my-rules.toml\n\n退出状态\u{ff1a}文件有效为 0\u{ff0c}无效为 2。",
+    ),
+];
+
+/// The layout of a help page, with clap's headings in Chinese.
+const TEMPLATE: &str =
+    "{before-help}{about-with-newline}\n用法\u{ff1a}{usage}\n\n{all-args}{after-help}";
+
+/// The command with its help in Chinese.
+pub fn localize(command: Command) -> Command {
+    localize_at(command, "")
+}
+
+fn localize_at(mut command: Command, path: &str) -> Command {
+    if let Some((_, about)) = ABOUT.iter().find(|(p, _)| *p == path) {
+        command = command.about(*about);
+    }
+    for (p, id, help) in ARGS {
+        if *p == path {
+            command = command.mut_arg(*id, |arg| arg.help(*help));
+        }
+    }
+    for (p, id, help) in VALUES_IN_HELP {
+        if *p == path {
+            command = command.mut_arg(*id, |arg| {
+                arg.help(*help).hide_possible_values(true).hide_default_value(true)
+            });
+        }
+    }
+    if let Some((_, after)) = AFTER_HELP.iter().find(|(p, _)| *p == path) {
+        command = command.after_help(*after);
+    }
+    command = command.mut_args(|arg| {
+        let heading = if arg.is_positional() { "参数" } else { "选项" };
+        arg.help_heading(heading)
+    });
+    command = command
+        .help_template(TEMPLATE)
+        .next_help_heading("选项")
+        .subcommand_help_heading("命令")
+        .subcommand_value_name("命令")
+        // clap makes its own -h and -V flags only when the command is built: ours in their
+        // place, with the same actions.
+        .disable_help_flag(true)
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help("显示帮助")
+                .global(path.is_empty()),
+        );
+    if path.is_empty() {
+        command = command.disable_version_flag(true).arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help("显示版本"),
+        );
+    }
+    let names: Vec<String> =
+        command.get_subcommands().map(|sub| sub.get_name().to_owned()).collect();
+    for name in names {
+        let sub_path = if path.is_empty() { name.clone() } else { format!("{path} {name}") };
+        command = command.mut_subcommand(&name, |sub| localize_at(sub, &sub_path));
+    }
+    command
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_command_and_flag_has_chinese_help() {
+        let command = super::localize(crate::args::Args::command());
+        fn check(command: &clap::Command, path: &str) {
+            let about = command.get_about().map(|a| a.to_string()).unwrap_or_default();
+            assert!(!about.is_ascii(), "{path:?} has no Chinese description: {about}");
+            for arg in command.get_arguments() {
+                let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+                assert!(!help.is_ascii(), "{path} --{}: {help}", arg.get_id());
+            }
+            for sub in command.get_subcommands() {
+                let name = sub.get_name();
+                check(
+                    sub,
+                    &if path.is_empty() { name.to_owned() } else { format!("{path} {name}") },
+                );
+            }
+        }
+        check(&command, "");
+    }
+}

@@ -1,0 +1,99 @@
+//! What the command says about errors, in the language asked for: the library's errors are in
+//! English, so the Chinese words are here.
+
+use tuixin::{CodeError, DecodeError, Lang};
+
+/// A code that is not one, said in `lang`.
+pub fn code_error(error: &CodeError, lang: Lang) -> String {
+    if lang == Lang::En {
+        return error.to_string();
+    }
+    match error {
+        CodeError::ReplyShape(text) => {
+            format!("{text:?} 不是 SMTP 回复码\u{ff1a}回复码是三位数字\u{ff0c}例如 550")
+        }
+        CodeError::ReplyRange(text) => format!(
+            "{text:?} 不是 SMTP 回复码\u{ff1a}第一位必须是 2、3、4 或 5\u{ff0c}第二位必须是 0 到 5"
+        ),
+        CodeError::EnhancedShape(text) => {
+            format!("{text:?} 不是增强状态码\u{ff1a}格式为 类别.主题.细节\u{ff0c}例如 5.1.1")
+        }
+        CodeError::EnhancedClass(text) => {
+            format!("{text:?} 不是增强状态码\u{ff1a}类别（第一个数字）必须是 2、4 或 5")
+        }
+        CodeError::EnhancedSubject(text) => {
+            format!("{text:?} 不是增强状态码\u{ff1a}主题（第二个数字）必须是 0 到 7（RFC 3463）")
+        }
+    }
+}
+
+/// Why a message could not be decoded, said in `lang`.
+pub fn decode_error(error: &DecodeError, lang: Lang) -> String {
+    if lang == Lang::En {
+        return error.to_string();
+    }
+    match error {
+        DecodeError::Empty => "输入为空".to_owned(),
+        DecodeError::NotAMessage => "不是邮件\u{ff1a}找不到邮件头".to_owned(),
+        DecodeError::TooDeep { depth, limit } => {
+            format!("MIME 嵌套 {depth} 层\u{ff0c}超过上限 {limit}")
+        }
+        DecodeError::HeaderLineTooLong { length, limit } => {
+            format!("一行邮件头长 {length} 字节\u{ff0c}超过上限 {limit}")
+        }
+        DecodeError::TooManyParts { parts, limit } => {
+            format!("{parts} 个 MIME 部分\u{ff0c}超过上限 {limit}")
+        }
+    }
+}
+
+/// "There is nothing to explain", in `lang`.
+pub fn nothing_to_explain(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "nothing to explain: give a code (550, 5.1.1) or a bounce's diagnostic text",
+        Lang::Zh => "没有可解释的内容\u{ff1a}请给出代码（550、5.1.1）或退信的诊断文字",
+    }
+}
+
+/// An unknown provider, and the known ones, in `lang`.
+pub fn unknown_provider(name: &str, known: &[&str], lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("unknown provider {name:?}: known providers are {}", known.join(", ")),
+        Lang::Zh => format!("未知的服务商 {name:?}\u{ff1a}已知服务商为 {}", known.join("、")),
+    }
+}
+
+/// A rule file that cannot be read, in `lang`.
+pub fn unreadable_rules(file: &std::path::Path, error: &std::io::Error, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("cannot read rule file {}: {error}", file.display()),
+        Lang::Zh => format!("无法读取规则文件 {}\u{ff1a}{error}", file.display()),
+    }
+}
+
+/// A rule file that holds an invalid rule, in `lang` (the parser's own words follow).
+pub fn invalid_rules(error: &tuixin::classify::RuleError, lang: Lang) -> String {
+    match lang {
+        Lang::En => error.to_string(),
+        Lang::Zh => format!("规则文件无效\u{ff1a}{error}"),
+    }
+}
+
+/// How many rules a valid file holds, in `lang`.
+pub fn rules_valid(file: &std::path::Path, count: usize, lang: Lang) -> String {
+    match lang {
+        Lang::En => {
+            let rules = if count == 1 { "rule" } else { "rules" };
+            format!("{}: {count} {rules}, all valid", file.display())
+        }
+        Lang::Zh => format!("{}\u{ff1a}{count} 条规则\u{ff0c}全部有效", file.display()),
+    }
+}
+
+/// An input that could not be read, in `lang` (the system's words follow).
+pub fn unreadable(error: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => error.to_owned(),
+        Lang::Zh => format!("无法读取\u{ff1a}{error}"),
+    }
+}
