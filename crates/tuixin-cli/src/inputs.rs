@@ -42,7 +42,15 @@ pub enum Input {
     /// A path that could not be opened or listed.
     Failed(PathBuf, io::Error),
     /// A path met in a folder walk and left alone, with the reason to tell the user.
-    Skipped(PathBuf, String),
+    Skipped(PathBuf, Skip),
+}
+
+/// Why a folder walk left a path alone.
+pub enum Skip {
+    /// The same real folder (`folder`) or file as one already read, by this earlier path.
+    Again { folder: bool, earlier: PathBuf },
+    /// Not a regular file: a named pipe, a socket or a device, as `special_kind` names it.
+    Special(&'static str),
 }
 
 /// The inputs under the given paths, in order: folders walked recursively in name order.
@@ -78,27 +86,23 @@ impl Walker {
         };
         let id = FileId::of(path, &meta);
         let earlier = match self.seen.get(&id) {
-            Some(earlier) => Some(earlier.display().to_string()),
+            Some(earlier) => Some(earlier.clone()),
             None => {
                 self.seen.insert(id, path.to_path_buf());
                 None
             }
         };
-        let skip = |what: &str, earlier: String| {
-            Input::Skipped(
-                path.to_path_buf(),
-                format!("skipped: the same {what} as {earlier}, already read"),
-            )
+        let skip = |folder: bool, earlier: PathBuf| {
+            Input::Skipped(path.to_path_buf(), Skip::Again { folder, earlier })
         };
         match earlier {
             // Reading a named pipe, socket or device found in a folder could wait forever (or
             // never end): only one named on the command line is read.
-            None if !named && !meta.is_dir() && !meta.is_file() => self.out.push(Input::Skipped(
-                path.to_path_buf(),
-                format!("skipped: {}, not a regular file", special_kind(&meta)),
-            )),
-            Some(earlier) if meta.is_dir() => self.out.push(skip("folder", earlier)),
-            Some(earlier) if !named => self.out.push(skip("file", earlier)),
+            None if !named && !meta.is_dir() && !meta.is_file() => self
+                .out
+                .push(Input::Skipped(path.to_path_buf(), Skip::Special(special_kind(&meta)))),
+            Some(earlier) if meta.is_dir() => self.out.push(skip(true, earlier)),
+            Some(earlier) if !named => self.out.push(skip(false, earlier)),
             _ if meta.is_dir() => self.folder(path),
             _ => {
                 self.out.push(Input::Read(path.to_path_buf(), meta.is_file().then_some(meta.len())))
@@ -145,15 +149,15 @@ fn special_kind(meta: &std::fs::Metadata) -> &'static str {
         use std::os::unix::fs::FileTypeExt;
         let kind = meta.file_type();
         if kind.is_fifo() {
-            return "a named pipe";
+            return "pipe";
         } else if kind.is_socket() {
-            return "a socket";
+            return "socket";
         } else if kind.is_char_device() || kind.is_block_device() {
-            return "a device";
+            return "device";
         }
     }
     let _ = meta;
-    "a special file"
+    "special"
 }
 
 /// A file's identity whatever the path to it: device and inode on Unix.

@@ -62,7 +62,7 @@ struct Outcome {
     origin: String,
     message: usize,
     result: Result<Vec<Record>, Failure>,
-    cuts: Vec<String>,
+    cuts: Vec<crate::say::Cut>,
     /// The input had no header: its records come from a bounce's text pasted on its own.
     headerless: bool,
 }
@@ -71,14 +71,12 @@ fn decode_item(item: Item, decoder: &Decoder<'_>) -> Outcome {
     let limits = decoder.limits();
     let mut cuts = Vec::new();
     match item.cut {
-        Some(Cut::Size(size)) => cuts.push(format!(
-            "message of {size} bytes: only its first {} bytes decoded (--max-message-size)",
-            limits.max_message_bytes
-        )),
-        Some(Cut::RestUnread) => cuts.push(format!(
-            "a line longer than {} bytes (--max-message-size): the rest of the input is not read",
-            limits.max_message_bytes
-        )),
+        Some(Cut::Size(size)) => {
+            cuts.push(crate::say::Cut::Size { size, limit: limits.max_message_bytes })
+        }
+        Some(Cut::RestUnread) => {
+            cuts.push(crate::say::Cut::RestUnread { limit: limits.max_message_bytes })
+        }
         None => {}
     }
     let mut headerless = false;
@@ -97,9 +95,7 @@ fn decode_item(item: Item, decoder: &Decoder<'_>) -> Outcome {
                 let wider = tuixin::Limits { max_recipients: max + 1, ..limits };
                 let more = (*decoder).with_limits(wider).decode(&bytes);
                 if more.is_ok_and(|more| more.len() > max) {
-                    cuts.push(format!(
-                        "more than {max} recipients: records for the first {max} only (--max-recipients)"
-                    ));
+                    cuts.push(crate::say::Cut::Recipients { max });
                 }
             }
             result.map_err(Failure::NotMail)
@@ -153,7 +149,7 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
     let (batches, to_decode) = mpsc::sync_channel::<Vec<Work>>(1);
     let (decoded, to_write) = mpsc::sync_channel::<Vec<Outcome>>(1);
     let (read, written) = std::thread::scope(|scope| {
-        let reader = scope.spawn(|| read_batches(files, batches, &progress, limit));
+        let reader = scope.spawn(|| read_batches(files, batches, &progress, limit, config.lang));
         let writer = scope.spawn(|| {
             // People's output goes through anstream (colour only on a terminal); machine formats
             // go straight to a buffered stdout, without scanning every byte for escapes.
@@ -234,6 +230,7 @@ fn read_batches(
     batches: mpsc::SyncSender<Vec<Work>>,
     progress: &ProgressBar,
     limit: usize,
+    lang: Lang,
 ) -> ReadCounts {
     let mut counts = ReadCounts::default();
     let mut batch: Vec<Work> = Vec::new();
@@ -242,6 +239,7 @@ fn read_batches(
         let path = match file {
             Input::Read(path, _) => path,
             Input::Skipped(path, why) => {
+                let why = crate::say::skipped(&why, lang);
                 progress.suspend(|| {
                     crate::note(format_args!(
                         "tuixin: {}",
@@ -348,6 +346,7 @@ fn write_outcomes<W: Write>(
                     origin.clone()
                 };
                 for cut in &cuts {
+                    let cut = crate::say::cut(cut, lang);
                     progress.suspend(|| {
                         crate::note(format_args!("tuixin: {}", visible(&format!("{place}: {cut}"))))
                     });

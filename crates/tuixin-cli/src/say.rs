@@ -97,3 +97,70 @@ pub fn unreadable(error: &str, lang: Lang) -> String {
         Lang::Zh => format!("无法读取\u{ff1a}{error}"),
     }
 }
+
+/// Why a folder walk left a path alone, in `lang`.
+pub fn skipped(skip: &crate::inputs::Skip, lang: Lang) -> String {
+    use crate::inputs::Skip;
+    match (skip, lang) {
+        (Skip::Again { folder, earlier }, Lang::En) => {
+            let what = if *folder { "folder" } else { "file" };
+            format!("skipped: the same {what} as {}, already read", earlier.display())
+        }
+        (Skip::Again { folder, earlier }, Lang::Zh) => {
+            let what = if *folder { "文件夹" } else { "文件" };
+            format!("已跳过\u{ff1a}与已读取的 {} 是同一个{what}", earlier.display())
+        }
+        (Skip::Special(kind), Lang::En) => {
+            let kind = match *kind {
+                "pipe" => "a named pipe",
+                "socket" => "a socket",
+                "device" => "a device",
+                _ => "a special file",
+            };
+            format!("skipped: {kind}, not a regular file")
+        }
+        (Skip::Special(kind), Lang::Zh) => {
+            let kind = match *kind {
+                "pipe" => "命名管道",
+                "socket" => "套接字",
+                "device" => "设备",
+                _ => "特殊文件",
+            };
+            format!("已跳过\u{ff1a}{kind}\u{ff0c}不是普通文件")
+        }
+    }
+}
+
+/// What a limit cut from a message.
+pub enum Cut {
+    /// A message of `size` bytes, decoded up to `limit`.
+    Size { size: u64, limit: usize },
+    /// A line longer than `limit`: the rest of the input is not read.
+    RestUnread { limit: usize },
+    /// More recipients than `max`: records for the first `max` only.
+    Recipients { max: usize },
+}
+
+/// What a limit cut, in `lang`.
+pub fn cut(cut: &Cut, lang: Lang) -> String {
+    match (cut, lang) {
+        (Cut::Size { size, limit }, Lang::En) => format!(
+            "message of {size} bytes: only its first {limit} bytes decoded (--max-message-size)"
+        ),
+        (Cut::Size { size, limit }, Lang::Zh) => {
+            format!("邮件长 {size} 字节\u{ff1a}只解析了前 {limit} 字节（--max-message-size）")
+        }
+        (Cut::RestUnread { limit }, Lang::En) => format!(
+            "a line longer than {limit} bytes (--max-message-size): the rest of the input is not read"
+        ),
+        (Cut::RestUnread { limit }, Lang::Zh) => {
+            format!("有一行超过 {limit} 字节（--max-message-size）\u{ff1a}该输入的其余部分未读取")
+        }
+        (Cut::Recipients { max }, Lang::En) => format!(
+            "more than {max} recipients: records for the first {max} only (--max-recipients)"
+        ),
+        (Cut::Recipients { max }, Lang::Zh) => {
+            format!("收件人超过 {max} 个\u{ff1a}只输出前 {max} 个的记录（--max-recipients）")
+        }
+    }
+}
