@@ -76,8 +76,18 @@ fn parse_args() -> Args {
     if lang != tuixin::Lang::Zh {
         return Args::parse_from(argv);
     }
-    let matches = help_zh::localize(Args::command()).get_matches_from(argv);
-    Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let matches = help_zh::localize(Args::command())
+        .try_get_matches_from(argv)
+        .and_then(|matches| Args::from_arg_matches(&matches));
+    matches.unwrap_or_else(|error| {
+        use clap::error::ErrorKind;
+        if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+            error.exit();
+        }
+        // clap words its own errors in English: say in Chinese what happened, its words below.
+        note(format_args!("tuixin\u{ff1a}命令行参数有误\u{ff08}--help 查看用法\u{ff09}"));
+        error.exit()
+    })
 }
 
 /// Output cut short by `tuixin codes | head` is not an error. The CSV and JSON writers wrap the
