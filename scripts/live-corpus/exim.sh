@@ -169,7 +169,7 @@ CF
     send LC-exim-relay-denied "$a" 0 "" someone@relay.test
     expect exim "$v" relay-denied LC-exim-relay-denied failed norelaying someone@relay.test
     send LC-exim-connection-refused "$a" 0 "" someone@refused.test
-    expect exim "$v" connection-refused LC-exim-connection-refused failed networkerror someone@refused.test
+    expect exim "$v" connection-refused LC-exim-connection-refused failed expired someone@refused.test
     expect exim "$v" delay-warning LC-exim-connection-refused delayed "*" someone@refused.test
     send LC-exim-queue-expired "$a" 0 "" someone@tempfail.test
     expect exim "$v" queue-expired LC-exim-queue-expired failed expired someone@tempfail.test

@@ -50,7 +50,7 @@ log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 apt_install() {
     local i
     for i in 1 2 3; do
-        "${APT[@]}" install --no-install-recommends "$@" >>"$WORK/apt.log" 2>&1 && return 0
+        "${APT[@]}" install --no-install-recommends "$@" >>"$WORK/apt.log" 2>&1 && { hash -r; return 0; }
         log "apt install $* failed (try $i), retrying"; sleep 10
     done
     return 1
@@ -59,7 +59,7 @@ apt_install() {
 apt_purge() {
     local i
     for i in 1 2 3; do
-        "${APT[@]}" purge "$@" >>"$WORK/apt.log" 2>&1 && return 0
+        "${APT[@]}" purge "$@" >>"$WORK/apt.log" 2>&1 && { hash -r; return 0; }
         log "apt purge $* failed (try $i), retrying"; sleep 10
     done
     return 1
@@ -99,7 +99,8 @@ dovecot_stop() {
 
 common_teardown() {
     dovecot_stop
-    [ -e /etc/aliases.live-corpus-orig ] && cp -p /etc/aliases.live-corpus-orig /etc/aliases
+    if [ -e /etc/aliases.live-corpus-orig ]; then mv /etc/aliases.live-corpus-orig /etc/aliases; fi
+    if [ -e /etc/hosts.live-corpus-orig ]; then cat /etc/hosts.live-corpus-orig >/etc/hosts && rm /etc/hosts.live-corpus-orig; fi
     return 0
 }
 
@@ -152,6 +153,9 @@ main() {
     local mtas=("$@") t0; t0=$(date +%s)
     [ ${#mtas[@]} -eq 0 ] && mtas=(postfix exim sendmail opensmtpd)
     common_setup
+    # On an error: stop and purge the MTA in hand, put the machine's files back.
+    trap 'rc=$?; [ $rc -eq 0 ] || { log "failed ($rc)"; "stop_$mta" || true; common_teardown; }' EXIT
+    local mta
     for mta in "${mtas[@]}"; do
         log "== $mta"
         rm -f "$WORK/capture/"*.eml "$WORK/manifest.tsv"
