@@ -1,0 +1,348 @@
+//! The live corpus: bounces and delay warnings that real MTAs (Postfix, Exim, Sendmail, OpenSMTPD)
+//! produced on a test machine for causes induced on purpose (`scripts/live-corpus/run.sh`, run by
+//! hand). `tests/live/causes.jsonl` says, for each fixture, which cause it was made for and what a
+//! correct reading gives: the failed recipients, the action and the reason.
+//!
+//! Every fixture is decoded with the `tuixin` binary and checked field by field:
+//! - `recipients`: the set of recipients of the records equals the expected set (no record for the
+//!   sender or for addresses quoted in the returned message);
+//! - `action` and `reason`: every record has the expected one (`*` as reason: any reason but
+//!   `expired`, for a delay warning that names no cause);
+//! - `rule`: no record was decided by the status code alone (`status.*` rule) when the notice
+//!   names its cause in words.
+//!
+//! What tuixin gets wrong today is listed in `KNOWN_GAPS`, and checked exactly too: a gap that gets
+//! fixed (or that changes) fails the test until the list is brought up to date. So the test is green
+//! now and ratchets.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+/// (fixture, field, what tuixin gives today, why it is wrong). For `recipients` the value is the
+/// sorted set joined with `,`; for `action`/`reason` the sorted set of values joined with `,`; for
+/// `rule` the `status.*` rules joined with `,`.
+const KNOWN_GAPS: &[(&str, &str, &str, &str)] = &[
+    (
+        "exim/alias-loop.eml",
+        "reason",
+        "hostunknown",
+        "Exim drops the looping alias and reports the local address as 'Unrouteable address' (5.0.0); for an address in the reporting host's own domain that means no such local user, hostunknown fits only a foreign domain",
+    ),
+    (
+        "exim/header-check.eml",
+        "reason",
+        "onhold",
+        "an Exim DATA ACL deny with the admin's text '550 Message header X-Live-Corpus is not allowed here' (Status 5.0.0): a content rejection",
+    ),
+    (
+        "exim/header-check.eml",
+        "rule",
+        "status.0.0",
+        "decided by Exim's 5.0.0 alone although the reply text names the cause",
+    ),
+    (
+        "exim/many-recipients.eml",
+        "reason",
+        "hostunknown",
+        "Exim 'Unrouteable address' for local addresses of the reporting host's own domain (vm.live.test): no such user, not an unknown domain",
+    ),
+    (
+        "exim/sender-blocked.eml",
+        "reason",
+        "onhold",
+        "'550 Administrative prohibition' is Exim's default text for an ACL deny; given after MAIL FROM it is a policy refusal of the sender",
+    ),
+    (
+        "exim/sender-blocked.eml",
+        "rule",
+        "status.0.0",
+        "decided by Exim's 5.0.0 alone although the text (Administrative prohibition, after MAIL FROM) names a policy refusal",
+    ),
+    (
+        "exim/unknown-user-2.eml",
+        "reason",
+        "hostunknown",
+        "the remote Exim's RCPT reply '550 Unrouteable address' for an address in its own (local) domain: no such user; the domain itself was routed to that server",
+    ),
+    (
+        "exim/unknown-user.eml",
+        "reason",
+        "hostunknown",
+        "Exim 'Unrouteable address' for a local address of the reporting host's own domain: no such user, not an unknown domain",
+    ),
+    (
+        "opensmtpd/pipe-failure-2.eml",
+        "reason",
+        "systemerror",
+        "OpenSMTPD's 'pipe67@vm.live.test: exited abnormally' (5.3.0; exit 67): the delivery program failed, mailererror",
+    ),
+    (
+        "opensmtpd/pipe-failure-2.eml",
+        "rule",
+        "status.3.0",
+        "decided by 5.3.0 alone although the text says the delivery command exited abnormally",
+    ),
+    (
+        "opensmtpd/pipe-failure.eml",
+        "reason",
+        "systemerror",
+        "OpenSMTPD's 'pipe1@vm.live.test: exited abnormally' (5.3.0) for an alias to a command: the delivery program failed, mailererror",
+    ),
+    (
+        "opensmtpd/pipe-failure.eml",
+        "rule",
+        "status.3.0",
+        "decided by 5.3.0 alone although the text says the delivery command exited abnormally",
+    ),
+    (
+        "postfix/alias-loop.eml",
+        "reason",
+        "networkerror",
+        "Postfix local(8) 'alias database loop for loopb' (5.4.6): a loop in the receiving system's configuration; 5.4.6 read alone as a routing/network error",
+    ),
+    (
+        "postfix/alias-loop.eml",
+        "rule",
+        "status.4.6",
+        "decided by 5.4.6 alone although the text names an alias loop",
+    ),
+    (
+        "postfix/connection-refused.eml",
+        "rule",
+        "status.4.1",
+        "right reason, but only through 4.4.1; the text 'connect to H[A]:P: Connection refused' names the cause",
+    ),
+    (
+        "postfix/delay-warning.eml",
+        "rule",
+        "status.4.1",
+        "right reason, but only through 4.4.1; the text 'connect to H[A]:P: Connection refused' names the cause",
+    ),
+    (
+        "postfix/header-check.eml",
+        "reason",
+        "securityerror",
+        "Postfix header_checks REJECT with the admin's text '550 5.7.1 Message header X-Live-Corpus is not allowed here': a content rejection, 5.7.1 read alone as a security error",
+    ),
+    (
+        "postfix/header-check.eml",
+        "rule",
+        "status.7.1",
+        "decided by 5.7.1 alone although the reply text names a header of the message",
+    ),
+    (
+        "postfix/pipe-failure.eml",
+        "reason",
+        "systemerror",
+        "Postfix local(8) 'Command died with status 1: '/usr/local/lib/live-corpus/fail 1'' (x-unix; unknown mail system error 1, 5.3.0): a failed delivery program is mailererror",
+    ),
+    (
+        "postfix/queue-expired.eml",
+        "reason",
+        "notaccept",
+        "a Postfix bounce with Action failed and a 4.X.X Status is a message that stayed in the queue past maximal_queue_lifetime (Postfix writes no expiry words); the last reply, smtpd's defer restriction '450 4.3.2 ...: Recipient address rejected: Try again later', names no other cause",
+    ),
+    (
+        "postfix/queue-expired.eml",
+        "rule",
+        "status.3.2",
+        "decided by 4.3.2 alone ('system not accepting network messages') on a failed 4.X.X DSN, which says the queue lifetime ran out",
+    ),
+    (
+        "postfix/smtputf8.eml",
+        "recipients",
+        "rg@utf8.test",
+        "Final-Recipient: utf-8; jörg@utf8.test (RFC 6533 utf-8 address type): the non-ASCII start of the local part is cut off",
+    ),
+    (
+        "postfix/smtputf8.eml",
+        "rule",
+        "status.6.7",
+        "decided by 5.6.7 alone although the text 'SMTPUTF8 is required, but was not offered by host' names the cause",
+    ),
+    (
+        "sendmail/connection-refused.eml",
+        "reason",
+        "expired",
+        "'Deferred: Connection refused by [127.0.0.1]' with 'Message could not be delivered for 2 minutes': the cause named is the refused connection, the time only says how long it was tried",
+    ),
+    (
+        "sendmail/delay-warning.eml",
+        "reason",
+        "expired",
+        "a Sendmail delay warning ('Warning: message still undelivered after 1 minute / Will keep trying until message is 2 minutes old', Action delayed) never means expired; the cause named is 'Deferred: Connection refused by [127.0.0.1]'",
+    ),
+    (
+        "sendmail/header-check.eml",
+        "reason",
+        "securityerror",
+        "a Sendmail header check ruleset ($#error) with the admin's text '550 5.7.1 Message header X-Live-Corpus is not allowed here': a content rejection, 5.7.1 read alone as a security error",
+    ),
+    (
+        "sendmail/header-check.eml",
+        "rule",
+        "status.7.1",
+        "decided by 5.7.1 alone although the reply text names a header of the message",
+    ),
+    (
+        "sendmail/queue-expired.eml",
+        "reason",
+        "systemerror",
+        "Sendmail 'Message could not be delivered for 2 minutes / Message will be deleted from queue' (Status 4.4.7) after a bare '451 4.3.0 Service temporarily unavailable,try again later': the queue lifetime ran out",
+    ),
+    (
+        "sendmail/queue-expired.eml",
+        "rule",
+        "status.3.0",
+        "decided by 4.3.0 alone although the notice says the message timed out in the queue (4.4.7, could not be delivered for 2 minutes)",
+    ),
+    (
+        "sendmail/too-big.eml",
+        "reason",
+        "exceedlimit",
+        "'552 5.2.3 Message size exceeds fixed maximum message size (4000)': the server's limit on the size of one message (mesgtoobig); 5.2.3 read alone as exceedlimit",
+    ),
+];
+
+fn live_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/live")
+}
+
+struct Fixture {
+    file: String,
+    action: String,
+    reason: String,
+    recipients: BTreeSet<String>,
+}
+
+fn fixtures() -> Vec<Fixture> {
+    let text = std::fs::read_to_string(live_dir().join("causes.jsonl")).expect("causes.jsonl");
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let v: Value = serde_json::from_str(line).expect("a JSON line");
+            let s = |k: &str| v[k].as_str().unwrap_or_else(|| panic!("{k} in {line}")).to_owned();
+            Fixture {
+                file: s("file"),
+                action: s("action"),
+                reason: s("reason"),
+                recipients: v["recipients"]
+                    .as_array()
+                    .expect("recipients")
+                    .iter()
+                    .map(|r| r.as_str().unwrap().to_lowercase())
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// Records per fixture, from one run of the binary over all fixtures.
+fn records(files: &[&str]) -> BTreeMap<String, Vec<Value>> {
+    let output = Command::new(env!("CARGO_BIN_EXE_tuixin"))
+        .current_dir(live_dir())
+        .args(["parse", "--format", "jsonl"])
+        .args(files)
+        .env_remove("LC_ALL")
+        .env_remove("LANG")
+        .output()
+        .expect("the tuixin binary runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let mut by_file: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for line in String::from_utf8(output.stdout).unwrap().lines().filter(|l| !l.is_empty()) {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let origin = v["origin"].as_str().unwrap().replace('\\', "/");
+        let origin = origin.trim_start_matches("./").to_owned();
+        by_file.entry(origin).or_default().push(v);
+    }
+    by_file
+}
+
+fn field_set(records: &[Value], field: &str) -> String {
+    let set: BTreeSet<String> =
+        records.iter().map(|r| r[field].as_str().unwrap_or("").to_owned()).collect();
+    set.into_iter().collect::<Vec<_>>().join(",")
+}
+
+#[test]
+fn live_corpus() {
+    let fixtures = fixtures();
+    assert!(!fixtures.is_empty());
+    let files: Vec<&str> = fixtures.iter().map(|f| f.file.as_str()).collect();
+    let by_file = records(&files);
+
+    // What differs from the expectation today: (file, field) -> what tuixin gives.
+    let mut wrong: BTreeMap<(String, String), String> = BTreeMap::new();
+    for f in &fixtures {
+        assert!(live_dir().join(&f.file).is_file(), "{} is missing", f.file);
+        let recs = by_file.get(&f.file).map(Vec::as_slice).unwrap_or(&[]);
+        let mut check = |field: &str, ok: bool, given: String| {
+            if !ok {
+                wrong.insert((f.file.clone(), field.to_owned()), given);
+            }
+        };
+        let got: BTreeSet<String> = recs
+            .iter()
+            .map(|r| r["recipient"].as_str().unwrap_or("").trim_matches(['<', '>']).to_lowercase())
+            .collect();
+        check("recipients", got == f.recipients, got.into_iter().collect::<Vec<_>>().join(","));
+        let action = field_set(recs, "action");
+        check("action", action == f.action, action);
+        let reason = field_set(recs, "reason");
+        let reason_ok = if f.reason == "*" {
+            !recs.is_empty() && !reason.contains("expired")
+        } else {
+            reason == f.reason
+        };
+        check("reason", reason_ok, reason);
+        let status_rules: BTreeSet<&str> = recs
+            .iter()
+            .filter_map(|r| r["rule"].as_str())
+            .filter(|rule| rule.starts_with("status."))
+            .collect();
+        // A delay warning that names no cause (reason "*") may fall back on its status code.
+        let names_cause = f.reason != "*";
+        check(
+            "rule",
+            !names_cause || status_rules.is_empty(),
+            status_rules.into_iter().collect::<Vec<_>>().join(","),
+        );
+    }
+
+    let known: BTreeMap<(String, String), String> = KNOWN_GAPS
+        .iter()
+        .map(|(file, field, today, _why)| {
+            ((file.to_string(), field.to_string()), today.to_string())
+        })
+        .collect();
+    assert_eq!(
+        known.len(),
+        KNOWN_GAPS.len(),
+        "a (fixture, field) pair is listed twice in KNOWN_GAPS"
+    );
+    let mut problems = Vec::new();
+    for (key, given) in &wrong {
+        match known.get(key) {
+            None => problems.push(format!("{} {}: tuixin gives {given:?}, not as expected", key.0, key.1)),
+            Some(today) if today != given => problems.push(format!(
+                "{} {}: KNOWN_GAPS says tuixin gives {today:?}, it now gives {given:?}: update the list",
+                key.0, key.1
+            )),
+            Some(_) => {}
+        }
+    }
+    for (key, today) in &known {
+        if !fixtures.iter().any(|f| f.file == key.0) {
+            problems.push(format!("{} is in KNOWN_GAPS but is no fixture", key.0));
+        } else if !wrong.contains_key(key) {
+            problems.push(format!(
+                "{} {}: fixed (was {today:?}); remove it from KNOWN_GAPS",
+                key.0, key.1
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "live corpus:\n{}", problems.join("\n"));
+}
