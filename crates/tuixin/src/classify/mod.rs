@@ -223,8 +223,20 @@ impl Classifier {
 
     /// The reason for a record's facts, and the rule that decided it.
     pub fn classify(&self, facts: &Facts<'_>) -> Verdict {
+        self.classify_except(facts, None)
+    }
+
+    /// What the facts say besides one reason ruled out (a delay warning's "could not be
+    /// delivered for 4 hours" is no expiry): the words' other reading, else the codes'.
+    pub fn classify_without(&self, facts: &Facts<'_>, reason: Reason) -> Verdict {
+        self.classify_except(facts, Some(reason))
+    }
+
+    fn classify_except(&self, facts: &Facts<'_>, except: Option<Reason>) -> Verdict {
         let by_phrase = Lowered::with(facts.diagnostic, |lowered| {
-            if let Some(found) = self.user.as_ref().and_then(|u| u.first_match_in(facts, lowered)) {
+            if let Some(found) =
+                self.user.as_ref().and_then(|u| u.first_match_in(facts, lowered, except))
+            {
                 return Some((found, RuleKind::User));
             }
             let mut named: Vec<usize> = Vec::new();
@@ -235,11 +247,11 @@ impl Classifier {
             for provider in named.into_iter().map(|i| &self.providers[i]) {
                 // A provider's own wording already says what it means (Yahoo answers "no such
                 // account" only after DATA), so no refinement here.
-                if let Some(found) = provider.rules.first_match_in(facts, lowered) {
+                if let Some(found) = provider.rules.first_match_in(facts, lowered, except) {
                     return Some((found, RuleKind::Provider));
                 }
             }
-            self.text.first_match_in(facts, lowered).map(|found| (found, RuleKind::Text))
+            self.text.first_match_in(facts, lowered, except).map(|found| (found, RuleKind::Text))
         });
         if let Some(((rule, evidence), kind)) = by_phrase {
             let decided = Verdict { reason: rule.reason, rule: rule.id.clone(), kind, evidence };

@@ -243,19 +243,22 @@ impl RuleSet {
 
     /// The first rule, in file order, that the facts satisfy, with the text it matched.
     pub fn first_match(&self, facts: &Facts<'_>) -> Option<(&Rule, String)> {
-        Lowered::with(facts.diagnostic, |lowered| self.first_match_in(facts, lowered))
+        Lowered::with(facts.diagnostic, |lowered| self.first_match_in(facts, lowered, None))
     }
 
-    /// As `first_match`, with the diagnostic already cut and lowercased (shared by rule sets).
+    /// As `first_match`, with the diagnostic already cut and lowercased (shared by rule sets),
+    /// passing over the rules of the reason `except`.
     pub fn first_match_in(
         &self,
         facts: &Facts<'_>,
         lowered: &Lowered<'_>,
+        except: Option<Reason>,
     ) -> Option<(&Rule, String)> {
         let text = lowered.original(facts.diagnostic);
         let satisfied = |rule: &Rule| {
-            (rule.codes.is_empty()
-                || rule.codes.iter().any(|c| c.matches(facts.status) || c.matches(facts.reply)))
+            except != Some(rule.reason)
+                && (rule.codes.is_empty()
+                    || rule.codes.iter().any(|c| c.matches(facts.status) || c.matches(facts.reply)))
                 && (rule.commands.is_empty() || rule.commands.iter().any(|c| c == facts.command))
         };
         let with_regex = |rule: &Rule, evidence: String| match &rule.regex {

@@ -326,9 +326,10 @@ pub(crate) fn codes_in(text: &str) -> (Option<ReplyCode>, Option<EnhancedStatus>
 ///   exceeded") make a record whose action only its temporary code suggested `failed`; and a
 ///   failed record with no cause named whose words say so (`gave_up`) is `expired`.
 /// - In a notice that says it is only a warning, a record is `delayed` unless its code is
-///   permanent; a timed-out connection is the network's trouble (`networkerror`), a code that
-///   names a cause (`4.4.1` no answer from the host) gives it (`by_code`), and with no cause
-///   named the message is held (`onhold`).
+///   permanent; a timed-out connection is the network's trouble (`networkerror`), the words'
+///   or the code's other reading gives the cause where it names one (`other_reading`: "Deferred:
+///   Connection refused", `4.4.1` no answer from the host), and with no cause named the message
+///   is held (`onhold`).
 fn settle_expiry(
     verdict: Verdict,
     action: &mut String,
@@ -336,7 +337,7 @@ fn settle_expiry(
     permanent: Option<bool>,
     warning: &dyn Fn() -> bool,
     gave_up: impl FnOnce() -> bool,
-    by_code: impl FnOnce() -> Verdict,
+    other_reading: impl FnOnce() -> Verdict,
 ) -> Verdict {
     // Whether the notice is a warning is read only where it can change the record.
     if !action_given && permanent != Some(true) && warning() {
@@ -369,13 +370,13 @@ fn settle_expiry(
             ..verdict
         };
     }
-    let code = by_code();
+    let other = other_reading();
     let names_a_cause = !matches!(
-        code.reason,
+        other.reason,
         Reason::Expired | Reason::Undefined | Reason::OnHold | Reason::SyntaxError
     );
     if names_a_cause {
-        return code;
+        return other;
     }
     // Still queued, and nothing says why: held.
     Verdict { reason: Reason::OnHold, rule: format!("{}+warning", verdict.rule), ..verdict }
@@ -465,6 +466,14 @@ impl Delivery {
             "delivered" | "relayed" | "expanded" => Some(Reason::Delivered),
             _ => None,
         });
+        let facts = Facts {
+            diagnostic: &self.diagnostic,
+            status: &status_text,
+            reply: &reply_text,
+            rhost: &self.rhost,
+            destination: &destination,
+            command: &self.command,
+        };
         let mut verdict = match known {
             Some(reason) => Verdict {
                 reason,
@@ -472,14 +481,7 @@ impl Delivery {
                 kind: RuleKind::Decoder,
                 evidence: String::new(),
             },
-            None => classifier.classify(&Facts {
-                diagnostic: &self.diagnostic,
-                status: &status_text,
-                reply: &reply_text,
-                rhost: &self.rhost,
-                destination: &destination,
-                command: &self.command,
-            }),
+            None => classifier.classify(&facts),
         };
         // A diagnostic that no rule reads (empty, `5.0.0`, a bare exit status): the bounce's own
         // prose may say why (Exim's "pipe to |...", Lotus Notes' failure reasons).
@@ -495,15 +497,8 @@ impl Delivery {
                 action_given,
                 permanent,
                 warning,
-                || super::freetext::says_gave_up(&self.diagnostic),
-                || {
-                    classifier.classify_code(&Facts {
-                        diagnostic: "",
-                        status: &status_text,
-                        reply: &reply_text,
-                        ..Facts::default()
-                    })
-                },
+                || super::freetext::says_gave_up(facts.diagnostic),
+                || classifier.classify_without(&facts, Reason::Expired),
             );
         }
         let from_code_only = verdict.kind == RuleKind::Code;
