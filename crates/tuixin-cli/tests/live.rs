@@ -98,18 +98,6 @@ const KNOWN_GAPS: &[(&str, &str, &str, &str)] = &[
         "decided by 5.7.1 alone although the reply text names a header of the message",
     ),
     (
-        "sendmail/queue-expired.eml",
-        "reason",
-        "systemerror",
-        "Sendmail 'Message could not be delivered for 2 minutes / Message will be deleted from queue' (Status 4.4.7) after a bare '451 4.3.0 Service temporarily unavailable,try again later': the queue lifetime ran out",
-    ),
-    (
-        "sendmail/queue-expired.eml",
-        "rule",
-        "status.3.0",
-        "decided by 4.3.0 alone although the notice says the message timed out in the queue (4.4.7, could not be delivered for 2 minutes)",
-    ),
-    (
         "sendmail/too-big.eml",
         "reason",
         "exceedlimit",

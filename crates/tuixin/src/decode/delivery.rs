@@ -346,12 +346,15 @@ fn settle_expiry(
     if verdict.reason != Reason::Expired {
         // A failure with no cause named that the sending MTA gave up on (its words say so):
         // the queue expired. A named cause (no connection, a DNS failure) stays the reason.
-        let no_cause = matches!(verdict.reason, Reason::OnHold | Reason::Undefined);
+        let no_cause = matches!(verdict.reason, Reason::OnHold | Reason::Undefined)
+            || verdict.kind == RuleKind::Code;
         if no_cause && *action == "failed" && gave_up() {
+            // The words that say the MTA gave up decide, not the code.
             return Verdict {
                 reason: Reason::Expired,
                 rule: format!("{}+gave-up", verdict.rule),
-                ..verdict
+                kind: RuleKind::Text,
+                evidence: "the sending MTA says it gave up".into(),
             };
         }
         return verdict;
@@ -497,7 +500,10 @@ impl Delivery {
                 action_given,
                 permanent,
                 warning,
-                || super::freetext::says_gave_up(facts.diagnostic),
+                || {
+                    super::freetext::says_gave_up(facts.diagnostic)
+                        || super::freetext::says_gave_up(bounce_text)
+                },
                 || classifier.classify_without(&facts, Reason::Expired),
             );
         }

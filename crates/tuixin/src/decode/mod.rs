@@ -516,6 +516,18 @@ mod tests {
     }
 
     #[test]
+    fn a_queue_given_up_on_is_expired_where_only_the_code_named_a_cause() {
+        // Sendmail's expiry bounce: the last reply names no cause in words, the notice says it
+        // gave up.
+        let dsn = "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\nTo: a@example.jp\nSubject: Returned mail: see transcript for details\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nThe original message was received at Mon, 7 Dec 2026 01:00:00 GMT\n\n   ----- The following addresses had permanent fatal errors -----\n<b@example.org>\n    (reason: 451 4.3.0 Service temporarily unavailable, try again later)\n\n   ----- Transcript of session follows -----\n<b@example.org>... Deferred: 451 4.3.0 Service temporarily unavailable, try again later\nMessage could not be delivered for 5 days\nMessage will be deleted from queue\n\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\nFinal-Recipient: RFC822; b@example.org\nAction: failed\nStatus: 4.4.7\nDiagnostic-Code: SMTP; 451 4.3.0 Service temporarily unavailable, try again later\n\n--b--\n";
+        let records = decode(dsn.as_bytes()).unwrap();
+        assert_eq!(
+            (records[0].reason, records[0].rulekind),
+            (crate::Reason::Expired, crate::RuleKind::Text)
+        );
+    }
+
+    #[test]
     fn a_read_receipt_is_no_bounce() {
         let mdn = "From: postmaster@example.com\nTo: a@example.jp\nSubject: Disposition notification: report\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=disposition-notification; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nYour message\n\n  To: b@example.com\n  Subject: report\n\nwas read on Tuesday.\n\n--b\nContent-Type: message/disposition-notification\n\nReporting-UA: mail.example.com\nFinal-Recipient: rfc822;b@example.com\nDisposition: automatic-action/MDN-sent-automatically; displayed\n\n--b--\n";
         assert_eq!(decode(mdn.as_bytes()), Ok(Vec::new()));
