@@ -462,6 +462,22 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "",
         "networkerror",
     ),
+    (
+        "Exim, an ACL deny with no message of its own, at MAIL FROM",
+        "550 Administrative prohibition",
+        "",
+        "550",
+        "MAIL",
+        "rejected",
+    ),
+    (
+        "Exim, an ACL deny with no message of its own, at RCPT TO",
+        "550 Administrative prohibition",
+        "",
+        "550",
+        "RCPT",
+        "policyviolation",
+    ),
     // ---------------------------------------------------------------------------- mailererror
     (
         "OpenSMTPD, a delivery command that failed",
