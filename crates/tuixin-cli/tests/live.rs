@@ -74,12 +74,6 @@ const KNOWN_GAPS: &[(&str, &str, &str, &str)] = &[
         "decided by 4.3.2 alone ('system not accepting network messages') on a failed 4.X.X DSN, which says the queue lifetime ran out",
     ),
     (
-        "postfix/smtputf8.eml",
-        "rule",
-        "status.6.7",
-        "decided by 5.6.7 alone although the text 'SMTPUTF8 is required, but was not offered by host' names the cause",
-    ),
-    (
         "sendmail/header-check.eml",
         "reason",
         "securityerror",

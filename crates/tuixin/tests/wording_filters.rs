@@ -558,6 +558,13 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ),
     // ----------------------------------------------------------------------- contenterror
     (
+        "Postfix smtp(8): the message needs SMTPUTF8, the server lacks it",
+        "SMTPUTF8 is required, but was not offered by host mx.example.org[192.0.2.1]",
+        "5.6.7",
+        "",
+        "contenterror",
+    ),
+    (
         "Sendmail: 8-bit data refused", "554 5.6.1 Eight bit data not allowed", "5.6.1", "554",
         "contenterror",
     ),
