@@ -267,6 +267,13 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "550",
         "notcompliantrfc",
     ),
+    (
+        "a URL block list named in a rejection (Spamhaus DBL)",
+        "554 5.7.1 Rejected: URL in message body listed in dbl.spamhaus.org",
+        "5.7.1",
+        "554",
+        "spamdetected",
+    ),
     // ---------------------------------------------------------------------- virusdetected
     (
         "MailScanner: its notice to the sender",

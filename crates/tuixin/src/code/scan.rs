@@ -66,7 +66,7 @@ pub fn codes(text: &str) -> impl Iterator<Item = Found> + '_ {
 fn names_a_version(bytes: &[u8], start: usize) -> bool {
     const WORDS: &[&[u8]] =
         &[b"release", b"version", b"ver", b"rel", b"build", b"revision", b"rev"];
-    if start >= 2 && bytes[start - 1] == b'/' && is_word(bytes[start - 2]) {
+    if start >= 2 && bytes[start - 1] == b'/' && bytes[start - 2].is_ascii_alphabetic() {
         return true;
     }
     let mut end = start;
@@ -175,6 +175,7 @@ mod tests {
         assert!(codes("(Release 5.0.12  |February 13, 2003)").is_empty());
         assert!(codes("amavisd-new/2.11.0, version: 4.0.1, Ver. 5.1.2").is_empty());
         assert_eq!(codes("release 550 5.1.1 user unknown"), ["550", "5.1.1"]);
+        assert_eq!(codes("550/5.1.1 rcpt rejected"), ["550", "5.1.1"]);
     }
 
     #[test]

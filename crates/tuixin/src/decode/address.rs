@@ -31,6 +31,12 @@ fn is_domain_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_'
 }
 
+/// The longest local part taken for an address: RFC 5321 allows 64 octets, senders' VERP and
+/// tracking addresses go past it, nothing real comes near this.
+const MAX_LOCAL: usize = 256;
+/// The longest domain taken for an address (RFC 1035: 255 octets).
+const MAX_DOMAIN: usize = 255;
+
 /// A letter of an alphabetic script that internationalized addresses use (RFC 6531: `jörg@`,
 /// `андрей@`, `bücher.example`): Latin, Greek, Cyrillic. Ideographs and fullwidth punctuation
 /// are not taken, so that prose written right before an address (`收件人：a@b`) stays out.
@@ -73,7 +79,7 @@ fn addresses(text: &str) -> impl Iterator<Item = Found<'_>> {
                 }
             }
             if start == at {
-                while start > search_from {
+                while start > search_from && at - start <= MAX_LOCAL {
                     if is_local_char(bytes[start - 1]) {
                         start -= 1;
                     } else if let Some(lead) = intl_letter_before(text, start, search_from) {
@@ -87,7 +93,7 @@ fn addresses(text: &str) -> impl Iterator<Item = Found<'_>> {
                 }
             }
             let mut end = at + 1;
-            while end < bytes.len() {
+            while end < bytes.len() && end - at <= MAX_DOMAIN {
                 if is_domain_char(bytes[end]) {
                     end += 1;
                 } else if let Some(next) = intl_letter_at(text, end) {
@@ -101,6 +107,8 @@ fn addresses(text: &str) -> impl Iterator<Item = Found<'_>> {
             }
             let domain = &text[at + 1..end];
             if start < at
+                && at - start <= MAX_LOCAL
+                && domain.len() <= MAX_DOMAIN
                 && domain.contains('.')
                 && !domain.starts_with('.')
                 && !domain.contains("..")
@@ -158,6 +166,9 @@ mod tests {
             ["андрей@пример.example", "müller@bücher.example"]
         );
         assert_eq!(all("收件人：chen@163.com"), ["chen@163.com"]);
+        // Runs past any real address's length are none.
+        let long = format!("{}@{}.example", "é".repeat(2000), "ж".repeat(2000));
+        assert!(all(&long).is_empty());
     }
 
     #[test]

@@ -360,7 +360,8 @@ fn settle_expiry(
         return verdict;
     }
     let timed_out = verdict.rule.starts_with("expired.timeout");
-    if !warning() {
+    // A report that says `Action: failed` is final, whatever warning words its prose has.
+    if !warning() || (action_given && *action == "failed") {
         if action == "delayed" && !timed_out && !action_given {
             *action = "failed".to_owned();
         }

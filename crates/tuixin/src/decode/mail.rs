@@ -238,8 +238,8 @@ impl<'x> Mail<'x> {
         if let Some(part) = self.message.text_bodies().find(|p| matches!(p.body, PartType::Text(_)))
             && let Some(text) = part.text_contents()
         {
-            if let Some(utf8) = self.mislabelled_utf8(part) {
-                return Cow::Borrowed(utf8);
+            if let Some(eight_bit) = self.mislabelled_8bit(part) {
+                return eight_bit;
             }
             return Cow::Borrowed(text);
         }
@@ -257,9 +257,10 @@ impl<'x> Mail<'x> {
     }
 
     /// A part labelled with a 7-bit charset (ISO-2022-JP, US-ASCII) whose bytes, sent without a
-    /// transfer encoding, are 8-bit UTF-8 (a copy converted to UTF-8 that kept its old label):
-    /// those bytes as they are, rather than decoded by a charset they are not in.
-    fn mislabelled_utf8(&self, part: &MessagePart<'x>) -> Option<&str> {
+    /// transfer encoding, are 8-bit (a copy converted to UTF-8 that kept its old label, or junk):
+    /// those bytes read as UTF-8 (invalid ones replaced), rather than decoded by a charset they
+    /// cannot be in.
+    fn mislabelled_8bit(&self, part: &MessagePart<'x>) -> Option<Cow<'_, str>> {
         let charset = part.content_type()?.attribute("charset")?;
         let seven_bit = ["iso-2022-jp", "us-ascii"].iter().any(|c| charset.eq_ignore_ascii_case(c));
         if !seven_bit || part.encoding != mail_parser::Encoding::None {
@@ -270,7 +271,7 @@ impl<'x> Mail<'x> {
         if body.is_ascii() {
             return None;
         }
-        std::str::from_utf8(body).ok()
+        Some(String::from_utf8_lossy(body))
     }
 
     /// The machine-readable delivery reports: message/delivery-status and its global form.

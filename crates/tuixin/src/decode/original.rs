@@ -96,7 +96,8 @@ pub(crate) fn inline_original(text: &str, unannounced: bool) -> Option<(usize, u
     // Searched in an ASCII-lowercased copy (same offsets): a case-sensitive search of a few
     // literals runs on SIMD prefilters, many times faster than a case-insensitive automaton.
     let marker = match crate::text::with_lowercase(text, |lower| MARKERS.find(lower)) {
-        Some(found) => found.start(),
+        // A marker written with the line end before it starts on the next line.
+        Some(found) => found.start() + usize::from(text.as_bytes()[found.start()] == b'\n'),
         None => match rule_before_headers(text) {
             Some(at) => at,
             None => {
@@ -212,7 +213,9 @@ const ORIGINAL_MARKERS: &[&str] = &[
     "copy of message follows",
     "message text follows",
     "original-message:",
-    "original message:",
+    // Alone on its line (a sentence may say "original message:" in passing).
+    "\noriginal message:\n",
+    "\noriginal message:\r\n",
 ];
 
 fn is_header_line(line: &str) -> bool {
@@ -264,6 +267,18 @@ mod tests {
         assert!(text[start..].starts_with("Return-path:"));
         assert_eq!(text[..end].trim(), "Sorry.");
         assert!(inline_original("no copy here\nSubject: x\n", true).is_none());
+    }
+
+    #[test]
+    fn a_marker_alone_on_its_line_ends_the_notice_there() {
+        let text = "Error: No valid recipients\nfor this MM\nOriginal Message:\nFrom: a@example.jp\nTo: b@example.org\n";
+        let (end, start) = inline_original(text, true).unwrap();
+        assert_eq!(&text[..end], "Error: No valid recipients\nfor this MM\n");
+        assert!(text[start..].starts_with("From:"));
+        // Said in passing, it announces nothing.
+        assert!(
+            inline_original("Your original message: see below b@example.org\n", true).is_none()
+        );
     }
 
     #[test]

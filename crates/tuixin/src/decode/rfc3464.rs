@@ -123,7 +123,10 @@ pub(crate) fn decode(
                 // final one is what it was rewritten or forwarded to.
                 std::mem::swap(&mut delivery.recipient, &mut delivery.alias);
             }
-            match seen.entry(delivery.recipient.to_ascii_lowercase()) {
+            // One key per delivered-to address: two addresses an alias expanded to are two
+            // failures, even though both are reported for the address the sender used.
+            let key = format!("{}\0{}", delivery.recipient, delivery.alias).to_ascii_lowercase();
+            match seen.entry(key) {
                 // The same recipient's block again (some MTAs repeat it per attempt or per
                 // report part): one record, with the fullest diagnostic.
                 Entry::Occupied(at) => {
