@@ -256,14 +256,17 @@ impl<'x> Mail<'x> {
         lossy(&raw[start..])
     }
 
-    /// A part labelled with a 7-bit charset (ISO-2022-JP, US-ASCII) whose bytes, sent without a
-    /// transfer encoding, are 8-bit (a copy converted to UTF-8 that kept its old label, or junk):
+    /// A part labelled with the 7-bit ISO-2022-JP whose bytes, sent without a transfer encoding,
+    /// are 8-bit (a copy converted to UTF-8 that kept its old label, or junk):
     /// those bytes read as UTF-8 (invalid ones replaced), rather than decoded by a charset they
     /// cannot be in.
     fn mislabelled_8bit(&self, part: &MessagePart<'x>) -> Option<Cow<'_, str>> {
+        // US-ASCII with 8-bit bytes mail-parser already reads as UTF-8; ISO-2022-JP it decodes
+        // as JIS, garbling them.
         let charset = part.content_type()?.attribute("charset")?;
-        let seven_bit = ["iso-2022-jp", "us-ascii"].iter().any(|c| charset.eq_ignore_ascii_case(c));
-        if !seven_bit || part.encoding != mail_parser::Encoding::None {
+        if !charset.eq_ignore_ascii_case("iso-2022-jp")
+            || part.encoding != mail_parser::Encoding::None
+        {
             return None;
         }
         let raw = self.message.raw_message();

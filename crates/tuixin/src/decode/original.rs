@@ -95,9 +95,13 @@ fn message_id(text: &str) -> String {
 pub(crate) fn inline_original(text: &str, unannounced: bool) -> Option<(usize, usize)> {
     // Searched in an ASCII-lowercased copy (same offsets): a case-sensitive search of a few
     // literals runs on SIMD prefilters, many times faster than a case-insensitive automaton.
-    let marker = match crate::text::with_lowercase(text, |lower| MARKERS.find(lower)) {
-        // A marker written with the line end before it starts on the next line.
-        Some(found) => found.start() + usize::from(text.as_bytes()[found.start()] == b'\n'),
+    let found = crate::text::with_lowercase(text, |lower| {
+        MARKERS
+            .find_iter(lower)
+            .find(|m| stands_alone(lower, m.start(), ORIGINAL_MARKERS[m.pattern().as_usize()]))
+    });
+    let marker = match found {
+        Some(found) => found.start(),
         None => match rule_before_headers(text) {
             Some(at) => at,
             None => {
@@ -213,10 +217,23 @@ const ORIGINAL_MARKERS: &[&str] = &[
     "copy of message follows",
     "message text follows",
     "original-message:",
-    // Alone on its line (a sentence may say "original message:" in passing).
-    "\noriginal message:\n",
-    "\noriginal message:\r\n",
+    // Only alone on its line (a sentence may say it in passing): see `stands_alone`.
+    ALONE_MARKER,
 ];
+
+/// A marker that counts only as a line of its own.
+const ALONE_MARKER: &str = "original message:";
+
+/// Whether a marker found at `at` in `text` may announce the original: the markers that are
+/// words of a sentence too count only alone on their line.
+fn stands_alone(text: &str, at: usize, marker: &str) -> bool {
+    if marker != ALONE_MARKER {
+        return true;
+    }
+    let start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |n| at + n);
+    text[start..end].trim().len() == marker.len()
+}
 
 fn is_header_line(line: &str) -> bool {
     let Some((name, _)) = line.split_once(':') else {
