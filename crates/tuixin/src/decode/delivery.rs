@@ -324,7 +324,8 @@ pub(crate) fn codes_in(text: &str) -> (Option<ReplyCode>, Option<EnhancedStatus>
 ///
 /// - Words that say the sending MTA stopped retrying ("message expired", "retry timeout
 ///   exceeded") make a record whose action only its temporary code suggested `failed`; and a
-///   failed record with no cause named whose words say so (`gave_up`) is `expired`.
+///   failed record whose cause no words name (nothing, or a code alone, decided) is `expired`
+///   where the notice's words say the MTA gave up (`gave_up`).
 /// - In a notice that says it is only a warning, a record is `delayed` unless its code is
 ///   permanent; a timed-out connection is the network's trouble (`networkerror`), the words'
 ///   or the code's other reading gives the cause where it names one (`other_reading`: "Deferred:
@@ -344,8 +345,8 @@ fn settle_expiry(
         *action = "delayed".to_owned();
     }
     if verdict.reason != Reason::Expired {
-        // A failure with no cause named that the sending MTA gave up on (its words say so):
-        // the queue expired. A named cause (no connection, a DNS failure) stays the reason.
+        // A failure whose cause no words name, that the sending MTA says it gave up on: the
+        // queue expired. A cause the words name (no connection, a DNS failure) stays.
         let no_cause = matches!(verdict.reason, Reason::OnHold | Reason::Undefined)
             || verdict.kind == RuleKind::Code;
         if no_cause && *action == "failed" && gave_up() {
