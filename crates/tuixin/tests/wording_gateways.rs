@@ -13,7 +13,7 @@ mod wording;
 use tuixin::{Classifier, Reason};
 
 /// (emitter, diagnostic, status, reply, command, reason).
-const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
+const CASES: &[wording::Line] = &[
     // ---------------------------------------------------------------------------- userunknown
     (
         "Exchange 5.5 MTA, X.400 diagnostic code",
@@ -333,10 +333,7 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
 
 #[test]
 fn each_family_is_decided_by_its_words() {
-    let cases = CASES.iter().map(|&(whose, diagnostic, status, reply, command, reason)| {
-        wording::Case { whose, diagnostic, status, reply, command, reason }
-    });
-    wording::check(cases, "mx.example.org", "example.org");
+    wording::check(CASES.iter().map(|&line| line.into()), "mx.example.org", "example.org");
 }
 
 /// A list server's moderation notice (the post is held for a moderator, not refused) names the

@@ -14,7 +14,7 @@ use tuixin::classify::Facts;
 use tuixin::{Classifier, Reason, Verdict};
 
 /// (emitter, diagnostic, status, reply, command, reason).
-const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
+const CASES: &[wording::Line] = &[
     // ---------------------------------------------------------------------------- userunknown
     (
         "A closed account's notice",
@@ -568,10 +568,7 @@ fn classify(diagnostic: &str, status: &str, reply: &str, command: &str) -> Verdi
 
 #[test]
 fn each_family_is_decided_by_its_words() {
-    let cases = CASES.iter().map(|&(whose, diagnostic, status, reply, command, reason)| {
-        wording::Case { whose, diagnostic, status, reply, command, reason }
-    });
-    wording::check(cases, "mx.example.org", "example.org");
+    wording::check(CASES.iter().map(|&line| line.into()), "mx.example.org", "example.org");
 }
 
 /// The prose of a bounce notice is read whole when the record's diagnostic says too little, so

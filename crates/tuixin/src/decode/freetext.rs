@@ -247,14 +247,14 @@ fn is_local_delivery(line: &str) -> bool {
 /// Whether a line labelled `To:`/`Cc:` stands among the header fields a notice quotes to say
 /// which message it is about (`Subject:`, `Sent:`, `Date:` on the lines around it).
 fn in_message_summary(lines: &[&str], index: usize, label: &str) -> bool {
-    let field = |line: &str| {
-        crate::text::with_lowercase(line.trim_start(), |l| {
-            ["subject:", "sent:", "date:"].iter().any(|f| l.starts_with(f))
-        })
+    let starts = |text: &str, word: &str| {
+        text.get(..word.len()).is_some_and(|head| head.eq_ignore_ascii_case(word))
     };
-    let label = label.trim().to_ascii_lowercase();
-    matches!(label.as_str(), "to:" | "cc:" | "bcc:")
-        && lines[index.saturating_sub(2)..(index + 3).min(lines.len())].iter().any(|l| field(l))
+    let label = label.trim();
+    ["to:", "cc:", "bcc:"].iter().any(|name| label.eq_ignore_ascii_case(name))
+        && lines[index.saturating_sub(2)..(index + 3).min(lines.len())]
+            .iter()
+            .any(|l| ["subject:", "sent:", "date:"].iter().any(|f| starts(l.trim_start(), f)))
 }
 
 fn recipient_lines(lines: &[&str], exclude: &[String]) -> Vec<RecipientLine> {

@@ -17,6 +17,15 @@ pub struct Case<'a> {
     pub reason: &'a str,
 }
 
+/// A catalogue line: (whose wording, diagnostic, status, reply, command, reason).
+pub type Line<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, &'a str);
+
+impl<'a> From<Line<'a>> for Case<'a> {
+    fn from((whose, diagnostic, status, reply, command, reason): Line<'a>) -> Case<'a> {
+        Case { whose, diagnostic, status, reply, command, reason }
+    }
+}
+
 /// Classifies every case as the reply of `rhost` for a recipient in `destination`, and fails
 /// with every case that its words did not decide as expected.
 pub fn check<'a>(cases: impl IntoIterator<Item = Case<'a>>, rhost: &str, destination: &str) {
