@@ -114,7 +114,7 @@ AC
     send LC-sendmail-mailbox-full "$a" 3000 "" full@quota.test
     expect sendmail "$v" mailbox-full LC-sendmail-mailbox-full failed mailboxfull full@quota.test
     send LC-sendmail-too-big "$a" 8000 "" someone@big.test
-    expect sendmail "$v" too-big LC-sendmail-too-big failed mesgtoobig someone@big.test
+    expect sendmail "$v" too-big LC-sendmail-too-big failed exceedlimit someone@big.test
     send LC-sendmail-relay-denied "$a" 0 "" someone@relay.test
     expect sendmail "$v" relay-denied LC-sendmail-relay-denied failed norelaying someone@relay.test
     send LC-sendmail-connection-refused "$a" 0 "" someone@refused.test

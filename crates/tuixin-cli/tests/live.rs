@@ -26,40 +26,10 @@ use serde_json::Value;
 /// `rule` the `status.*` rules joined with `,`.
 const KNOWN_GAPS: &[(&str, &str, &str, &str)] = &[
     (
-        "exim/queue-expired.eml",
-        "reason",
-        "systemerror",
-        "'451 Temporary local problem - please try later: retry timeout exceeded': the queue gave up, but the last reply names a cause (a temporary local problem at the remote) and a named cause stays the reason, as the reviewed corpus labels keep it (qmail's and Sendmail's gave-up notices after a failed connection stay networkerror)",
-    ),
-    (
-        "exim/header-check.eml",
-        "reason",
-        "onhold",
-        "an Exim DATA ACL deny with the admin's text '550 Message header X-Live-Corpus is not allowed here' (Status 5.0.0): a content rejection",
-    ),
-    (
-        "exim/header-check.eml",
-        "rule",
-        "status.0.0",
-        "decided by Exim's 5.0.0 alone although the reply text names the cause",
-    ),
-    (
         "exim/sender-blocked.eml",
         "reason",
         "policyviolation",
         "Exim\'s default ACL text \'550 Administrative prohibition\', which this Exim (with PIPELINING) reports \'after pipelined end of data\': the bounce says the message was refused at DATA by a local policy, not that the sender was (the sender ACL that refused it is visible only to who set it up)",
-    ),
-    (
-        "postfix/header-check.eml",
-        "reason",
-        "securityerror",
-        "Postfix header_checks REJECT with the admin's text '550 5.7.1 Message header X-Live-Corpus is not allowed here': a content rejection, 5.7.1 read alone as a security error",
-    ),
-    (
-        "postfix/header-check.eml",
-        "rule",
-        "status.7.1",
-        "decided by 5.7.1 alone although the reply text names a header of the message",
     ),
     (
         "postfix/queue-expired.eml",
@@ -72,24 +42,6 @@ const KNOWN_GAPS: &[(&str, &str, &str, &str)] = &[
         "rule",
         "status.3.2",
         "decided by 4.3.2 alone ('system not accepting network messages') on a failed 4.X.X DSN, which says the queue lifetime ran out",
-    ),
-    (
-        "sendmail/header-check.eml",
-        "reason",
-        "securityerror",
-        "a Sendmail header check ruleset ($#error) with the admin's text '550 5.7.1 Message header X-Live-Corpus is not allowed here': a content rejection, 5.7.1 read alone as a security error",
-    ),
-    (
-        "sendmail/header-check.eml",
-        "rule",
-        "status.7.1",
-        "decided by 5.7.1 alone although the reply text names a header of the message",
-    ),
-    (
-        "sendmail/too-big.eml",
-        "reason",
-        "exceedlimit",
-        "'552 5.2.3 Message size exceeds fixed maximum message size (4000)': the server's limit on the size of one message (mesgtoobig); 5.2.3 read alone as exceedlimit",
     ),
 ];
 

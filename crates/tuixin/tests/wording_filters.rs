@@ -564,6 +564,24 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ),
     // ----------------------------------------------------------------------- contenterror
     (
+        "Postfix header_checks: REJECT with the admin's text",
+        "550 5.7.1 Message header X-Mailer is not allowed here",
+        "5.7.1",
+        "550",
+        "contenterror",
+    ),
+    (
+        "Exim DATA ACL: a header condition's deny text",
+        "550 Header Content-Type: is forbidden",
+        "5.0.0",
+        "550",
+        "contenterror",
+    ),
+    (
+        "Sendmail check_header: $#error", "554 5.7.1 Forbidden header", "5.7.1", "554",
+        "contenterror",
+    ),
+    (
         "Postfix smtp(8): the message needs SMTPUTF8, the server lacks it",
         "SMTPUTF8 is required, but was not offered by host mx.example.org[192.0.2.1]",
         "5.6.7",

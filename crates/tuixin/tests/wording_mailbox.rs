@@ -299,7 +299,8 @@ const CASES: &[wording::Line] = &[
     // ---------------------------------------------------------------------------- notaccept
     ("OpenSMTPD mta", "Destination seem to reject all mails", "", "", "", "notaccept"),
     // ---------------------------------------------------------------------------- systemerror
-    ("Exim", "451 Temporary local problem - please try later", "", "451", "RCPT", "systemerror"),
+    // (Not Exim's "451 Temporary local problem - please try later": its default text for any ACL
+    // `defer`, greylisting and rate limits included, names no cause.)
     (
         "A gateway's processing-error notice",
         "An error occurred while processing your message for nobody@example.org.",
