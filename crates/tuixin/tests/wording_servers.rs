@@ -231,6 +231,66 @@ const CASES: &[wording::Line] = &[
         "RCPT",
         "speeding",
     ),
+    // ------------------------------------------------------------------ hMailServer
+    (
+        "hMailServer",
+        "550 Delivery is not allowed to this address.",
+        "",
+        "550",
+        "RCPT",
+        "norelaying",
+    ),
+    ("hMailServer", "550 Sender address must be specified.", "", "550", "MAIL", "rejected"),
+    ("hMailServer", "530 SMTP authentication is required.", "", "530", "RCPT", "securityerror"),
+    (
+        "hMailServer",
+        "552 Message size exceeds fixed maximum message size. Size: 20480 KB, Max size: 10240 KB",
+        "",
+        "552",
+        "MAIL",
+        "mesgtoobig",
+    ),
+    // ------------------------------------------------- Sun/Oracle Messaging Server, iPlanet, PMDF
+    (
+        "Messaging Server",
+        "550 5.1.1 unknown or illegal alias: nobody@example.org",
+        "5.1.1",
+        "550",
+        "RCPT",
+        "userunknown",
+    ),
+    (
+        "Messaging Server",
+        "550 5.1.2 unknown host or domain: nobody@example.invalid",
+        "5.1.2",
+        "550",
+        "RCPT",
+        "hostunknown",
+    ),
+    (
+        "Messaging Server",
+        "553 5.1.2 Illegal host/domain name found",
+        "5.1.2",
+        "553",
+        "",
+        "hostunknown",
+    ),
+    (
+        "Messaging Server",
+        "552 5.2.3 channel limit of 10240 kilobytes on message size exceeded",
+        "5.2.3",
+        "552",
+        "DATA",
+        "mesgtoobig",
+    ),
+    (
+        "Messaging Server DSN",
+        "Recipient address: someone@example.org\nReason: Over quota",
+        "",
+        "",
+        "",
+        "mailboxfull",
+    ),
 ];
 
 #[test]
