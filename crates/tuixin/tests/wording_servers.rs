@@ -395,6 +395,43 @@ const CASES: &[wording::Line] = &[
         "",
         "mailboxfull",
     ),
+    // ------------------------------------------------------------------ qpsmtpd
+    (
+        "qpsmtpd qmail_deliverable",
+        "550 Sorry, no mailbox by that name. qd (#5.1.1)",
+        "",
+        "550",
+        "RCPT",
+        "userunknown",
+    ),
+    (
+        "qpsmtpd badrcptto",
+        "550 mail to postmaster@example.org not accepted here",
+        "",
+        "550",
+        "RCPT",
+        "filtered",
+    ),
+    (
+        "qpsmtpd resolvable_fromhost",
+        "550 FQDN required in the envelope sender",
+        "",
+        "550",
+        "MAIL",
+        "rejected",
+    ),
+    ("qpsmtpd karma", "550 very bad karma: -8", "", "550", "RCPT", "blocked"),
+    ("qpsmtpd headers", "552 Headers are missing", "", "552", "DATA", "notcompliantrfc"),
+    ("qpsmtpd relay", "550 5.7.1 Relaying denied", "5.7.1", "550", "RCPT", "norelaying"),
+    ("qpsmtpd virus", "552 Virus Found: Eicar-Test-Signature", "", "552", "DATA", "virusdetected"),
+    (
+        "qpsmtpd",
+        "552 We do not accept password-protected zip files!",
+        "",
+        "552",
+        "DATA",
+        "policyviolation",
+    ),
 ];
 
 #[test]
