@@ -432,6 +432,60 @@ const CASES: &[wording::Line] = &[
         "DATA",
         "policyviolation",
     ),
+    // ------------------------------------------------------------------ Exchange NDR texts
+    (
+        "Exchange 2007",
+        "The recipient's e-mail address was not found in the recipient's e-mail system. Microsoft Exchange will not try to redeliver this message for you.",
+        "",
+        "",
+        "",
+        "userunknown",
+    ),
+    (
+        "Exchange 2010",
+        "The format of the e-mail address isn't correct. A correct address looks like this: someone@example.com.",
+        "",
+        "",
+        "",
+        "userunknown",
+    ),
+    (
+        "Exchange 2013, German",
+        "Die eingegebene E-Mail-Adresse konnte nicht gefunden werden. Überprüfen Sie die E-Mail-Adresse des Empfängers, und versuchen Sie, die Nachricht erneut zu senden.",
+        "",
+        "",
+        "",
+        "userunknown",
+    ),
+    (
+        "Exchange 2013, Spanish",
+        "No se pudo encontrar la dirección de correo electrónico que escribiste. Comprueba la dirección de correo electrónico del destinatario y trata de volver a mandar el mensaje.",
+        "",
+        "",
+        "",
+        "userunknown",
+    ),
+    // ------------------------------------------------------------------ Lotus/HCL Domino
+    (
+        "Domino DNSBL filter default",
+        "550 Connection denied based on policy reason",
+        "",
+        "550",
+        "CONN",
+        "blocked",
+    ),
+    (
+        "Domino server mail rule", "Message rejected for policy reasons", "", "", "",
+        "policyviolation",
+    ),
+    (
+        "Domino router",
+        "User nobody (nobody@example.org) not listed in Domino Directory",
+        "",
+        "",
+        "",
+        "userunknown",
+    ),
 ];
 
 #[test]
