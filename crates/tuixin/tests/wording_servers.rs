@@ -486,6 +486,32 @@ const CASES: &[wording::Line] = &[
         "",
         "userunknown",
     ),
+    (
+        "Domino router",
+        "5.1.2 - Bad destination host 'DNS Hard Error looking up example.invalid (A): domain has no A record' (delivery attempts: 0)",
+        "5.1.2",
+        "",
+        "",
+        "hostunknown",
+    ),
+    ("Domino SMTP", "550 nobody is not a valid user", "", "550", "RCPT", "userunknown"),
+    ("Domino SMTP", "553 jdoe is not a unique user", "", "553", "RCPT", "userunknown"),
+    (
+        "Dovecot LDA, Sieve reject",
+        "Your message to <someone@example.org> was automatically rejected:\nI do not accept messages from this address.",
+        "",
+        "",
+        "",
+        "filtered",
+    ),
+    (
+        "Dovecot LDA, over quota",
+        "Your message to <someone@example.org> was automatically rejected:\nQuota exceeded (mailbox for user is full)",
+        "",
+        "",
+        "",
+        "mailboxfull",
+    ),
 ];
 
 #[test]
