@@ -512,6 +512,47 @@ const CASES: &[wording::Line] = &[
         "",
         "mailboxfull",
     ),
+    // ------------------------------------------------------------------ Apache James
+    (
+        "James ValidRcptHandler",
+        "550 5.1.1 Unknown user: nobody@example.org",
+        "5.1.1",
+        "550",
+        "RCPT",
+        "userunknown",
+    ),
+    (
+        "James DNSRBLHandler",
+        "530 5.7.1 Rejected: unauthenticated e-mail from /192.0.2.1 is restricted.  Contact the postmaster for details.",
+        "5.7.1",
+        "530",
+        "RCPT",
+        "blocked",
+    ),
+    (
+        "James ResolvableEhloHeloHandler",
+        "501 5.5.4 Provided EHLO/HELO bogus.invalid can not resolved.",
+        "5.5.4",
+        "501",
+        "RCPT",
+        "blocked",
+    ),
+    (
+        "James ValidSenderDomainHandler",
+        "501 5.1.7 sender someone@example.invalid contains a domain with no valid MX records",
+        "5.1.7",
+        "501",
+        "MAIL",
+        "rejected",
+    ),
+    (
+        "James MaxRcptHandler",
+        "452 4.5.3 Requested action not taken: max recipients reached",
+        "4.5.3",
+        "452",
+        "RCPT",
+        "toomanyconn",
+    ),
 ];
 
 #[test]
