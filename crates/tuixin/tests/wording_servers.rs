@@ -553,6 +553,33 @@ const CASES: &[wording::Line] = &[
         "RCPT",
         "toomanyconn",
     ),
+    // ------------------------------------------------------------------ Zimbra LMTP
+    ("Zimbra LMTP", "550 5.1.1 No such user here", "5.1.1", "550", "RCPT", "userunknown"),
+    ("Zimbra LMTP", "552 5.2.2 Over quota", "5.2.2", "552", "RCPT", "mailboxfull"),
+    (
+        "Zimbra LMTP",
+        "450 4.2.1 Mailbox disabled, not accepting messages",
+        "4.2.1",
+        "450",
+        "RCPT",
+        "suspend",
+    ),
+    (
+        "Zimbra LMTP",
+        "450 4.2.0 Mailbox is not on this server",
+        "4.2.0",
+        "450",
+        "RCPT",
+        "systemerror",
+    ),
+    (
+        "Zimbra LMTP",
+        "451 4.2.2 Server accepts messages only on TLS connection",
+        "4.2.2",
+        "451",
+        "MAIL",
+        "failedstarttls",
+    ),
 ];
 
 #[test]
