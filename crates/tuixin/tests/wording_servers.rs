@@ -580,6 +580,30 @@ const CASES: &[wording::Line] = &[
         "MAIL",
         "failedstarttls",
     ),
+    (
+        "Stalwart local delivery",
+        "550 5.5.0 This account is not authorized to receive email.",
+        "5.5.0",
+        "550",
+        "RCPT",
+        "suspend",
+    ),
+    (
+        "Stalwart local delivery", "451 4.3.0 Mailbox over quota.", "4.3.0", "451", "RCPT",
+        "mailboxfull",
+    ),
+    (
+        "Stalwart local delivery",
+        "550 5.5.0 Failed to parse e-mail message.",
+        "5.5.0",
+        "550",
+        "DATA",
+        "contenterror",
+    ),
+    (
+        "Stalwart local delivery", "451 4.3.0 Transient server failure.", "4.3.0", "451", "RCPT",
+        "systemerror",
+    ),
 ];
 
 #[test]
