@@ -604,6 +604,19 @@ const CASES: &[wording::Line] = &[
         "Stalwart local delivery", "451 4.3.0 Transient server failure.", "4.3.0", "451", "RCPT",
         "systemerror",
     ),
+    ("hMailServer", "550 Account is not active.", "", "550", "RCPT", "suspend"),
+    ("hMailServer", "550 Domain has been disabled.", "", "550", "RCPT", "suspend"),
+    ("hMailServer", "550 Recipient not in route list.", "", "550", "RCPT", "userunknown"),
+    ("hMailServer", "550 Unknown user", "", "550", "RCPT", "userunknown"),
+    ("hMailServer", "550 Not authorized sender.", "", "550", "RCPT", "rejected"),
+    (
+        "hMailServer",
+        "550 Mail server configuration error. Too many recursive forwards.",
+        "",
+        "550",
+        "RCPT",
+        "networkerror",
+    ),
 ];
 
 #[test]
