@@ -617,6 +617,14 @@ const CASES: &[wording::Line] = &[
         "RCPT",
         "networkerror",
     ),
+    (
+        "Exchange Online, Spanish",
+        "No se pudo entregar el mensaje. Parece que la dirección de correo electrónico donde envió el mensaje no se encontraba en el dominio de destino, o bien el buzón de correo del destinatario no estaba disponible.",
+        "",
+        "",
+        "",
+        "userunknown",
+    ),
 ];
 
 #[test]
