@@ -625,6 +625,47 @@ const CASES: &[wording::Line] = &[
         "",
         "userunknown",
     ),
+    // ------------------------------------------------------------------ Sympa
+    (
+        "Sympa DSN",
+        "Impossible to distribute your message for list 'nolist@lists.example.org' for the following reason:\n\nList 'nolist@lists.example.org' does not exist.",
+        "5.1.2",
+        "",
+        "",
+        "userunknown",
+    ),
+    (
+        "Sympa DSN",
+        "Your message could not be sent because its size (2048 kB) was over the maximum size (1024 kB) allowed on this list.",
+        "5.2.3",
+        "",
+        "",
+        "exceedlimit",
+    ),
+    (
+        "Sympa DSN",
+        "Your message for list 'staff' (attached below) was rejected.\nYou are not allowed to send this message for the following reason:\n\n Message distribution in the list is restricted to list subscribers.",
+        "5.7.1",
+        "",
+        "",
+        "rejected",
+    ),
+    (
+        "Sympa DSN, virus",
+        "***** V I R U S    A L E R T *****\n\nOur viruschecker found a virus named Eicar-Test-Signature in a message addressed to staff@lists.example.org and that seems to be yours (From: someone@example.net).",
+        "5.7.0",
+        "",
+        "",
+        "virusdetected",
+    ),
+    (
+        "Sympa reject.tt2",
+        "Your message for list staff@lists.example.org has been rejected by the moderator (owner@example.org).",
+        "",
+        "",
+        "",
+        "rejected",
+    ),
 ];
 
 #[test]
