@@ -666,6 +666,23 @@ const CASES: &[wording::Line] = &[
         "",
         "rejected",
     ),
+    // ------------------------------------------------------------------ mlmmj
+    (
+        "mlmmj deny-post",
+        "The message from <someone@example.net> with subject \"test\" was unable to be delivered to the list because you are not a list subscriber.",
+        "",
+        "",
+        "",
+        "rejected",
+    ),
+    (
+        "mlmmj deny-post",
+        "The message from <someone@example.net> with subject \"test\" was unable to be delivered to the list because it exceeded the maximum allowed message size of 100000 bytes.",
+        "",
+        "",
+        "",
+        "mesgtoobig",
+    ),
 ];
 
 #[test]
