@@ -856,6 +856,41 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "554",
         "virusdetected",
     ),
+    (
+        "Sophos Central Email XGEMAIL_0011 (no such recipient)",
+        "550 5.1.1 XGEMAIL_0011 Message rejected because the recipient's email address doesn't exist",
+        "5.1.1",
+        "550",
+        "userunknown",
+    ),
+    (
+        "Sophos Central Email XGEMAIL_0012 (size)",
+        "552 5.3.4 XGEMAIL_0012 Message rejected because it exceeded the allowed size",
+        "5.3.4",
+        "552",
+        "mesgtoobig",
+    ),
+    (
+        "Sophos Central Email XGEMAIL_0014 (inbound rate limit)",
+        "451 4.7.1 XGEMAIL_0014 Message rejected because it exceeded the recipient's inbound rate limit for the single sender",
+        "4.7.1",
+        "451",
+        "speeding",
+    ),
+    (
+        "qmail-smtpd SMTPEXECCHECK",
+        "552 we don't accept email with this MIME content (#5.3.4)",
+        "5.3.4",
+        "552",
+        "policyviolation",
+    ),
+    (
+        "indimail/qmail: virus or banned content",
+        "552-we don't accept email with the below content (#5.3.4) 552 Further Information: Worm.Example-1",
+        "5.3.4",
+        "552",
+        "policyviolation",
+    ),
 ];
 
 /// A host that names no provider.
