@@ -891,6 +891,27 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "552",
         "policyviolation",
     ),
+    (
+        "Haraka dnsbl plugin",
+        "550 host [192.0.2.10] is blacklisted by bl.example.org",
+        "",
+        "550",
+        "blocked",
+    ),
+    (
+        "Haraka karma plugin",
+        "550 very bad karma score: -8",
+        "",
+        "550",
+        "badreputation",
+    ),
+    (
+        "1&1 IONOS virus notice",
+        "A virus was detected in the following e-mail! Mail details: From: <kijitora@example.org> The concerned e-mail has been handled according to your Virus Protection Settings.",
+        "",
+        "",
+        "virusdetected",
+    ),
 ];
 
 /// A host that names no provider.
