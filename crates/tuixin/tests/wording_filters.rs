@@ -912,6 +912,55 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "",
         "virusdetected",
     ),
+    (
+        "Chinese mail servers' reply list: locked mailbox",
+        "550 user is locked.",
+        "",
+        "550",
+        "suspend",
+    ),
+    (
+        "Chinese hosting providers' bounce table: disabled account",
+        "550 User kijitora@example.net is disabled",
+        "",
+        "550",
+        "suspend",
+    ),
+    (
+        "Chinese mail servers' reply list: anti-spam engine",
+        "552 message rejected by anti-spam engine.",
+        "",
+        "552",
+        "spamdetected",
+    ),
+    (
+        "Chinese mail servers' reply list: sender refused",
+        "553 host denies the sender.",
+        "",
+        "553",
+        "rejected",
+    ),
+    (
+        "Chinese mail servers' reply list: RBL",
+        "554 rbl deny.",
+        "",
+        "554",
+        "blocked",
+    ),
+    (
+        "Coremail's bounce help: recipient",
+        "550 unavailable mail user",
+        "",
+        "550",
+        "userunknown",
+    ),
+    (
+        "Chinese enterprise mail hosts: no such domain",
+        "550 DNS query error",
+        "",
+        "550",
+        "hostunknown",
+    ),
 ];
 
 /// A host that names no provider.
