@@ -1069,6 +1069,16 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "kddi", "lsean.ezweb.ne.jp", "552 5.2.2 As their mailbox is full", "5.2.2", "552",
         "mailboxfull",
     ),
+    // ------------------------------------------------------------------------------ softbank
+    ("softbank", "mx.i.softbank.jp", "553 example.org does not exist", "", "553", "rejected"),
+    (
+        "softbank",
+        "mx.i.softbank.jp",
+        "550 Invalid recipient: <kijitora@i.softbank.jp>",
+        "5.1.1",
+        "550",
+        "userunknown",
+    ),
     // ------------------------------------------------------------------------------ mimecast
     (
         "mimecast",
@@ -1311,7 +1321,8 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
 /// Every provider that has a rule file, so that none is left without a case.
 const PROVIDERS: &[&str] = &[
     "aliyun", "apple", "coremail", "cox", "docomo", "godaddy", "google", "kddi", "microsoft",
-    "mimecast", "netease", "orange", "proofpoint", "sina", "sohu", "spectrum", "tencent", "yahoo",
+    "mimecast", "netease", "orange", "proofpoint", "sina", "sohu", "softbank", "spectrum",
+    "tencent", "yahoo",
 ];
 
 /// A host that names no provider.

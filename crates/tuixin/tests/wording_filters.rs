@@ -898,13 +898,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "550",
         "blocked",
     ),
-    (
-        "Haraka karma plugin",
-        "550 very bad karma score: -8",
-        "",
-        "550",
-        "badreputation",
-    ),
+    ("Haraka karma plugin", "550 very bad karma score: -8", "", "550", "badreputation"),
     (
         "1&1 IONOS virus notice",
         "A virus was detected in the following e-mail! Mail details: From: <kijitora@example.org> The concerned e-mail has been handled according to your Virus Protection Settings.",
@@ -940,26 +934,25 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "553",
         "rejected",
     ),
-    (
-        "Chinese mail servers' reply list: RBL",
-        "554 rbl deny.",
-        "",
-        "554",
-        "blocked",
-    ),
-    (
-        "Coremail's bounce help: recipient",
-        "550 unavailable mail user",
-        "",
-        "550",
-        "userunknown",
-    ),
+    ("Chinese mail servers' reply list: RBL", "554 rbl deny.", "", "554", "blocked"),
+    ("Coremail's bounce help: recipient", "550 unavailable mail user", "", "550", "userunknown"),
     (
         "Chinese enterprise mail hosts: no such domain",
         "550 DNS query error",
         "",
         "550",
         "hostunknown",
+    ),
+    (
+        "Korean portals: volume limit", "421 4.3.1 You send too many messages.", "4.3.1", "421",
+        "speeding",
+    ),
+    (
+        "Korean portals: IP under the spam centre's block",
+        "421 4.4.5 CCRT 192.0.2.10: Connection refused. Server is busy(RT)",
+        "4.4.5",
+        "421",
+        "blocked",
     ),
 ];
 

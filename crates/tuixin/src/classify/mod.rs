@@ -38,6 +38,7 @@ const PROVIDER_RULES: &[(&str, &str)] = &[
     ("rules/providers/proofpoint.toml", include_str!("../../data/rules/providers/proofpoint.toml")),
     ("rules/providers/sina.toml", include_str!("../../data/rules/providers/sina.toml")),
     ("rules/providers/sohu.toml", include_str!("../../data/rules/providers/sohu.toml")),
+    ("rules/providers/softbank.toml", include_str!("../../data/rules/providers/softbank.toml")),
     ("rules/providers/spectrum.toml", include_str!("../../data/rules/providers/spectrum.toml")),
     ("rules/providers/tencent.toml", include_str!("../../data/rules/providers/tencent.toml")),
     ("rules/providers/yahoo.toml", include_str!("../../data/rules/providers/yahoo.toml")),
