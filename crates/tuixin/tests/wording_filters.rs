@@ -954,6 +954,13 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "421",
         "blocked",
     ),
+    (
+        "Symantec Email Security.cloud: anti-spam",
+        "553-Message filtered. Refer to the Troubleshooting page at http://www.symanteccloud.com/troubleshooting for more information. (#5.7.1)",
+        "5.7.1",
+        "553",
+        "spamdetected",
+    ),
 ];
 
 /// A host that names no provider.
