@@ -1266,6 +1266,14 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "550",
         "blocked",
     ),
+    (
+        "proofpoint",
+        "mx0b-00123456.pphosted.com",
+        "550 5.7.0 Local Policy Violation",
+        "5.7.0",
+        "550",
+        "blocked",
+    ),
     // ------------------------------------------------------------------------------ spectrum
     (
         "spectrum",
