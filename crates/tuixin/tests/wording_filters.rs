@@ -961,6 +961,27 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "553",
         "spamdetected",
     ),
+    (
+        "United Internet (GMX, WEB.DE): SPF",
+        "550 <kijitora@example.net>: Reject due to SPF policy. The originating IP of the message is not permitted by the domain owner",
+        "",
+        "550",
+        "authfailure",
+    ),
+    (
+        "German providers: IP barred for a bad delivery record",
+        "421 Reject due to policy violations",
+        "",
+        "421",
+        "blocked",
+    ),
+    (
+        "German providers: rate limit",
+        "421 Rate limit reached. Please try again later",
+        "",
+        "421",
+        "speeding",
+    ),
 ];
 
 /// A host that names no provider.
