@@ -1267,12 +1267,33 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "blocked",
     ),
     (
-        "proofpoint",
-        "mx0b-00123456.pphosted.com",
-        "550 5.7.0 Local Policy Violation",
-        "5.7.0",
-        "550",
-        "blocked",
+        "proofpoint", "mx0b-00123456.pphosted.com", "550 5.7.0 Local Policy Violation", "5.7.0",
+        "550", "blocked",
+    ),
+    // ---------------------------------------------------------------------------------- zoho
+    (
+        "zoho",
+        "mx.zoho.com",
+        "541 5.4.1 Mail rejected by destination domain",
+        "5.4.1",
+        "541",
+        "filtered",
+    ),
+    (
+        "zoho",
+        "mx2.zoho.eu",
+        "552 5.7.1 virus Win.Test.EICAR_HDB-1 detected by Zoho Mail",
+        "5.7.1",
+        "552",
+        "virusdetected",
+    ),
+    (
+        "zoho",
+        "mx.zoho.com",
+        "452 <kijitora@zoho.example.com> Mailbox delivery restricted by policy error",
+        "",
+        "452",
+        "filtered",
     ),
     // ------------------------------------------------------------------------------ spectrum
     (
@@ -1330,7 +1351,7 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
 const PROVIDERS: &[&str] = &[
     "aliyun", "apple", "coremail", "cox", "docomo", "godaddy", "google", "kddi", "microsoft",
     "mimecast", "netease", "orange", "proofpoint", "sina", "sohu", "softbank", "spectrum",
-    "tencent", "yahoo",
+    "tencent", "yahoo", "zoho",
 ];
 
 /// A host that names no provider.

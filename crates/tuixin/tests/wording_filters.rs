@@ -982,6 +982,13 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "421",
         "speeding",
     ),
+    (
+        "Postfix reject_sender_login_mismatch",
+        "553 5.7.1 <kijitora@example.org>: Sender address rejected: not logged in",
+        "5.7.1",
+        "553",
+        "securityerror",
+    ),
 ];
 
 /// A host that names no provider.

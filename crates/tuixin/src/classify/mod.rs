@@ -42,6 +42,7 @@ const PROVIDER_RULES: &[(&str, &str)] = &[
     ("rules/providers/spectrum.toml", include_str!("../../data/rules/providers/spectrum.toml")),
     ("rules/providers/tencent.toml", include_str!("../../data/rules/providers/tencent.toml")),
     ("rules/providers/yahoo.toml", include_str!("../../data/rules/providers/yahoo.toml")),
+    ("rules/providers/zoho.toml", include_str!("../../data/rules/providers/zoho.toml")),
 ];
 
 static BUILTIN: LazyLock<Classifier> = LazyLock::new(|| {
