@@ -1295,6 +1295,19 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "452",
         "filtered",
     ),
+    // ------------------------------------------------------------------------ hornetsecurity
+    (
+        "hornetsecurity", "mx01.hornetsecurity.com", "554 5.5.5 e-mail Rejected Spam", "5.5.5",
+        "554", "spamdetected",
+    ),
+    (
+        "hornetsecurity", "mx-gate01.antispameurope.com", "554 5.5.4 Spam IP rejected", "5.5.4",
+        "554", "blocked",
+    ),
+    (
+        "hornetsecurity", "mx01.hornetsecurity.com", "554 5.6.4 Virus E-Mail Blocked", "5.6.4",
+        "554", "virusdetected",
+    ),
     // ------------------------------------------------------------------------------ spectrum
     (
         "spectrum",
@@ -1349,9 +1362,9 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
 
 /// Every provider that has a rule file, so that none is left without a case.
 const PROVIDERS: &[&str] = &[
-    "aliyun", "apple", "coremail", "cox", "docomo", "godaddy", "google", "kddi", "microsoft",
-    "mimecast", "netease", "orange", "proofpoint", "sina", "sohu", "softbank", "spectrum",
-    "tencent", "yahoo", "zoho",
+    "aliyun", "apple", "coremail", "cox", "docomo", "godaddy", "google", "hornetsecurity", "kddi",
+    "microsoft", "mimecast", "netease", "orange", "proofpoint", "sina", "sohu", "softbank",
+    "spectrum", "tencent", "yahoo", "zoho",
 ];
 
 /// A host that names no provider.

@@ -989,6 +989,30 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "553",
         "securityerror",
     ),
+    ("Hornetsecurity: spam IP", "554 5.5.4 Spam IP rejected", "5.5.4", "554", "blocked"),
+    ("Hornetsecurity: spam body", "554 5.6.3 Spam Body rejected", "5.6.3", "554", "spamdetected"),
+    ("Hornetsecurity: virus", "554 5.6.4 Virus E-Mail Blocked", "5.6.4", "554", "virusdetected"),
+    (
+        "Hornetsecurity: attachment",
+        "554 5.5.7 e-mail Rejected Content Attachment",
+        "5.5.7",
+        "554",
+        "policyviolation",
+    ),
+    (
+        "Postfix reject_unverified_recipient",
+        "550 5.1.1 <kijitora@example.net>: Recipient address rejected: undeliverable address: host mx.example.net[192.0.2.20] said: 550 5.1.1 unknown",
+        "5.1.1",
+        "550",
+        "userunknown",
+    ),
+    (
+        "Postfix-based gateways: bounce to several recipients",
+        "550 5.5.3 <kijitora@example.net>: Recipient address rejected: Multi-recipient bounce",
+        "5.5.3",
+        "550",
+        "rejected",
+    ),
 ];
 
 /// A host that names no provider.

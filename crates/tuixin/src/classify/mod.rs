@@ -30,6 +30,10 @@ const PROVIDER_RULES: &[(&str, &str)] = &[
     ("rules/providers/docomo.toml", include_str!("../../data/rules/providers/docomo.toml")),
     ("rules/providers/godaddy.toml", include_str!("../../data/rules/providers/godaddy.toml")),
     ("rules/providers/google.toml", include_str!("../../data/rules/providers/google.toml")),
+    (
+        "rules/providers/hornetsecurity.toml",
+        include_str!("../../data/rules/providers/hornetsecurity.toml"),
+    ),
     ("rules/providers/kddi.toml", include_str!("../../data/rules/providers/kddi.toml")),
     ("rules/providers/microsoft.toml", include_str!("../../data/rules/providers/microsoft.toml")),
     ("rules/providers/mimecast.toml", include_str!("../../data/rules/providers/mimecast.toml")),
