@@ -1013,6 +1013,13 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "550",
         "rejected",
     ),
+    (
+        "a provider naming its own spam filter (NextGenTel)",
+        "552 5.2.0 yxTiZdXDTefL7 Message rejected by NextGenTel Spam Filter - For more information, see https://www.example.net/epostvask.php [602]",
+        "5.2.0",
+        "552",
+        "spamdetected",
+    ),
 ];
 
 /// A host that names no provider.
