@@ -1020,6 +1020,13 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "552",
         "spamdetected",
     ),
+    (
+        "rspamd multimap prefilter, default message",
+        "554 5.7.1 Matched map: FORBIDDEN_FILE_EXTENSION",
+        "5.7.1",
+        "554",
+        "policyviolation",
+    ),
 ];
 
 /// A host that names no provider.
