@@ -1308,6 +1308,23 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "hornetsecurity", "mx01.hornetsecurity.com", "554 5.6.4 Virus E-Mail Blocked", "5.6.4",
         "554", "virusdetected",
     ),
+    // ----------------------------------------------------------------------------------- sfr
+    (
+        "sfr",
+        "smtp-in.sfr.fr",
+        "450 4.7.1 <mail.example.org[192.0.2.10]>: Client host rejected: Service refused due to bad behavior - Too many spam messages SFR_IN_101",
+        "4.7.1",
+        "450",
+        "blocked",
+    ),
+    (
+        "sfr",
+        "smtp-in.sfr.fr",
+        "450 4.7.1 <mail.example.org[192.0.2.10]>: Client host rejected: SFR_IN_105",
+        "4.7.1",
+        "450",
+        "speeding",
+    ),
     // ------------------------------------------------------------------------------ spectrum
     (
         "spectrum",
@@ -1363,7 +1380,7 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
 /// Every provider that has a rule file, so that none is left without a case.
 const PROVIDERS: &[&str] = &[
     "aliyun", "apple", "coremail", "cox", "docomo", "godaddy", "google", "hornetsecurity", "kddi",
-    "microsoft", "mimecast", "netease", "orange", "proofpoint", "sina", "sohu", "softbank",
+    "microsoft", "mimecast", "netease", "orange", "proofpoint", "sfr", "sina", "sohu", "softbank",
     "spectrum", "tencent", "yahoo", "zoho",
 ];
 

@@ -40,6 +40,7 @@ const PROVIDER_RULES: &[(&str, &str)] = &[
     ("rules/providers/netease.toml", include_str!("../../data/rules/providers/netease.toml")),
     ("rules/providers/orange.toml", include_str!("../../data/rules/providers/orange.toml")),
     ("rules/providers/proofpoint.toml", include_str!("../../data/rules/providers/proofpoint.toml")),
+    ("rules/providers/sfr.toml", include_str!("../../data/rules/providers/sfr.toml")),
     ("rules/providers/sina.toml", include_str!("../../data/rules/providers/sina.toml")),
     ("rules/providers/sohu.toml", include_str!("../../data/rules/providers/sohu.toml")),
     ("rules/providers/softbank.toml", include_str!("../../data/rules/providers/softbank.toml")),
