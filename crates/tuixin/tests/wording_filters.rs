@@ -1027,6 +1027,27 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "554",
         "policyviolation",
     ),
+    (
+        "smtpf (Barricade MX): host on its access map",
+        "550 5.7.1 host mail.example.org [192.0.2.10] black listed #120",
+        "5.7.1",
+        "550",
+        "blocked",
+    ),
+    (
+        "smtpf (Barricade MX): sender on its access map",
+        "550 5.7.1 sender <kijitora@example.org> black listed #127",
+        "5.7.1",
+        "550",
+        "rejected",
+    ),
+    (
+        "smtpf (Barricade MX): routed address",
+        "550 5.7.1 routed address relaying denied #131",
+        "5.7.1",
+        "550",
+        "norelaying",
+    ),
 ];
 
 /// A host that names no provider.
