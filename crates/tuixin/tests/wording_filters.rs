@@ -1062,6 +1062,13 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "450",
         "networkerror",
     ),
+    (
+        "Spambrella: SMTP discovery",
+        "550 5.7.1 <kijitora@example.net>: Recipient address rejected: User email address is marked as invalid",
+        "5.7.1",
+        "550",
+        "userunknown",
+    ),
 ];
 
 /// A host that names no provider.
