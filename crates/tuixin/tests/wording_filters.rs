@@ -1048,13 +1048,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "550",
         "norelaying",
     ),
-    (
-        "qpsmtpd: bad_sender_ip default",
-        "550 Bad sender's IP (#5.7.1)",
-        "",
-        "550",
-        "blocked",
-    ),
+    ("qpsmtpd: bad_sender_ip default", "550 Bad sender's IP (#5.7.1)", "", "550", "blocked"),
     (
         "qpsmtpd: temp_resolver_failed default",
         "450 Temporary address resolution failure (#4.4.3)",
