@@ -1069,6 +1069,16 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "kddi", "lsean.ezweb.ne.jp", "552 5.2.2 As their mailbox is full", "5.2.2", "552",
         "mailboxfull",
     ),
+    // ------------------------------------------------------------------------------ softbank
+    ("softbank", "mx.i.softbank.jp", "553 example.org does not exist", "", "553", "rejected"),
+    (
+        "softbank",
+        "mx.i.softbank.jp",
+        "550 Invalid recipient: <kijitora@i.softbank.jp>",
+        "5.1.1",
+        "550",
+        "userunknown",
+    ),
     // ------------------------------------------------------------------------------ mimecast
     (
         "mimecast",
@@ -1256,6 +1266,65 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "550",
         "blocked",
     ),
+    (
+        "proofpoint", "mx0b-00123456.pphosted.com", "550 5.7.0 Local Policy Violation", "5.7.0",
+        "550", "blocked",
+    ),
+    // ---------------------------------------------------------------------------------- zoho
+    (
+        "zoho",
+        "mx.zoho.com",
+        "541 5.4.1 Mail rejected by destination domain",
+        "5.4.1",
+        "541",
+        "filtered",
+    ),
+    (
+        "zoho",
+        "mx2.zoho.eu",
+        "552 5.7.1 virus Win.Test.EICAR_HDB-1 detected by Zoho Mail",
+        "5.7.1",
+        "552",
+        "virusdetected",
+    ),
+    (
+        "zoho",
+        "mx.zoho.com",
+        "452 <kijitora@zoho.example.com> Mailbox delivery restricted by policy error",
+        "",
+        "452",
+        "filtered",
+    ),
+    // ------------------------------------------------------------------------ hornetsecurity
+    (
+        "hornetsecurity", "mx01.hornetsecurity.com", "554 5.5.5 e-mail Rejected Spam", "5.5.5",
+        "554", "spamdetected",
+    ),
+    (
+        "hornetsecurity", "mx-gate01.antispameurope.com", "554 5.5.4 Spam IP rejected", "5.5.4",
+        "554", "blocked",
+    ),
+    (
+        "hornetsecurity", "mx01.hornetsecurity.com", "554 5.6.4 Virus E-Mail Blocked", "5.6.4",
+        "554", "virusdetected",
+    ),
+    // ----------------------------------------------------------------------------------- sfr
+    (
+        "sfr",
+        "smtp-in.sfr.fr",
+        "450 4.7.1 <mail.example.org[192.0.2.10]>: Client host rejected: Service refused due to bad behavior - Too many spam messages SFR_IN_101",
+        "4.7.1",
+        "450",
+        "blocked",
+    ),
+    (
+        "sfr",
+        "smtp-in.sfr.fr",
+        "450 4.7.1 <mail.example.org[192.0.2.10]>: Client host rejected: SFR_IN_105",
+        "4.7.1",
+        "450",
+        "speeding",
+    ),
     // ------------------------------------------------------------------------------ spectrum
     (
         "spectrum",
@@ -1310,8 +1379,9 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
 
 /// Every provider that has a rule file, so that none is left without a case.
 const PROVIDERS: &[&str] = &[
-    "aliyun", "apple", "coremail", "cox", "docomo", "godaddy", "google", "kddi", "microsoft",
-    "mimecast", "netease", "orange", "proofpoint", "sina", "sohu", "spectrum", "tencent", "yahoo",
+    "aliyun", "apple", "coremail", "cox", "docomo", "godaddy", "google", "hornetsecurity", "kddi",
+    "microsoft", "mimecast", "netease", "orange", "proofpoint", "sfr", "sina", "sohu", "softbank",
+    "spectrum", "tencent", "yahoo", "zoho",
 ];
 
 /// A host that names no provider.

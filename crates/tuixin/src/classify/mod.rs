@@ -30,17 +30,24 @@ const PROVIDER_RULES: &[(&str, &str)] = &[
     ("rules/providers/docomo.toml", include_str!("../../data/rules/providers/docomo.toml")),
     ("rules/providers/godaddy.toml", include_str!("../../data/rules/providers/godaddy.toml")),
     ("rules/providers/google.toml", include_str!("../../data/rules/providers/google.toml")),
+    (
+        "rules/providers/hornetsecurity.toml",
+        include_str!("../../data/rules/providers/hornetsecurity.toml"),
+    ),
     ("rules/providers/kddi.toml", include_str!("../../data/rules/providers/kddi.toml")),
     ("rules/providers/microsoft.toml", include_str!("../../data/rules/providers/microsoft.toml")),
     ("rules/providers/mimecast.toml", include_str!("../../data/rules/providers/mimecast.toml")),
     ("rules/providers/netease.toml", include_str!("../../data/rules/providers/netease.toml")),
     ("rules/providers/orange.toml", include_str!("../../data/rules/providers/orange.toml")),
     ("rules/providers/proofpoint.toml", include_str!("../../data/rules/providers/proofpoint.toml")),
+    ("rules/providers/sfr.toml", include_str!("../../data/rules/providers/sfr.toml")),
     ("rules/providers/sina.toml", include_str!("../../data/rules/providers/sina.toml")),
     ("rules/providers/sohu.toml", include_str!("../../data/rules/providers/sohu.toml")),
+    ("rules/providers/softbank.toml", include_str!("../../data/rules/providers/softbank.toml")),
     ("rules/providers/spectrum.toml", include_str!("../../data/rules/providers/spectrum.toml")),
     ("rules/providers/tencent.toml", include_str!("../../data/rules/providers/tencent.toml")),
     ("rules/providers/yahoo.toml", include_str!("../../data/rules/providers/yahoo.toml")),
+    ("rules/providers/zoho.toml", include_str!("../../data/rules/providers/zoho.toml")),
 ];
 
 static BUILTIN: LazyLock<Classifier> = LazyLock::new(|| {
