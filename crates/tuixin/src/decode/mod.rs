@@ -14,6 +14,7 @@ mod html;
 mod lhost;
 mod line;
 mod mail;
+mod mdn;
 mod original;
 mod rfc3464;
 
@@ -239,10 +240,7 @@ fn cut_at_line(bytes: &[u8], max: usize) -> usize {
 }
 
 fn decode_mail(mail: Mail<'_>, depth: usize, decoder: &Decoder<'_>) -> Vec<Record> {
-    if mail.is_disposition_notification() {
-        // A read receipt: the message was delivered, and the receipt is no bounce.
-        return Vec::new();
-    }
+    let disposition = mail.is_disposition_notification();
     let text = mail.text();
     let attached = mail.attached_original();
     // The text before a copy of the returned message is what the bounce itself says.
@@ -257,6 +255,16 @@ fn decode_mail(mail: Mail<'_>, depth: usize, decoder: &Decoder<'_>) -> Vec<Recor
             .unwrap_or_default(),
     };
 
+    if disposition {
+        // A read receipt says nothing of delivery and is no bounce; an automatic action that
+        // deleted the message unread (a Sieve reject) is a refusal.
+        let Some(report) = mdn::decode(&mail, region) else {
+            return Vec::new();
+        };
+        let mut records = records(&mail, report, region, &mut original, decoder);
+        records.iter_mut().for_each(mdn::settle);
+        return records;
+    }
     let is_bounce = freetext::claims(&mail, &text);
     let mut report: Option<Report> = arf::decode(&mail, &text, &mut original)
         .or_else(|| lhost::decode(&mail, &text, region, &mut original))
@@ -289,16 +297,27 @@ fn decode_mail(mail: Mail<'_>, depth: usize, decoder: &Decoder<'_>) -> Vec<Recor
     let Some(report) = report else {
         return Vec::new();
     };
+    records(&mail, report, region, &mut original, decoder)
+}
+
+/// The records of what a decoder read from a notice, one per recipient within the limits.
+fn records(
+    mail: &Mail<'_>,
+    report: Report,
+    region: &str,
+    original: &mut Original,
+    decoder: &Decoder<'_>,
+) -> Vec<Record> {
     if original.addresser.is_empty() {
         // A bounce goes back to the sender: its To names the addresser when the original is gone.
         original.addresser = address::clean(&mail.header("To").unwrap_or_default());
     }
     let limits = decoder.limits;
     let warning = std::cell::OnceCell::new();
-    let is_warning = || *warning.get_or_init(|| freetext::is_delay_warning(&mail, region));
+    let is_warning = || *warning.get_or_init(|| freetext::is_delay_warning(mail, region));
     let notice = delivery::Notice {
         decoded_by: report.decoded_by,
-        original: &original,
+        original,
         date: mail.message.date().copied(),
         // The bounce's prose speaks for its only recipient; with several, it may be another's.
         prose: if report.deliveries.len() == 1 { region } else { "" },
@@ -593,6 +612,37 @@ mod tests {
     fn a_read_receipt_is_no_bounce() {
         let mdn = "From: postmaster@example.com\nTo: a@example.jp\nSubject: Disposition notification: report\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=disposition-notification; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nYour message\n\n  To: b@example.com\n  Subject: report\n\nwas read on Tuesday.\n\n--b\nContent-Type: message/disposition-notification\n\nReporting-UA: mail.example.com\nFinal-Recipient: rfc822;b@example.com\nDisposition: automatic-action/MDN-sent-automatically; displayed\n\n--b--\n";
         assert_eq!(decode(mdn.as_bytes()), Ok(Vec::new()));
+    }
+
+    /// A Sieve `reject` as RFC 5429 and Pigeonhole send it: an MDN whose disposition says an
+    /// automatic action deleted the message, the script's reason in its text part.
+    fn sieve_reject(reason: &str) -> String {
+        format!(
+            "From: Mail Delivery Subsystem <MAILER-DAEMON@mail.example.org>\nTo: a@example.jp\nSubject: Automatically rejected mail\nAuto-Submitted: auto-replied (rejected)\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=disposition-notification; boundary=\"b\"\n\n--b\nContent-Type: text/plain; charset=utf-8\n\nYour message to <b@example.org> was automatically rejected:\n{reason}\n\n--b\nContent-Type: message/disposition-notification\n\nReporting-UA: mail.example.org; Dovecot Mail Delivery Agent\nFinal-Recipient: rfc822; b@example.org\nOriginal-Message-ID: <m1@example.jp>\nDisposition: automatic-action/MDN-sent-automatically; deleted\n\n--b--\n"
+        )
+    }
+
+    #[test]
+    fn a_sieve_reject_is_the_recipient_s_filter_refusing() {
+        let records = decode(sieve_reject("I do not accept mail from you.").as_bytes()).unwrap();
+        assert_eq!(records.len(), 1);
+        let r = &records[0];
+        assert_eq!((r.recipient.as_str(), r.action.as_str()), ("b@example.org", "failed"));
+        assert_eq!(r.reason, crate::Reason::Filtered);
+        assert!(!r.hardbounce);
+        assert_eq!(r.lhost, "mail.example.org");
+        assert!(
+            r.diagnosticcode.contains("I do not accept mail from you."),
+            "{}",
+            r.diagnosticcode
+        );
+        // The script's words decide where they name a cause.
+        let full = decode(sieve_reject("Mailbox is full: quota exceeded.").as_bytes()).unwrap();
+        assert_eq!(full[0].reason, crate::Reason::MailboxFull);
+        // A person deleting the message unread (manual action) is no refusal.
+        let manual = sieve_reject("x")
+            .replace("automatic-action/MDN-sent-automatically", "manual-action/MDN-sent-manually");
+        assert_eq!(decode(manual.as_bytes()), Ok(Vec::new()));
     }
 
     #[test]
