@@ -149,10 +149,11 @@ source "$HERE/postfix.sh"
 source "$HERE/exim.sh"
 source "$HERE/sendmail.sh"
 source "$HERE/opensmtpd.sh"
+source "$HERE/courier.sh"
 
 main() {
     local mtas=("$@") t0; t0=$(date +%s)
-    [ ${#mtas[@]} -eq 0 ] && mtas=(postfix exim sendmail opensmtpd)
+    [ ${#mtas[@]} -eq 0 ] && mtas=(postfix exim sendmail opensmtpd courier)
     common_setup
     # On an error: stop and purge the MTA in hand, put the machine's files back.
     trap 'rc=$?; [ $rc -eq 0 ] || { log "failed ($rc)"; "stop_$mta" || true; common_teardown; }' EXIT
