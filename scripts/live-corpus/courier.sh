@@ -176,4 +176,6 @@ stop_courier() {
     courier_stop_all
     rm -rf "$CB" /var/lib/courier-b /run/courier-b
     apt_purge courier-mta courier-base courier-authdaemon courier-authlib courier-authlib-userdb
+    # The purge keeps the directories holding files it did not install (me, esmtproutes, ...).
+    rm -rf /etc/courier /var/lib/courier /run/courier
 }
