@@ -165,6 +165,30 @@ const KNOWN_GAPS: &[(&str, &str, &str, &str)] = &[
         "Exim\'s default ACL text \'550 Administrative prohibition\', which this Exim (with PIPELINING) reports \'after pipelined end of data\': the bounce says the message was refused at DATA by a local policy, not that the sender was (the sender ACL that refused it is visible only to who set it up)",
     ),
     (
+        "opensmtpd/header-check.eml",
+        "reason",
+        "onhold",
+        "an OpenSMTPD proc-exec filter's commit-phase reject with the admin's text '550 Message header X-Live-Corpus is not allowed here' (OpenSMTPD's bounce line 'someone@filter.test: 550 Message header ...', Status 5.0.0): a content rejection",
+    ),
+    (
+        "opensmtpd/header-check.eml",
+        "rule",
+        "status.0.0",
+        "decided by OpenSMTPD's 5.0.0 alone although the reply text names a header of the message",
+    ),
+    (
+        "opensmtpd/mailbox-full.eml",
+        "action",
+        "delayed",
+        "OpenSMTPD 6.8's notice for an envelope it dropped when the queue lifetime ran out ('full@quota.test: Envelope expired', Status 4.4.7, after a delay warning for the same message) is written with its delay template, so its DSN says 'Action: delayed' and its text 'only a temporary failure report'; the envelope is gone (its log: 'Expire ... stat=Envelope expired'), so the recipient has failed: 'Envelope expired' with 4.4.7 is a final notice",
+    ),
+    (
+        "opensmtpd/queue-expired.eml",
+        "action",
+        "delayed",
+        "OpenSMTPD 6.8's notice for an envelope it dropped when the queue lifetime ran out ('someone@tempfail.test: Envelope expired', Status 4.4.7, after a delay warning for the same message) is written with its delay template, so its DSN says 'Action: delayed' and its text 'only a temporary failure report'; the envelope is gone (its log: 'Expire ... stat=Envelope expired'), so the recipient has failed: 'Envelope expired' with 4.4.7 is a final notice",
+    ),
+    (
         "postfix/header-check.eml",
         "reason",
         "securityerror",
