@@ -32,10 +32,10 @@
 # Output: crates/tuixin-cli/tests/live/<mta>/<cause>[-N].eml, byte for byte as delivered, and
 # crates/tuixin-cli/tests/live/causes.toml (expectations; written by collect.py).
 #
-# How long: 342 s for the first four measured (Postfix 92 s, Exim 80 s, Sendmail 146 s, OpenSMTPD 22 s),
-# Courier 140 s, with the .debs already in apt's cache; add their download on a fresh machine. Most
-# of it is waiting for the short queue lifetimes (60 s Postfix, 1-2 min Exim/Sendmail, 90 s Courier)
-# and apt.
+# How long: about 8 minutes for all five (measured one by one: Postfix 92 s, Exim 80 s, Sendmail
+# 146 s, OpenSMTPD 94 s, Courier 140 s), with the .debs already in apt's cache; add their download
+# on a fresh machine. Most of it is waiting for the short queue lifetimes (60 s Postfix and
+# OpenSMTPD, 1-2 min Exim/Sendmail, 90 s Courier) and apt.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
