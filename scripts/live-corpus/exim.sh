@@ -45,6 +45,8 @@ acl_check_rcpt:
   accept
 
 acl_check_data:
+  # Local SMTP (exim4 -bs, the smtputf8 message) gets no content checks; the discard below
+  # cannot test domains there anyway (Exim defers it).
   accept  hosts = :
   deny    message = Message header X-Live-Corpus is not allowed here
           condition = ${if match{$h_X-Live-Corpus:}{forbidden-header}}

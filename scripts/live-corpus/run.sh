@@ -7,8 +7,9 @@
 # With no argument every MTA is done, one after the other.
 #
 # What it installs (apt): swaks, dovecot-core, dovecot-lmtpd, and in turn postfix (+postfix-pcre),
-# exim4-daemon-heavy, sendmail, opensmtpd, courier-mta. The MTAs conflict as the system MTA, so each one is
-# purged before the next is installed (apt keeps the machine consistent at every step).
+# exim4-daemon-heavy, sendmail (+python3-milter), opensmtpd, courier-mta. The MTAs conflict as the
+# system MTA, so each one is purged before the next is installed (apt keeps the machine consistent
+# at every step).
 #
 # What it changes on the machine:
 #   - /etc/aliases is replaced by the test aliases below (a copy of the first original is kept
