@@ -18,7 +18,7 @@ run_opensmtpd() {
 queue ttl 1m
 bounce warn-interval 20s
 table aliases file:/etc/aliases
-table remote_users { "remote-nosuchuser@vm.live.test", "nobody1@vm.live.test", "nobody2@vm.live.test", \
+table remote_users { "remote-nosuchuser@vm.live.test", "loopa@vm.live.test", "nobody1@vm.live.test", "nobody2@vm.live.test", \
     "nobody3@vm.live.test", "nobody4@vm.live.test", "nobody5@vm.live.test" }
 
 filter "sender-blocked" phase mail-from match mail-from regex "^blocked-sender@" \
@@ -104,6 +104,10 @@ CF
     expect opensmtpd "$v" queue-expired LC-opensmtpd-queue-expired failed expired someone@tempfail.test
     send LC-opensmtpd-sender-blocked blocked-sender@$HOST 0 "" someone@accept.test
     expect opensmtpd "$v" sender-blocked LC-opensmtpd-sender-blocked failed rejected someone@accept.test
+    # A refuses a local alias loop at submission; sent to B, the loop is B's RCPT reply in A's bounce
+    # ("524 5.2.4 Mailing list expansion problem"): a fault of the receiving system's aliases.
+    send LC-opensmtpd-alias-loop "$a" 0 "" loopa@$HOST
+    expect opensmtpd "$v" alias-loop LC-opensmtpd-alias-loop failed systemerror loopa@$HOST
     send LC-opensmtpd-pipe-failure "$a" 0 "" pipe1@$HOST
     expect opensmtpd "$v" pipe-failure LC-opensmtpd-pipe-failure failed mailererror pipe1@$HOST
     send LC-opensmtpd-pipe-failure-67 "$a" 0 "" pipe67@$HOST

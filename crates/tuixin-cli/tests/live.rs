@@ -165,6 +165,12 @@ const KNOWN_GAPS: &[(&str, &str, &str, &str)] = &[
         "Exim\'s default ACL text \'550 Administrative prohibition\', which this Exim (with PIPELINING) reports \'after pipelined end of data\': the bounce says the message was refused at DATA by a local policy, not that the sender was (the sender ACL that refused it is visible only to who set it up)",
     ),
     (
+        "opensmtpd/alias-loop.eml",
+        "rule",
+        "status.2.4",
+        "'loopa@vm.live.test: 524 5.2.4 Mailing list expansion problem: <loopa@vm.live.test>', OpenSMTPD's RCPT reply when its alias expansion loops (B's, quoted in A's bounce): the words name the cause (the receiving system's alias expansion failed, systemerror), yet it is decided by 5.2.4 alone",
+    ),
+    (
         "opensmtpd/header-check.eml",
         "reason",
         "onhold",
