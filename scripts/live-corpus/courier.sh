@@ -7,8 +7,8 @@
 # check, the body check and a 451 for tempfail.test) and its esmtpd-msa on :2526 with
 # SIZELIMIT=4000. A reaches B through esmtproutes. Everything B accepts is routed to the closed
 # port 127.0.0.9:2599 (it accepts nothing in this run). The refused route is 127.0.0.9:2599, not
-# 127.0.0.1: Courier takes a refused connection as "Network is down" for the whole host address
-# and would defer the mail for B behind it.
+# 127.0.0.1: a host whose connections fail is taken for down ("Network is down") for all the
+# messages to it, and B's must not be.
 # SMTPUTF8: B (Courier 1.0.16) offers SMTPUTF8, so A runs with COURIER_ESMTP_DEBUG_NOSMTPUTF8=1,
 # Courier's own switch that makes its SMTP client treat the server as not offering it (the
 # bounce is the one Courier sends to a server without SMTPUTF8).
