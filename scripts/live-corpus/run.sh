@@ -33,9 +33,8 @@
 # Output: crates/tuixin-cli/tests/live/<mta>/<cause>[-N].eml, byte for byte as delivered, and
 # crates/tuixin-cli/tests/live/causes.toml (expectations; written by collect.py).
 #
-# How long: about 8 minutes for all five (measured one by one: Postfix 92 s, Exim 80 s, Sendmail
-# 146 s, OpenSMTPD 94 s, Courier 140 s), with the .debs already in apt's cache; add their download
-# on a fresh machine. Most of it is waiting for the short queue lifetimes (60 s Postfix and
+# How long: 584 s for all five measured (Postfix 100 s, Exim 89 s, Sendmail 165 s, OpenSMTPD 91 s,
+# Courier 135 s), with the .debs already in apt's cache; add their download on a fresh machine. Most of it is waiting for the short queue lifetimes (60 s Postfix and
 # OpenSMTPD, 1-2 min Exim/Sendmail, 90 s Courier) and apt.
 set -euo pipefail
 
