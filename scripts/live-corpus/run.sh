@@ -31,11 +31,12 @@
 # 127.0.0.1:2525-2527 with the rejecting policies). A reaches B through its routing tables.
 #
 # Output: crates/tuixin-cli/tests/live/<mta>/<cause>[-N].eml, byte for byte as delivered, and
-# crates/tuixin-cli/tests/live/causes.toml (expectations; written by collect.py).
+# crates/tuixin-cli/tests/live/causes.jsonl (expectations; written by collect.py).
 #
 # How long: 584 s for all five measured (Postfix 100 s, Exim 89 s, Sendmail 165 s, OpenSMTPD 91 s,
-# Courier 135 s), with the .debs already in apt's cache; add their download on a fresh machine. Most of it is waiting for the short queue lifetimes (60 s Postfix and
-# OpenSMTPD, 1-2 min Exim/Sendmail, 90 s Courier) and apt.
+# Courier 135 s), with the .debs already in apt's cache; add their download on a fresh machine.
+# Most of it is waiting for the short queue lifetimes (60 s Postfix and OpenSMTPD, 1-2 min
+# Exim/Sendmail, 90 s Courier) and apt.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
