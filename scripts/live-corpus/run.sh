@@ -28,7 +28,9 @@
 # Topology: the MTA under test is both A (the sender: mail is injected with its sendmail command
 # from bounces@vm.live.test, whose alias pipes every message it gets, i.e. the bounces, into
 # /var/tmp/live-corpus/capture/) and B (the "remote" server: the same MTA listening on
-# 127.0.0.1:2525-2527 with the rejecting policies). A reaches B through its routing tables.
+# 127.0.0.1:2525-2527 with the rejecting policies; for Courier, B, and for OpenSMTPD's size limit,
+# B2, are a second instance of the same MTA in its own mount namespace). A reaches B through its
+# routing tables.
 #
 # Output: crates/tuixin-cli/tests/live/<mta>/<cause>[-N].eml, byte for byte as delivered, and
 # crates/tuixin-cli/tests/live/causes.jsonl (expectations; written by collect.py).
