@@ -34,6 +34,9 @@ action "local" mbox alias <aliases>
 action "to_b" relay host smtp://127.0.0.1:2525
 action "to_b2" relay host smtp://127.0.0.1:2526
 action "to_closed" relay host smtp://127.0.0.1:2599
+# The refused route has an address of its own: OpenSMTPD disables a route per address, and one
+# shared with B (127.0.0.1) stays usable, which kept the envelope in flight past its lifetime.
+action "to_refused" relay host smtp://127.0.0.9:2599
 action "to_dovecot" lmtp "127.0.0.1:24" rcpt-to virtual { "full@quota.test" = "nobody" }
 action "dns" relay helo vm.live.test
 
@@ -47,7 +50,7 @@ match from socket for rcpt-to <remote_users> action "to_b"
 match from socket for domain "vm.live.test" action "local"
 match from socket for domain { "relay.test", "tempfail.test", "accept.test", "filter.test" } action "to_b"
 match from socket for domain "big.test" action "to_b2"
-match from socket for domain "refused.test" action "to_closed"
+match from socket for domain "refused.test" action "to_refused"
 match from socket for domain "quota.test" action "to_dovecot"
 match from socket for domain "nowhere.invalid" action "dns"
 CF
@@ -96,9 +99,11 @@ CF
     expect opensmtpd "$v" body-check LC-opensmtpd-body-check failed spamdetected someone@filter.test
     send LC-opensmtpd-relay-denied "$a" 0 "" someone@relay.test
     expect opensmtpd "$v" relay-denied LC-opensmtpd-relay-denied failed userunknown someone@relay.test
-    # No connection-refused case: OpenSMTPD 6.8 keeps the envelope in flight while its connector
-    # retries the refused route, past the queue lifetime (still in flight after 4 minutes here), so
-    # neither a delay warning nor a bounce comes within the run.
+    # Refused connection: "Network error on destination MXs" in the delay warning; the expiry
+    # notice (see above) names only the expiry.
+    send LC-opensmtpd-connection-refused "$a" 0 "" someone@refused.test
+    expect opensmtpd "$v" delay-warning LC-opensmtpd-connection-refused delayed networkerror someone@refused.test
+    expect opensmtpd "$v" connection-refused LC-opensmtpd-connection-refused failed expired someone@refused.test
     send LC-opensmtpd-queue-expired "$a" 0 "" someone@tempfail.test
     expect opensmtpd "$v" delay-warning LC-opensmtpd-queue-expired delayed "*" someone@tempfail.test
     expect opensmtpd "$v" queue-expired LC-opensmtpd-queue-expired failed expired someone@tempfail.test

@@ -171,6 +171,12 @@ const KNOWN_GAPS: &[(&str, &str, &str, &str)] = &[
         "'loopa@vm.live.test: 524 5.2.4 Mailing list expansion problem: <loopa@vm.live.test>', OpenSMTPD's RCPT reply when its alias expansion loops (B's, quoted in A's bounce): the words name the cause (the receiving system's alias expansion failed, systemerror), yet it is decided by 5.2.4 alone",
     ),
     (
+        "opensmtpd/connection-refused.eml",
+        "action",
+        "delayed",
+        "OpenSMTPD 6.8's notice for an envelope it dropped when the queue lifetime ran out ('someone@refused.test: Envelope expired', Status 4.4.7, after a delay warning for the same message) is written with its delay template, so its DSN says 'Action: delayed' and its text 'only a temporary failure report'; the envelope is gone (its log: 'Expire ... stat=Envelope expired'), so the recipient has failed: 'Envelope expired' with 4.4.7 is a final notice",
+    ),
+    (
         "opensmtpd/header-check.eml",
         "reason",
         "onhold",
