@@ -5,8 +5,10 @@
   collect.py --write WORK OUT      copy them to OUT/<mta>/<cause>[-N].eml and update OUT/causes.jsonl
 
 A capture answers the test message whose Message-ID <TAG.<digits>@...> it quotes; a DSN with
-"Action: delayed" is the delay warning for that message, anything else its final bounce. The
-captured bytes are copied unchanged.
+"Action: delayed" is the delay warning for that message, anything else its final bounce. One
+exception: OpenSMTPD 6.8 sends the notice for an envelope it dropped when the queue lifetime ran
+out with its delay template (Action: delayed, Status: 4.4.7, "<rcpt>: Envelope expired"); that is
+its final notice. The captured bytes are copied unchanged.
 """
 import json
 import os
@@ -16,6 +18,7 @@ import sys
 
 TAG = re.compile(rb"<(LC-[A-Za-z0-9-]+)\.\d+@")
 DELAYED = re.compile(rb"^Action:[ \t]*delayed", re.M | re.I)
+OPENSMTPD_EXPIRED = re.compile(rb"^\S+: Envelope expired\r?$", re.M)
 
 
 def manifest(work):
@@ -44,7 +47,8 @@ def captures(work):
         if not m:
             unmatched.append(path)
             continue
-        action = "delayed" if DELAYED.search(data) else "failed"
+        delayed = DELAYED.search(data) and not OPENSMTPD_EXPIRED.search(data)
+        action = "delayed" if delayed else "failed"
         found.setdefault((m.group(1).decode(), action), path)
     return found, unmatched
 

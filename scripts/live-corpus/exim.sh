@@ -25,7 +25,9 @@ ignore_bounce_errors_after = 0s
 timeout_frozen_after = 2m
 host_lookup =
 rfc1413_hosts =
-smtputf8_advertise_hosts =
+# SMTPUTF8 is offered to local SMTP (exim4 -bs, where the smtputf8 message is submitted) and to no
+# TCP client, so B lacks it.
+smtputf8_advertise_hosts = :
 log_file_path = /var/log/exim4/%slog
 
 begin acl
@@ -43,6 +45,9 @@ acl_check_rcpt:
   accept
 
 acl_check_data:
+  # Local SMTP (exim4 -bs, the smtputf8 message) gets no content checks; the discard below
+  # cannot test domains there anyway (Exim defers it).
+  accept  hosts = :
   deny    message = Message header X-Live-Corpus is not allowed here
           condition = ${if match{$h_X-Live-Corpus:}{forbidden-header}}
   deny    message = Message content rejected as spam
@@ -65,7 +70,7 @@ remote_unknown:
 
 to_b:
   driver = manualroute
-  domains = relay.test : tempfail.test : accept.test : filter.test
+  domains = relay.test : tempfail.test : accept.test : filter.test : utf8.test
   route_list = * 127.0.0.1
   self = send
   transport = smtp_b
@@ -119,6 +124,8 @@ remote_smtp:
 smtp_b:
   driver = smtp
   port = 2525
+  # never downconvert: a message that needs SMTPUTF8 fails at a server without it
+  utf8_downconvert = 0
 
 smtp_b_small:
   driver = smtp
@@ -185,6 +192,13 @@ CF
     expect exim "$v" pipe-failure LC-exim-pipe-failure failed mailererror pipe1@$HOST
     send LC-exim-pipe-failure-67 "$a" 0 "" pipe67@$HOST
     expect exim "$v" pipe-failure LC-exim-pipe-failure-67 failed mailererror pipe67@$HOST
+    # SMTPUTF8: submitted over exim4 -bs with MAIL FROM's SMTPUTF8 option (the sendmail command cannot
+    # ask for it); B does not offer SMTPUTF8 and smtp_b never downconverts. Exim's bounce gives no
+    # reason at all (its log says "utf8 support required but not offered for forwarding"), only
+    # "host 127.0.0.1 [127.0.0.1]" and Status 5.0.0: undefined.
+    message LC-exim-smtputf8 "$a" 0 "" | python3 "$HERE/bs-submit.py" "exim4 -bs" "$a" "jörg@utf8.test" 2>/dev/null \
+        || log "exim4 -bs refused LC-exim-smtputf8"
+    expect exim "$v" smtputf8 LC-exim-smtputf8 failed undefined "jörg@utf8.test"
     send LC-exim-many-recipients "$a" 0 "" nobody1@$HOST nobody2@$HOST nobody3@$HOST nobody4@$HOST nobody5@$HOST
     expect exim "$v" many-recipients LC-exim-many-recipients failed userunknown nobody1@$HOST,nobody2@$HOST,nobody3@$HOST,nobody4@$HOST,nobody5@$HOST
     wait_for 240 "exim4 -qff"

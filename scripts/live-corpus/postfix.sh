@@ -134,7 +134,7 @@ CF
     send LC-postfix-sender-blocked blocked-sender@$HOST 0 "" someone@accept.test
     expect postfix "$v" sender-blocked LC-postfix-sender-blocked failed rejected someone@accept.test
     send LC-postfix-alias-loop "$a" 0 "" loopa@$HOST
-    expect postfix "$v" alias-loop LC-postfix-alias-loop failed systemerror loopb@$HOST
+    expect postfix "$v" alias-loop LC-postfix-alias-loop failed networkerror loopa@$HOST
     send LC-postfix-pipe-failure "$a" 0 "" pipe1@$HOST
     expect postfix "$v" pipe-failure LC-postfix-pipe-failure failed mailererror pipe1@$HOST
     send LC-postfix-pipe-failure-67 "$a" 0 "" pipe67@$HOST

@@ -3,36 +3,42 @@
 # machine, and stores them as tuixin test fixtures.
 #
 # Run by hand, as root, on a throw-away Debian 12 machine (NOT by CI):
-#     bash scripts/live-corpus/run.sh [postfix] [exim] [sendmail] [opensmtpd]
+#     bash scripts/live-corpus/run.sh [postfix] [exim] [sendmail] [opensmtpd] [courier]
 # With no argument every MTA is done, one after the other.
 #
 # What it installs (apt): swaks, dovecot-core, dovecot-lmtpd, and in turn postfix (+postfix-pcre),
-# exim4-daemon-heavy, sendmail, opensmtpd. The MTAs conflict as the system MTA, so each one is
-# purged before the next is installed (apt keeps the machine consistent at every step).
+# exim4-daemon-heavy, sendmail (+python3-milter), opensmtpd, courier-mta. The MTAs conflict as the
+# system MTA, so each one is purged before the next is installed (apt keeps the machine consistent
+# at every step).
 #
 # What it changes on the machine:
 #   - /etc/aliases is replaced by the test aliases below (a copy of the first original is kept
 #     as /etc/aliases.live-corpus-orig and put back at the end);
 #   - /usr/local/lib/live-corpus/{capture,fail}: the pipe targets of those aliases;
 #   - /var/tmp/live-corpus/: captured bounces, Dovecot's maildirs, logs, the manifest;
-#   - the MTA's own configuration under /etc (postfix, exim4, mail, smtpd.conf) while it is
-#     installed; purged with the package;
+#   - the MTA's own configuration under /etc (postfix, exim4, mail, smtpd.conf, courier) while it is
+#     installed; purged with the package; for Courier also /etc/courier-b, /var/lib/courier-b and
+#     /run/courier-b (its B instance, removed when it stops);
 #   - daemons listen on loopback only (127.0.0.1: 25 and 2525-2527; Dovecot LMTP on 24)
 #     and are all stopped at the end. No mail leaves the machine: remote domains are under
-#     .test / .invalid and routed to loopback ports by transport maps / manualroutes / mailertable;
+#     .test / .invalid and routed to loopback ports by transport maps / manualroutes / mailertable /
+#     esmtproutes (Courier's refused route is 127.0.0.9:2599);
 #     the only outside query is the DNS lookup of nowhere.invalid (answered NXDOMAIN).
 #
 # Topology: the MTA under test is both A (the sender: mail is injected with its sendmail command
 # from bounces@vm.live.test, whose alias pipes every message it gets, i.e. the bounces, into
 # /var/tmp/live-corpus/capture/) and B (the "remote" server: the same MTA listening on
-# 127.0.0.1:2525-2527 with the rejecting policies). A reaches B through its routing tables.
+# 127.0.0.1:2525-2527 with the rejecting policies; for Courier, B, and for OpenSMTPD's size limit,
+# B2, are a second instance of the same MTA in its own mount namespace). A reaches B through its
+# routing tables.
 #
 # Output: crates/tuixin-cli/tests/live/<mta>/<cause>[-N].eml, byte for byte as delivered, and
-# crates/tuixin-cli/tests/live/causes.toml (expectations; written by collect.py).
+# crates/tuixin-cli/tests/live/causes.jsonl (expectations; written by collect.py).
 #
-# How long: 342 s for all four measured (Postfix 92 s, Exim 80 s, Sendmail 146 s, OpenSMTPD 22 s,
-# with the .debs already in apt's cache; add their download on a fresh machine). Most of it is
-# waiting for the short queue lifetimes (60 s Postfix, 1-2 min Exim/Sendmail) and apt.
+# How long: 584 s for all five measured (Postfix 100 s, Exim 89 s, Sendmail 165 s, OpenSMTPD 91 s,
+# Courier 135 s), with the .debs already in apt's cache; add their download on a fresh machine.
+# Most of it is waiting for the short queue lifetimes (60 s Postfix and OpenSMTPD, 1-2 min
+# Exim/Sendmail, 90 s Courier) and apt.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -149,10 +155,11 @@ source "$HERE/postfix.sh"
 source "$HERE/exim.sh"
 source "$HERE/sendmail.sh"
 source "$HERE/opensmtpd.sh"
+source "$HERE/courier.sh"
 
 main() {
     local mtas=("$@") t0; t0=$(date +%s)
-    [ ${#mtas[@]} -eq 0 ] && mtas=(postfix exim sendmail opensmtpd)
+    [ ${#mtas[@]} -eq 0 ] && mtas=(postfix exim sendmail opensmtpd courier)
     common_setup
     # On an error: stop and purge the MTA in hand, put the machine's files back.
     trap 'rc=$?; [ $rc -eq 0 ] || { log "failed ($rc)"; "stop_$mta" || true; common_teardown; }' EXIT
