@@ -27,36 +27,6 @@ use serde_json::Value;
 /// `rule` the `status.*` rules joined with `,`.
 const KNOWN_GAPS: &[(&str, &str, &str, &str)] = &[
     (
-        "courier/connection-refused.eml",
-        "reason",
-        "onhold",
-        "'Network is down' (Diagnostic-Code unknown; Status 5.0.0): Courier's text for the route's host whose connection was refused, given when queuetime ran out: a network error",
-    ),
-    (
-        "courier/connection-refused.eml",
-        "rule",
-        "status.0.0",
-        "decided by Courier's 5.0.0 alone although the text names a network error",
-    ),
-    (
-        "courier/delay-warning-2.eml",
-        "reason",
-        "onhold",
-        "Courier's delay warning for the refused connection says 'Network is down' for the recipient: a network error (today decided by expired.gave-up+bounce-text+warning, which names no cause)",
-    ),
-    (
-        "courier/pipe-failure-2.eml",
-        "reason",
-        "onhold",
-        "Status 5.0.0 and no diagnostic text at all (exit 1, temporary for Courier, returned when queuetime ran out; Courier writes only what the command printed, and it printed nothing): X.0.0 with no text is undefined (issue 18 item 6), onhold is for text that names no cause",
-    ),
-    (
-        "courier/pipe-failure.eml",
-        "reason",
-        "onhold",
-        "Status 5.0.0 and no diagnostic text at all (exit 67; Courier writes only what the command printed, and it printed nothing): X.0.0 with no text is undefined (issue 18 item 6), onhold is for text that names no cause",
-    ),
-    (
         "courier/queue-expired.eml",
         "reason",
         "systemerror",
@@ -73,30 +43,6 @@ const KNOWN_GAPS: &[(&str, &str, &str, &str)] = &[
         "reason",
         "policyviolation",
         "Exim\'s default ACL text \'550 Administrative prohibition\', which this Exim (with PIPELINING) reports \'after pipelined end of data\': the bounce says the message was refused at DATA by a local policy, not that the sender was (the sender ACL that refused it is visible only to who set it up)",
-    ),
-    (
-        "opensmtpd/alias-loop.eml",
-        "rule",
-        "status.2.4",
-        "'loopa@vm.live.test: 524 5.2.4 Mailing list expansion problem: <loopa@vm.live.test>', OpenSMTPD's RCPT reply when its alias expansion loops (B's, quoted in A's bounce): the words name the cause (the receiving system's alias expansion failed, systemerror), yet it is decided by 5.2.4 alone",
-    ),
-    (
-        "opensmtpd/connection-refused.eml",
-        "action",
-        "delayed",
-        "OpenSMTPD 6.8's notice for an envelope it dropped when the queue lifetime ran out ('someone@refused.test: Envelope expired', Status 4.4.7, after a delay warning for the same message) is written with its delay template, so its DSN says 'Action: delayed' and its text 'only a temporary failure report'; the envelope is gone (its log: 'Expire ... stat=Envelope expired'), so the recipient has failed: 'Envelope expired' with 4.4.7 is a final notice",
-    ),
-    (
-        "opensmtpd/mailbox-full.eml",
-        "action",
-        "delayed",
-        "OpenSMTPD 6.8's notice for an envelope it dropped when the queue lifetime ran out ('full@quota.test: Envelope expired', Status 4.4.7, after a delay warning for the same message) is written with its delay template, so its DSN says 'Action: delayed' and its text 'only a temporary failure report'; the envelope is gone (its log: 'Expire ... stat=Envelope expired'), so the recipient has failed: 'Envelope expired' with 4.4.7 is a final notice",
-    ),
-    (
-        "opensmtpd/queue-expired.eml",
-        "action",
-        "delayed",
-        "OpenSMTPD 6.8's notice for an envelope it dropped when the queue lifetime ran out ('someone@tempfail.test: Envelope expired', Status 4.4.7, after a delay warning for the same message) is written with its delay template, so its DSN says 'Action: delayed' and its text 'only a temporary failure report'; the envelope is gone (its log: 'Expire ... stat=Envelope expired'), so the recipient has failed: 'Envelope expired' with 4.4.7 is a final notice",
     ),
     (
         "postfix/queue-expired.eml",

@@ -363,7 +363,10 @@ fn settle_expiry(
     let timed_out = verdict.rule.starts_with("expired.timeout");
     // A report that says `Action: failed` is final, whatever warning words its prose has.
     if !warning() || (action_given && *action == "failed") {
-        if action == "delayed" && !timed_out && !action_given {
+        // The words that the MTA gave up outrank a report's `Action: delayed` too, where the
+        // notice does not call itself a warning (OpenSMTPD 6.8 writes its "Envelope expired"
+        // notice with its delay template's report fields).
+        if action == "delayed" && !timed_out && (!action_given || verdict.kind == RuleKind::Text) {
             *action = "failed".to_owned();
         }
         return verdict;

@@ -354,6 +354,12 @@ fn is_heading(line: &str) -> bool {
     framed('-') || framed('=')
 }
 
+/// A line drawn of one character and nothing else (`-----…`, `=====…`): a frame, no heading.
+fn is_rule(line: &str) -> bool {
+    let line = line.trim();
+    line.len() >= 10 && (line.bytes().all(|b| b == b'-') || line.bytes().all(|b| b == b'='))
+}
+
 /// Longest diagnostic the text decoders build for one recipient.
 const MAX_DIAGNOSTIC: usize = 4096;
 
@@ -407,6 +413,11 @@ fn diagnostic(lines: &[&str], start: &RecipientLine, above: usize, end: usize) -
         paragraphs[0].push(first_rest);
     }
     for line in &lines[start.line + 1..end] {
+        if is_rule(line) {
+            // A bare rule closes the section of failed recipients (Courier frames it with
+            // them); what follows is the notice's own boilerplate.
+            break;
+        }
         if is_heading(line) {
             // `----- Transcript of session follows -----` names what follows; it says nothing.
             continue;
