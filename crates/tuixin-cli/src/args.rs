@@ -50,6 +50,18 @@ pub enum Command {
     /// Work with classification rule files
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Work with the store's database (the suppression list's home)
+    #[command(subcommand)]
+    Db(crate::db::DbCommand),
+    /// Store bounces as events and update the suppression list
+    #[command(after_help = crate::ingest::EXAMPLES)]
+    Ingest(crate::ingest::IngestArgs),
+    /// May I send to these addresses? Allowed or suppressed, with the reason
+    #[command(after_help = crate::check::EXAMPLES)]
+    Check(crate::check::CheckArgs),
+    /// List or export stored events
+    #[command(subcommand)]
+    Events(crate::events::EventsCommand),
 }
 
 /// `tuixin rules ...`

@@ -11,6 +11,13 @@ const ABOUT: &[(&str, &str)] = &[
     ("parse", "解析退信邮件：每个投递失败的收件人一条记录"),
     ("rules", "管理分类规则文件"),
     ("rules check", "检查规则文件：每条规则都能解析、原因有效、正则表达式能编译"),
+    ("db", "管理存储数据库（抑制列表所在）"),
+    ("db migrate", "创建数据库，或把其结构升级到本 tuixin 的版本"),
+    ("ingest", "把退信存为事件并更新抑制列表"),
+    ("check", "这些地址可以发送吗？允许或已抑制，并给出原因"),
+    ("events", "列出或导出已存储的事件"),
+    ("events list", "列出事件，按接收时间从早到晚"),
+    ("events export", "以 CSV 或 JSON Lines 流式导出所有匹配的事件"),
 ];
 
 /// Each flag's help, by command path and flag id.
@@ -48,7 +55,52 @@ const ARGS: &[(&str, &str, &str)] = &[
     ("parse", "max_recipients", "每封邮件保留的收件人数 [默认：100000]"),
     ("parse", "max_diagnostic", "每个收件人保留的诊断文字字节数 [默认：4096]"),
     ("rules check", "file", "要检查的规则文件"),
+    ("db migrate", "db", DB_HELP),
+    (
+        "ingest",
+        "paths",
+        "文件、文件夹（递归）、maildir 或 mbox，也可为 gzip/xz/zstd 压缩文件；- 或不给路径时读取标准输入",
+    ),
+    ("ingest", "source", "退信的来源，随每个事件存储（如 file、imap:bounces、smtp）"),
+    ("ingest", "jobs", "解析线程数 [默认：全部 CPU 核心]"),
+    ("ingest", "quiet", "不在标准错误输出显示进度条和汇总"),
+    ("ingest", "db", DB_HELP),
+    ("check", "addresses", "要检查的地址"),
+    ("check", "scope", "要发送的邮件类型：all、transactional、marketing 或流名称"),
+    ("check", "db", DB_HELP),
+    ("events list", "address", "只看该地址的事件（任何写法）"),
+    ("events list", "reason", "只看该原因的事件（userunknown、mailboxfull……）"),
+    (
+        "events list",
+        "category",
+        "只看该类别的事件（recipient、sender、message、network、complaint……）",
+    ),
+    (
+        "events list",
+        "since",
+        "只看该时间及之后的事件（2026-12-01、2026-12-01T08:00:00Z 或 Unix 秒数）",
+    ),
+    ("events list", "until", "只看该时间之前的事件"),
+    ("events list", "limit", "最多列出的事件数 [默认：100]"),
+    ("events list", "db", DB_HELP),
+    ("events export", "address", "只看该地址的事件（任何写法）"),
+    ("events export", "reason", "只看该原因的事件（userunknown、mailboxfull……）"),
+    (
+        "events export",
+        "category",
+        "只看该类别的事件（recipient、sender、message、network、complaint……）",
+    ),
+    (
+        "events export",
+        "since",
+        "只看该时间及之后的事件（2026-12-01、2026-12-01T08:00:00Z 或 Unix 秒数）",
+    ),
+    ("events export", "until", "只看该时间之前的事件"),
+    ("events export", "db", DB_HELP),
 ];
+
+/// The help of `--db`, shared by the store commands.
+const DB_HELP: &str = "数据库：文件路径、sqlite:路径 或 postgres://用户@主机/库名";
 
 /// Flags whose values are listed in their help (clap would list them with English notes).
 const VALUES_IN_HELP: &[(&str, &str, &str)] = &[
@@ -66,6 +118,21 @@ const VALUES_IN_HELP: &[(&str, &str, &str)] = &[
         "parse",
         "format",
         "输出格式\u{ff1a}human（每个收件人\u{ff1a}地址、原因、代码及其含义、处理建议）、json（一个记录数组）、jsonl（每行一条记录）、csv（带表头）[默认\u{ff1a}终端上为 human\u{ff0c}否则为 jsonl\u{ff1b}加 --json 时为 json]",
+    ),
+    (
+        "check",
+        "format",
+        "输出格式\u{ff1a}human（每个地址一行）、json（一个数组）、jsonl（每行一个对象）[默认\u{ff1a}human\u{ff1b}加 --json 时为 json]",
+    ),
+    (
+        "events list",
+        "format",
+        "输出格式\u{ff1a}human（每个事件一行）、json、jsonl、csv [默认\u{ff1a}human\u{ff1b}加 --json 时为 json]",
+    ),
+    (
+        "events export",
+        "format",
+        "输出格式\u{ff1a}jsonl（每行一个对象）、csv（带表头）[默认\u{ff1a}jsonl]",
     ),
 ];
 
@@ -90,6 +157,26 @@ const AFTER_HELP: &[(&str, &str)] = &[
     (
         "rules check",
         "示例\u{ff1a}\n  tuixin rules check my-rules.toml\n\n退出状态\u{ff1a}文件有效为 0\u{ff0c}无效为 2。",
+    ),
+    (
+        "db migrate",
+        "示例\u{ff1a}\n  tuixin db migrate\n  tuixin db migrate --db postgres://tuixin@db.internal/tuixin\n\n退出状态\u{ff1a}结构已是最新时为 0\u{ff1b}数据库无法打开或比本 tuixin 新时为 2（此时数据库不被改动）。",
+    ),
+    (
+        "ingest",
+        "示例\u{ff1a}\n  tuixin ingest ~/Maildir/.Bounces\n  tuixin ingest --source imap:bounces archive.mbox.gz\n  cat bounce.eml | tuixin ingest -\n  tuixin ingest --db postgres://tuixin@db.internal/tuixin bounces/\n\n每个输入连同其记录存为事件\u{ff1b}再次导入同一封退信只算作重复\u{ff0c}不改变任何内容。汇总写到标准错误输出。\n退出状态\u{ff1a}所有输入都已导入为 0\u{ff1b}有输入无法读取或不是邮件为 1（每个都在标准错误输出中列出\u{ff0c}其余照常存储）\u{ff1b}\n用法或数据库错误为 2。",
+    ),
+    (
+        "check",
+        "示例\u{ff1a}\n  tuixin check alice@example.org\n  tuixin check --scope marketing alice@example.org bob@example.net\n  tuixin check --format jsonl alice@example.org\n\n退出状态\u{ff1a}所有地址都允许发送为 0\u{ff0c}有地址被抑制为 1\u{ff0c}出错（地址无效、数据库无法打开）为 2。",
+    ),
+    (
+        "events list",
+        "示例\u{ff1a}\n  tuixin events list --address alice@example.org\n  tuixin events list --reason userunknown --since 2026-12-01 --limit 20\n  tuixin events list --category sender --format jsonl",
+    ),
+    (
+        "events export",
+        "示例\u{ff1a}\n  tuixin events export > events.jsonl\n  tuixin events export --format csv --since 2026-12-01 > events.csv",
     ),
 ];
 

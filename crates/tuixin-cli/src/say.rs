@@ -164,3 +164,71 @@ pub fn cut(cut: &Cut, lang: Lang) -> String {
         }
     }
 }
+
+/// What `tuixin db migrate` did, in `lang`.
+pub fn migrated(db: &str, from: i64, to: i64, lang: Lang) -> String {
+    match (lang, from == to) {
+        (Lang::En, true) => format!("{db}: schema version {to}, already current"),
+        (Lang::En, false) => format!("{db}: schema migrated from version {from} to {to}"),
+        (Lang::Zh, true) => format!("{db}\u{ff1a}数据库结构版本 {to}\u{ff0c}已是最新"),
+        (Lang::Zh, false) => format!("{db}\u{ff1a}数据库结构已从版本 {from} 升级到 {to}"),
+    }
+}
+
+/// A `--source` name that is not one, in `lang`.
+pub fn bad_source(source: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "invalid --source {source:?}: printable ASCII without spaces, at most 64 bytes (e.g. file, imap:bounces)"
+        ),
+        Lang::Zh => format!(
+            "--source {source:?} 无效\u{ff1a}须为不含空格的可打印 ASCII 字符\u{ff0c}最多 64 字节\u{ff08}如 file、imap:bounces\u{ff09}"
+        ),
+    }
+}
+
+/// A time that cannot be read, in `lang`.
+pub fn bad_time(text: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => {
+            format!("invalid time {text:?}: give 2026-12-01, 2026-12-01T08:00:00Z or Unix seconds")
+        }
+        Lang::Zh => format!(
+            "时间 {text:?} 无效\u{ff1a}请给出 2026-12-01、2026-12-01T08:00:00Z 或 Unix 秒数"
+        ),
+    }
+}
+
+/// The store's error, in `lang` (the store's own words are English; causes from the driver
+/// follow as they are).
+pub fn store_error(error: &tuixin_store::StoreError, lang: Lang) -> String {
+    use tuixin_store::StoreError as E;
+    if lang == Lang::En {
+        return error.to_string();
+    }
+    match error {
+        E::BadUrl { url, why } => format!(
+            "不是数据库 URL\u{ff1a}{url}\u{ff08}{why}\u{ff09}\u{ff1b}请给出文件路径、sqlite:路径 或 postgres://..."
+        ),
+        E::Missing { path } => {
+            format!("{path}\u{ff1a}没有这个数据库（tuixin ingest 或 tuixin db migrate 会创建它）")
+        }
+        E::NotTuixin { path, why } => format!("{path} 不是 tuixin 数据库\u{ff08}{why}\u{ff09}"),
+        E::SchemaTooNew { db, found, known } => format!(
+            "{db} 的数据库结构版本为 {found}\u{ff0c}比本 tuixin 所知的 {known} 更新\u{ff1a}请升级 tuixin\u{ff08}数据库未被改动\u{ff09}"
+        ),
+        E::Locked { path, waited_ms } => format!(
+            "{path} 被其他进程锁定\u{ff08}已等待 {waited_ms} 毫秒\u{ff09}\u{ff1b}请稍后重试"
+        ),
+        E::Unreachable { url, cause } => format!("无法连接 {url}\u{ff1a}{cause}"),
+        E::DiskFull { db } => format!("{db}\u{ff1a}磁盘已满\u{ff1b}本次事务未写入任何内容"),
+        E::InvalidAddress { address, why } => format!("地址 {address:?} 无效\u{ff1a}{why}"),
+        E::InvalidScope(scope) => format!(
+            "范围 {scope:?} 无效\u{ff1a}请用 all、transactional、marketing 或流名称 [a-z0-9][a-z0-9_.-]*"
+        ),
+        E::Conflict { db, cause } => {
+            format!("{db}\u{ff1a}与其他写入者冲突\u{ff0c}未写入任何内容\u{ff1a}{cause}")
+        }
+        other => format!("数据库错误\u{ff1a}{other}"),
+    }
+}

@@ -11,6 +11,12 @@ pub enum StoreError {
         /// What is wrong with it.
         why: String,
     },
+    /// The SQLite file does not exist (and was not to be created).
+    #[error("{path}: no such database (tuixin ingest or tuixin db migrate creates it)")]
+    Missing {
+        /// The file.
+        path: String,
+    },
     /// The file exists but is no SQLite database, or is a SQLite database of another program.
     #[error("{path} is not a tuixin database ({why})")]
     NotTuixin {

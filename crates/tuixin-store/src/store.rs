@@ -22,11 +22,13 @@ pub struct OpenOptions {
     pub busy_timeout: Duration,
     /// Apply pending migrations on open.
     pub migrate: bool,
+    /// Create a SQLite file that does not exist yet (else: [`StoreError::Missing`]).
+    pub create: bool,
 }
 
 impl Default for OpenOptions {
     fn default() -> OpenOptions {
-        OpenOptions { busy_timeout: Duration::from_secs(5), migrate: true }
+        OpenOptions { busy_timeout: Duration::from_secs(5), migrate: true, create: true }
     }
 }
 
@@ -61,7 +63,12 @@ impl Store {
     pub fn open_with(url: &str, options: &OpenOptions) -> Result<Store, StoreError> {
         let url = DbUrl::parse(url)?;
         let backend = match &url {
-            DbUrl::Sqlite(path) => Backend::Sqlite(SqliteDb::open(path, options.busy_timeout)?),
+            DbUrl::Sqlite(path) => {
+                if !options.create && !path.exists() {
+                    return Err(StoreError::Missing { path: path.display().to_string() });
+                }
+                Backend::Sqlite(SqliteDb::open(path, options.busy_timeout)?)
+            }
             DbUrl::Postgres(url) => Backend::Postgres(PgDb::open(url)?),
         };
         let store = Store { url, backend };

@@ -163,6 +163,7 @@ fn a_locked_database_gives_a_clear_error_after_the_busy_timeout() {
     let options = tuixin_store::OpenOptions {
         busy_timeout: std::time::Duration::from_millis(200),
         migrate: false,
+        create: false,
     };
     let store = Store::open_with(&backend.url, &options);
     let error = match store {
