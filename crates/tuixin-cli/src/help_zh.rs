@@ -11,6 +11,12 @@ const ABOUT: &[(&str, &str)] = &[
     ("parse", "解析退信邮件：每个投递失败的收件人一条记录"),
     ("rules", "管理分类规则文件"),
     ("rules check", "检查规则文件：每条规则都能解析、原因有效、正则表达式能编译"),
+    ("policy", "检查和打印生命周期策略：退信、投诉和投递如何改变抑制列表"),
+    (
+        "policy check",
+        "检查策略文件：TOML 有效、字段和原因已知、取值可用，且不允许发件方、邮件内容或网络原因导致抑制",
+    ),
+    ("policy show", "打印生效的策略：内置策略（带注释），或叠加了策略文件后的结果"),
 ];
 
 /// Each flag's help, by command path and flag id.
@@ -48,6 +54,8 @@ const ARGS: &[(&str, &str, &str)] = &[
     ("parse", "max_recipients", "每封邮件保留的收件人数 [默认：100000]"),
     ("parse", "max_diagnostic", "每个收件人保留的诊断文字字节数 [默认：4096]"),
     ("rules check", "file", "要检查的规则文件"),
+    ("policy check", "file", "要检查的策略文件"),
+    ("policy show", "policy", "自定义策略文件\u{ff1b}只需写出要改动的字段"),
 ];
 
 /// Flags whose values are listed in their help (clap would list them with English notes).
@@ -61,6 +69,11 @@ const VALUES_IN_HELP: &[(&str, &str, &str)] = &[
         "",
         "color",
         "何时使用颜色\u{ff1a}auto（写到终端时）、always（总是）、never（从不）[默认\u{ff1a}auto]",
+    ),
+    (
+        "policy show",
+        "format",
+        "输出格式\u{ff1a}toml（与策略文件相同）、json（与 HTTP API 相同）[默认\u{ff1a}toml\u{ff1b}加 --json 时为 json]",
     ),
     (
         "parse",
@@ -86,6 +99,14 @@ const AFTER_HELP: &[(&str, &str)] = &[
     (
         "parse",
         "示例\u{ff1a}\n  tuixin parse examples/                      # 文件夹下的每个文件\n  tuixin parse bounce.eml --format json --explain\n  tuixin parse ~/Maildir/.Bounces --format csv > bounces.csv\n  tuixin parse archive.mbox -j 2 > records.jsonl\n  tuixin parse archive.mbox.gz\n  cat bounce.eml | tuixin parse -\n\n输出\u{ff1a}终端上为 human\u{ff0c}否则为 JSON Lines。汇总写到标准错误输出\u{ff0c}文件夹遍历中跳过的输入\n（指回已读文件夹的链接、命名管道）和因限制被截断的邮件各有一条说明。\n退出状态\u{ff1a}所有输入都读取成功时为 0（没有退信的邮件不算错误）\u{ff0c}有输入无法读取或不是邮件时为 1\n（每个都在标准错误输出中列出\u{ff0c}其余照常解析）。",
+    ),
+    (
+        "policy check",
+        "示例\u{ff1a}\n  tuixin policy check my-policy.toml\n  tuixin policy show > my-policy.toml          # 以内置策略为起点\n\n退出状态\u{ff1a}文件有效为 0\u{ff0c}无效为 2（指出行号和字段）。",
+    ),
+    (
+        "policy show",
+        "示例\u{ff1a}\n  tuixin policy show\n  tuixin policy show --policy my-policy.toml\n  tuixin policy show --format json | jq .soft\n\n退出状态\u{ff1a}成功为 0\u{ff1b}策略文件无法读取或无效时为 2。",
     ),
     (
         "rules check",

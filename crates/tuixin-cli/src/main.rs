@@ -9,6 +9,7 @@ mod inputs;
 mod mbox;
 mod output;
 mod parse;
+mod policy;
 mod render;
 mod rules;
 mod say;
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         Command::Codes(codes) => codes::run(&config, codes),
         Command::Parse(parse) => parse::run(&config, parse),
         Command::Rules(command) => rules::run(&config, command),
+        Command::Policy(command) => policy::run(&config, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
