@@ -193,3 +193,119 @@ pub fn observe(
     }
     (next, false)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Reason;
+    use crate::lifecycle::Scope;
+
+    const T0: Timestamp = 1_767_225_600;
+
+    fn feed(
+        window: &AlertWindow,
+        events: impl IntoIterator<Item = (Timestamp, bool)>,
+        p: &AlertPolicy,
+    ) -> (AlertWindow, usize) {
+        let mut w = window.clone();
+        let mut opened = 0;
+        for (at, hit) in events {
+            let (next, o) = observe(&w, at, hit, p);
+            w = next;
+            opened += usize::from(o);
+        }
+        (w, opened)
+    }
+
+    #[test]
+    fn twenty_hits_in_an_hour_open_one_alert_and_nineteen_do_not() {
+        let p = Policy::default_policy().alerts;
+        let (w, opened) = feed(&AlertWindow::default(), (0..19).map(|i| (T0 + i * 60, true)), &p);
+        assert_eq!((opened, w.open), (0, false));
+        let (w, opened) = feed(&w, (19..40).map(|i| (T0 + i * 60, true)), &p);
+        assert_eq!(opened, 1, "opens once, then extends");
+        assert!(w.open && w.opened_at == Some(T0 + 19 * 60));
+        assert_eq!(w.hits_while_open, 40);
+        // the same twenty hits spread over more than an hour open nothing
+        let (w, opened) = feed(&AlertWindow::default(), (0..20).map(|i| (T0 + i * 240, true)), &p);
+        assert_eq!((opened, w.open), (0, false));
+    }
+
+    #[test]
+    fn two_percent_of_enough_traffic_opens_an_alert() {
+        let p = Policy::default_policy().alerts;
+        let traffic = (0..98).map(|i| (T0 + i * 30, false));
+        let (w, opened) = feed(&AlertWindow::default(), traffic, &p);
+        assert_eq!(opened, 0);
+        let (w, opened) = feed(&w, [(T0 + 3000, true)], &p);
+        assert_eq!(opened, 0, "1 of 99 is under 2 %, and under min_traffic");
+        let (w, opened) = feed(&w, [(T0 + 3010, true)], &p);
+        assert_eq!(opened, 1, "2 of 100 is 2 %");
+        assert!(w.open);
+        // with too little traffic the rate alone opens nothing
+        let (w, opened) = feed(&AlertWindow::default(), [(T0, true), (T0 + 1, false)], &p);
+        assert_eq!((opened, w.open), (0, false));
+    }
+
+    #[test]
+    fn an_alert_closes_after_a_quiet_day_and_can_open_again() {
+        let p = Policy::default_policy().alerts;
+        let (w, _) = feed(&AlertWindow::default(), (0..20).map(|i| (T0 + i, true)), &p);
+        assert!(w.open);
+        let last = T0 + 19;
+        assert!(!close_if_quiet(&w, last + 24 * 3600 - 1, &p).1);
+        let (closed, did) = close_if_quiet(&w, last + 24 * 3600, &p);
+        assert!(did && !closed.open);
+        // traffic alone does not keep it open; hits after the quiet day open a new one
+        let later = last + 25 * 3600;
+        let (w2, opened) = feed(&w, (0..20).map(|i| (later + i, true)), &p);
+        assert_eq!(opened, 1);
+        assert_eq!(w2.opened_at, Some(later + 19));
+    }
+
+    #[test]
+    fn an_event_older_than_the_window_is_not_counted() {
+        let p = Policy::default_policy().alerts;
+        let (w, _) = feed(&AlertWindow::default(), [(T0 + 7200, false)], &p);
+        let (w2, opened) = feed(&w, (0..30).map(|i| (T0 + i, true)), &p);
+        assert_eq!((opened, w2.totals(T0 + 7200, 60)), (0, (0, 1)));
+    }
+
+    #[test]
+    fn events_feed_one_window_per_category_with_a_hit_where_their_reason_alerts() {
+        let policy = Policy::default_policy();
+        let event = LifecycleEvent {
+            id: "e",
+            address: "a@gmail.com",
+            at: T0,
+            source: "smtp",
+            kind: EventKind::Bounce,
+            reason: Reason::Blocked,
+            hard: false,
+            class: Some(5),
+            weak: false,
+            scope: Scope::All,
+            feedback_type: "",
+            sending: "Mail.Sender.TEST",
+            provider: "gmail.com",
+            campaign: "",
+        };
+        let obs = alert_observations(&event, &policy);
+        assert_eq!(obs.len(), 3);
+        assert_eq!(
+            obs[0],
+            AlertObservation {
+                category: AlertCategory::Sender,
+                key: "mail.sender.test|gmail.com".into(),
+                hit: true
+            }
+        );
+        assert!(!obs[1].hit && !obs[2].hit);
+        assert_eq!(obs[1].key, "mail.sender.test");
+        let full = LifecycleEvent { reason: Reason::MailboxFull, ..event.clone() };
+        assert!(alert_observations(&full, &policy).iter().all(|o| !o.hit));
+        let complaint =
+            LifecycleEvent { kind: EventKind::Complaint, reason: Reason::Feedback, ..event };
+        assert!(alert_observations(&complaint, &policy).is_empty());
+    }
+}

@@ -360,23 +360,8 @@ fn count(
             Which::Suspend => Action::CountSuspend { count },
         });
     }
-    // Every window of `window_days` that holds the event's day: the latest bounce of each one
-    // that reaches the threshold; the suppression lasts from the latest of those.
-    let window = i64::from(cfg.window_days);
-    let mut trigger: Option<(Timestamp, usize)> = None;
-    for (i, start) in c.days.iter().enumerate() {
-        if start.day > day || start.day + window <= day {
-            continue;
-        }
-        let span: Vec<&CountedDay> =
-            c.days[i..].iter().take_while(|d| d.day < start.day + window).collect();
-        if span.len() >= cfg.threshold as usize {
-            let latest = span.iter().map(|d| d.at).max().unwrap_or(at);
-            if trigger.is_none_or(|(t, _)| latest > t) {
-                trigger = Some((latest, span.len()));
-            }
-        }
-    }
+    let after = if cfg.reset_on_delivery { next.last_delivery } else { None };
+    let trigger = best_span(&counter(next, which).days, Some(day), cfg, after);
     let Some((latest, days)) = trigger else { return };
     let expires_at = expiry(latest, cfg.expires_days);
     if let (Some(expires), Some(seen)) = (expires_at, seen)
@@ -399,6 +384,37 @@ fn count(
     suppress(next, s, event, policy, actions);
 }
 
+/// Of the windows of `window_days` (those holding `around`, or all), the one reaching the
+/// threshold whose latest bounce is the latest, counting only bounces after `after`: that
+/// bounce's time and the number of days in its window.
+fn best_span(
+    days: &[CountedDay],
+    around: Option<i64>,
+    cfg: &CounterPolicy,
+    after: Option<Timestamp>,
+) -> Option<(Timestamp, usize)> {
+    let window = i64::from(cfg.window_days);
+    let days: Vec<&CountedDay> = days.iter().filter(|d| after.is_none_or(|a| d.at > a)).collect();
+    let mut best: Option<(Timestamp, usize)> = None;
+    for (i, start) in days.iter().enumerate() {
+        if around.is_some_and(|day| start.day > day || start.day + window <= day) {
+            continue;
+        }
+        let span = &days[i..];
+        let len = span.iter().take_while(|d| d.day < start.day + window).count();
+        if len >= cfg.threshold as usize {
+            let latest = span[..len].iter().map(|d| d.at).max().unwrap_or(start.at);
+            if best.is_none_or(|(t, _)| latest > t) {
+                best = Some((latest, len));
+            }
+        }
+    }
+    best
+}
+
+/// A delivery clears the days counted before it and settles every threshold suppression on
+/// the bounces after the latest delivery: lifted when they no longer reach a threshold, its
+/// expiry recomputed from them when they do. The same events in any order end the same way.
 fn delivery(next: &mut AddressState, at: Timestamp, policy: &Policy, actions: &mut Vec<Action>) {
     next.last_delivery = Some(next.last_delivery.map_or(at, |d| d.max(at)));
     let mut reset = false;
@@ -412,21 +428,39 @@ fn delivery(next: &mut AddressState, at: Timestamp, policy: &Policy, actions: &m
     if reset {
         actions.push(Action::ResetSoft);
     }
-    if policy.delivery.lift_threshold {
-        next.suppressions.retain(|s| {
-            let lift = s.reason == SuppressionReason::SoftBounceThreshold
-                && !s.locked
-                && s.updated_at < at;
-            if lift {
-                actions.push(Action::Lift {
-                    scope: s.scope.clone(),
-                    reason: s.reason,
-                    note: "a later message was delivered".into(),
-                });
-            }
-            !lift
-        });
+    if !policy.delivery.lift_threshold {
+        return;
     }
+    let after = next.last_delivery;
+    let support: Vec<Option<Timestamp>> =
+        [(&next.soft, &policy.soft), (&next.suspend, &policy.suspend)]
+            .into_iter()
+            .filter_map(|(c, cfg)| {
+                best_span(&c.days, None, cfg, after)
+                    .map(|(latest, _)| expiry(latest, cfg.expires_days))
+            })
+            .collect();
+    let expires_at =
+        if support.contains(&None) { None } else { support.iter().flatten().max().copied() };
+    next.suppressions.retain_mut(|s| {
+        if s.reason != SuppressionReason::SoftBounceThreshold || s.locked {
+            return true;
+        }
+        if support.is_empty() {
+            actions.push(Action::Lift {
+                scope: s.scope.clone(),
+                reason: s.reason,
+                note: "a later message was delivered".into(),
+            });
+            return false;
+        }
+        if s.expires_at != expires_at {
+            s.expires_at = expires_at;
+            s.updated_at = s.updated_at.max(at);
+            actions.push(Action::Suppress(s.clone()));
+        }
+        true
+    });
 }
 
 fn complaint(

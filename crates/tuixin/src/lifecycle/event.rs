@@ -119,7 +119,7 @@ fn kind_of(record: &Record) -> EventKind {
         // A relay or list expansion says the message went on, not that it arrived.
         Reason::Delivered if is("relayed") || is("expanded") => EventKind::Other,
         Reason::Delivered => EventKind::Delivery,
-        _ if is("delivered") => EventKind::Delivery,
+        // "delivered" beside a failure reason contradicts itself: the failure is what counts.
         _ => EventKind::Bounce,
     }
 }
@@ -145,44 +145,53 @@ fn campaign_of(record: &Record) -> &str {
         .unwrap_or(record.listid.trim())
 }
 
+/// A record with the given verdict, for tests.
+#[cfg(test)]
+pub(crate) fn test_record(
+    reason: Reason,
+    action: &str,
+    status: &str,
+    reply: &str,
+    kind: RuleKind,
+) -> Record {
+    Record {
+        origin: "bounce.eml".into(),
+        message: 1,
+        recipient: "Alice@Example.org".into(),
+        addresser: "news@sender.test".into(),
+        senderdomain: "sender.test".into(),
+        destination: "example.org".into(),
+        alias: String::new(),
+        action: action.into(),
+        deliverystatus: status.into(),
+        replycode: reply.into(),
+        command: "RCPT".into(),
+        diagnosticcode: String::new(),
+        diagnostictype: "SMTP".into(),
+        rhost: String::new(),
+        lhost: String::new(),
+        feedbacktype: String::new(),
+        messageid: String::new(),
+        subject: String::new(),
+        listid: String::new(),
+        timestamp: 1_700_000_000,
+        timezoneoffset: "+0000".into(),
+        decodedby: "rfc3464".into(),
+        token: String::new(),
+        reason,
+        hardbounce: reason.is_hard(!status.starts_with('4')),
+        category: reason.category(),
+        rule: String::new(),
+        rulekind: kind,
+        evidence: String::new(),
+        headers: Default::default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_record as record;
     use super::*;
-
-    fn record(reason: Reason, action: &str, status: &str, reply: &str, kind: RuleKind) -> Record {
-        Record {
-            origin: "bounce.eml".into(),
-            message: 1,
-            recipient: "Alice@Example.org".into(),
-            addresser: "news@sender.test".into(),
-            senderdomain: "sender.test".into(),
-            destination: "example.org".into(),
-            alias: String::new(),
-            action: action.into(),
-            deliverystatus: status.into(),
-            replycode: reply.into(),
-            command: "RCPT".into(),
-            diagnosticcode: String::new(),
-            diagnostictype: "SMTP".into(),
-            rhost: String::new(),
-            lhost: String::new(),
-            feedbacktype: String::new(),
-            messageid: String::new(),
-            subject: String::new(),
-            listid: String::new(),
-            timestamp: 1_700_000_000,
-            timezoneoffset: "+0000".into(),
-            decodedby: "rfc3464".into(),
-            token: String::new(),
-            reason,
-            hardbounce: reason.is_hard(!status.starts_with('4')),
-            category: reason.category(),
-            rule: String::new(),
-            rulekind: kind,
-            evidence: String::new(),
-            headers: Default::default(),
-        }
-    }
 
     #[test]
     fn a_record_becomes_an_event_with_its_own_time_class_and_strength() {

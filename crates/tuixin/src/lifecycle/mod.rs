@@ -56,3 +56,6 @@ pub use state::{AddressState, AddressStatus, CountedDay, Counter, Suppression, S
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod properties;

@@ -161,9 +161,12 @@ pub struct CounterPolicy {
 }
 
 impl CounterPolicy {
-    /// Days of counted bounces kept: enough to judge any window an in-time event can open.
+    /// Days of counted bounces kept behind the newest event: every window whose suppression
+    /// could still be in force (window + expiry + a day for rounding); the window alone when
+    /// the suppression never expires.
     pub fn horizon_days(&self) -> i64 {
-        i64::from(self.window_days.max(self.expires_days))
+        let expires = if self.expires_days == 0 { 0 } else { i64::from(self.expires_days) + 1 };
+        i64::from(self.window_days) + expires
     }
 }
 
