@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::alert::{AlertCategory, alert_key};
 use super::event::{EventKind, LifecycleEvent};
-use super::policy::{CounterPolicy, Policy, Treatment};
+use super::policy::{CounterKind, CounterPolicy, Policy, ScopeSetting, Treatment};
 use super::state::{
     AddressState, CountedDay, Counter, DAY, Suppression, SuppressionReason, day_of,
 };
@@ -115,13 +115,6 @@ pub enum LifecycleError {
     },
 }
 
-/// Which counter a bounce counts into.
-#[derive(Clone, Copy)]
-enum Which {
-    Soft,
-    Suspend,
-}
-
 /// What `event` does to an address in `state` under `policy`. Pure and deterministic.
 pub fn apply(state: &AddressState, event: &LifecycleEvent, policy: &Policy) -> Transition {
     let mut next = state.clone();
@@ -171,13 +164,11 @@ pub fn apply(state: &AddressState, event: &LifecycleEvent, policy: &Policy) -> T
                 );
                 suppress(&mut next, s, event, policy, &mut actions);
             } else {
-                count(&mut next, Which::Soft, &policy.soft, event, policy, &mut actions);
+                count(&mut next, CounterKind::Soft, event, policy, &mut actions);
             }
         }
-        Treatment::Soft => count(&mut next, Which::Soft, &policy.soft, event, policy, &mut actions),
-        Treatment::Suspend => {
-            count(&mut next, Which::Suspend, &policy.suspend, event, policy, &mut actions)
-        }
+        Treatment::Soft => count(&mut next, CounterKind::Soft, event, policy, &mut actions),
+        Treatment::Suspend => count(&mut next, CounterKind::Suspend, event, policy, &mut actions),
         Treatment::Complaint => complaint(&mut next, event, policy, &mut actions),
         Treatment::Delivery => delivery(&mut next, event.at, policy, &mut actions),
         Treatment::Upstream if policy.upstream.mirror => {
@@ -303,10 +294,10 @@ fn put(state: &mut AddressState, new: Suppression) -> Option<Action> {
     Some(Action::Suppress(replacement))
 }
 
-fn counter(state: &mut AddressState, which: Which) -> &mut Counter {
+fn counter(state: &mut AddressState, which: CounterKind) -> &mut Counter {
     match which {
-        Which::Soft => &mut state.soft,
-        Which::Suspend => &mut state.suspend,
+        CounterKind::Soft => &mut state.soft,
+        CounterKind::Suspend => &mut state.suspend,
     }
 }
 
@@ -315,12 +306,13 @@ fn counter(state: &mut AddressState, which: Which) -> &mut Counter {
 /// after a sweep, the same suppressions.
 fn count(
     next: &mut AddressState,
-    which: Which,
-    cfg: &CounterPolicy,
+    which: CounterKind,
     event: &LifecycleEvent,
     policy: &Policy,
     actions: &mut Vec<Action>,
 ) {
+    let thresholds = policy.thresholds(which);
+    let cfg = &thresholds[0];
     let at = event.at;
     // A bounce from before a delivery we already know of says nothing about the address now.
     if cfg.reset_on_delivery && next.last_delivery.is_some_and(|d| at <= d) {
@@ -328,7 +320,7 @@ fn count(
     }
     let seen = next.last_event;
     let newest_day = day_of(seen.map_or(at, |t| t.max(at)));
-    let horizon = cfg.horizon_days();
+    let horizon = thresholds.iter().map(CounterPolicy::horizon_days).max().unwrap_or(1);
     let day = day_of(at);
     if day <= newest_day - horizon {
         // Older than anything a window of ours can still hold.
@@ -356,32 +348,38 @@ fn count(
     if new_day {
         let count = c.count_at(at, cfg.window_days);
         actions.push(match which {
-            Which::Soft => Action::CountSoft { count },
-            Which::Suspend => Action::CountSuspend { count },
+            CounterKind::Soft => Action::CountSoft { count },
+            CounterKind::Suspend => Action::CountSuspend { count },
         });
     }
     let after = if cfg.reset_on_delivery { next.last_delivery } else { None };
-    let trigger = best_span(&counter(next, which).days, Some(day), cfg, after);
-    let Some((latest, days)) = trigger else { return };
-    let expires_at = expiry(latest, cfg.expires_days);
-    if let (Some(expires), Some(seen)) = (expires_at, seen)
-        && expires <= seen
-    {
-        // Read so late that it would already have run out.
-        return;
+    for cfg in &thresholds {
+        let Some((latest, days)) = best_span(&counter(next, which).days, Some(day), cfg, after)
+        else {
+            continue;
+        };
+        let expires_at = expiry(latest, cfg.expires_days);
+        if let (Some(expires), Some(seen)) = (expires_at, seen)
+            && expires <= seen
+        {
+            // Read so late that it would already have run out.
+            continue;
+        }
+        let what = match which {
+            CounterKind::Soft => format!("{days} soft bounces ({})", event.reason),
+            CounterKind::Suspend => {
+                format!("mailbox reported suspended ({}) on {days} days", event.reason)
+            }
+        };
+        let description = format!("{what} within {} days", cfg.window_days);
+        let scope = cfg.scope.resolve(&event.scope);
+        let reason = SuppressionReason::SoftBounceThreshold;
+        let mut s = entry(event, scope, reason, cfg.expires_days, description);
+        s.created_at = latest;
+        s.updated_at = latest;
+        s.expires_at = expires_at;
+        suppress(next, s, event, policy, actions);
     }
-    let what = match which {
-        Which::Soft => format!("{days} soft bounces ({})", event.reason),
-        Which::Suspend => format!("mailbox reported suspended ({}) on {days} days", event.reason),
-    };
-    let description = format!("{what} within {} days", cfg.window_days);
-    let scope = cfg.scope.resolve(&event.scope);
-    let mut s =
-        entry(event, scope, SuppressionReason::SoftBounceThreshold, cfg.expires_days, description);
-    s.created_at = latest;
-    s.updated_at = latest;
-    s.expires_at = expires_at;
-    suppress(next, s, event, policy, actions);
 }
 
 /// Of the windows of `window_days` (those holding `around`, or all), the one reaching the
@@ -432,21 +430,30 @@ fn delivery(next: &mut AddressState, at: Timestamp, policy: &Policy, actions: &m
         return;
     }
     let after = next.last_delivery;
-    let support: Vec<Option<Timestamp>> =
-        [(&next.soft, &policy.soft), (&next.suspend, &policy.suspend)]
-            .into_iter()
-            .filter_map(|(c, cfg)| {
-                best_span(&c.days, None, cfg, after)
-                    .map(|(latest, _)| expiry(latest, cfg.expires_days))
-            })
-            .collect();
-    let expires_at =
-        if support.contains(&None) { None } else { support.iter().flatten().max().copied() };
+    let mut support: Vec<(ScopeSetting, Option<Timestamp>)> = Vec::new();
+    for (kind, days) in
+        [(CounterKind::Soft, &next.soft.days), (CounterKind::Suspend, &next.suspend.days)]
+    {
+        for cfg in policy.thresholds(kind) {
+            if let Some((latest, _)) = best_span(days, None, &cfg, after) {
+                support.push((cfg.scope.clone(), expiry(latest, cfg.expires_days)));
+            }
+        }
+    }
     next.suppressions.retain_mut(|s| {
         if s.reason != SuppressionReason::SoftBounceThreshold || s.locked {
             return true;
         }
-        if support.is_empty() {
+        // The thresholds that suppress in this scope (`event` may be any scope).
+        let held: Vec<Option<Timestamp>> = support
+            .iter()
+            .filter(|(setting, _)| match setting {
+                ScopeSetting::Event => true,
+                ScopeSetting::Fixed(scope) => *scope == s.scope,
+            })
+            .map(|(_, expires)| *expires)
+            .collect();
+        if held.is_empty() {
             actions.push(Action::Lift {
                 scope: s.scope.clone(),
                 reason: s.reason,
@@ -454,6 +461,8 @@ fn delivery(next: &mut AddressState, at: Timestamp, policy: &Policy, actions: &m
             });
             return false;
         }
+        let expires_at =
+            if held.contains(&None) { None } else { held.iter().flatten().max().copied() };
         if s.expires_at != expires_at {
             s.expires_at = expires_at;
             s.updated_at = s.updated_at.max(at);

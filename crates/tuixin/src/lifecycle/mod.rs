@@ -48,8 +48,8 @@ pub use apply::{
 pub use event::{EventKind, FUTURE_SKEW, LifecycleEvent};
 pub use policy::{
     AlertPolicy, Allowlist, ComplaintPolicy, CounterPolicy, DEFAULT_POLICY_TOML, DeliveryPolicy,
-    HardPolicy, NEVER_SUPPRESS, POLICY_VERSION, Policy, PolicyError, ScopeSetting, Treatment,
-    UnsubscribePolicy, UpstreamPolicy,
+    HardPolicy, NEVER_SUPPRESS, POLICY_VERSION, Policy, PolicyError, ScopeKnobs, ScopeSetting,
+    ScopeThreshold, Treatment, UnsubscribePolicy, UpstreamPolicy,
 };
 pub use scope::{Scope, ScopeError};
 pub use state::{AddressState, AddressStatus, CountedDay, Counter, Suppression, SuppressionReason};

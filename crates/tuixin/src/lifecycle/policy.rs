@@ -170,6 +170,34 @@ impl CounterPolicy {
     }
 }
 
+/// A scope's own threshold for one counter; fields left out are the counter's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeThreshold {
+    /// Counted days within the window that suppress in this scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<u32>,
+    /// The window, in days.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window_days: Option<u32>,
+    /// Days the suppression lasts after the latest counted bounce; 0 = never expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_days: Option<u32>,
+}
+
+/// The knobs one scope sets for itself: counters may suppress it earlier (or later) than
+/// their own scope, e.g. marketing after 3 soft days while everything else waits for 5.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeKnobs {
+    /// The soft counter's threshold for this scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub soft: Option<ScopeThreshold>,
+    /// The suspension counter's threshold for this scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspend: Option<ScopeThreshold>,
+}
+
 /// Deliveries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -280,6 +308,25 @@ pub struct Policy {
     pub allowlist: Allowlist,
     /// What each bounce reason does.
     pub reasons: BTreeMap<Reason, Treatment>,
+    /// Per-scope thresholds, by scope.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub scopes: BTreeMap<Scope, ScopeKnobs>,
+}
+
+/// Which bounce counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CounterKind {
+    Soft,
+    Suspend,
+}
+
+impl CounterKind {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            CounterKind::Soft => "soft",
+            CounterKind::Suspend => "suspend",
+        }
+    }
 }
 
 /// A policy file that cannot be used.
@@ -359,6 +406,32 @@ impl Policy {
         toml::to_string(self).expect("a policy always serializes")
     }
 
+    /// Every threshold a counter is judged by: its own, then each scope's (with the scope
+    /// fixed and the counter's day cap and reset).
+    pub(crate) fn thresholds(&self, kind: CounterKind) -> Vec<CounterPolicy> {
+        let base = match kind {
+            CounterKind::Soft => &self.soft,
+            CounterKind::Suspend => &self.suspend,
+        };
+        let mut all = vec![base.clone()];
+        for (scope, knobs) in &self.scopes {
+            let own = match kind {
+                CounterKind::Soft => &knobs.soft,
+                CounterKind::Suspend => &knobs.suspend,
+            };
+            if let Some(own) = own {
+                all.push(CounterPolicy {
+                    threshold: own.threshold.unwrap_or(base.threshold),
+                    window_days: own.window_days.unwrap_or(base.window_days),
+                    expires_days: own.expires_days.unwrap_or(base.expires_days),
+                    scope: ScopeSetting::Fixed(scope.clone()),
+                    ..base.clone()
+                });
+            }
+        }
+        all
+    }
+
     /// What a bounce of `reason` does under this policy.
     pub fn treatment(&self, reason: Reason) -> Treatment {
         self.reasons.get(&reason).copied().unwrap_or(Treatment::Review)
@@ -378,19 +451,36 @@ impl Policy {
             );
         }
         const MAX_DAYS: u32 = 36_500;
-        for (name, counter) in [("soft", &self.soft), ("suspend", &self.suspend)] {
+        let mut counters: Vec<(Vec<String>, CounterPolicy)> = Vec::new();
+        for kind in [CounterKind::Soft, CounterKind::Suspend] {
+            for (i, cfg) in self.thresholds(kind).into_iter().enumerate() {
+                let path = match &cfg.scope {
+                    ScopeSetting::Fixed(scope) if i > 0 => {
+                        vec!["scopes".to_owned(), scope.to_string(), kind.name().to_owned()]
+                    }
+                    _ => vec![kind.name().to_owned()],
+                };
+                counters.push((path, cfg));
+            }
+        }
+        for (path, counter) in &counters {
+            let err = |field: &str, message: String| {
+                let mut path = path.clone();
+                path.push(field.to_owned());
+                Err((path, message))
+            };
             if counter.threshold == 0 {
-                return err(&[name, "threshold"], "must be at least 1".into());
+                return err("threshold", "must be at least 1".into());
             }
             if !(1..=MAX_DAYS).contains(&counter.window_days) {
-                return err(&[name, "window_days"], format!("must be 1 to {MAX_DAYS}"));
+                return err("window_days", format!("must be 1 to {MAX_DAYS}"));
             }
             if counter.expires_days > MAX_DAYS {
-                return err(&[name, "expires_days"], format!("must be 0 (never) to {MAX_DAYS}"));
+                return err("expires_days", format!("must be 0 (never) to {MAX_DAYS}"));
             }
             if counter.day_cap && u64::from(counter.threshold) > u64::from(counter.window_days) {
                 return err(
-                    &[name, "threshold"],
+                    "threshold",
                     format!(
                         "{} day-capped counts can never fall within {} days",
                         counter.threshold, counter.window_days

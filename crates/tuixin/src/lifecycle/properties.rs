@@ -63,6 +63,7 @@ fn policy() -> impl Strategy<Value = Policy> {
         "[reasons]\nmailboxfull = \"hard\"\nexpired = \"store\"\nblocked = \"review\"\n",
         "[delivery]\nlift_threshold = false\n[soft]\nreset_on_delivery = false\n",
         "[allowlist]\ndomains = [\"example.org\"]\n",
+        "[scopes.marketing.soft]\nthreshold = 2\n[scopes.news.suspend]\nthreshold = 1\nexpires_days = 0\n",
     ])
     .prop_map(|text| Policy::from_toml(text).unwrap())
 }
@@ -209,6 +210,7 @@ proptest! {
         .prop_flat_map(|events| (Just(events.clone()), Just(events).prop_shuffle())),
         policy in proptest::sample::select(vec![
             "", "[soft]\nthreshold = 2\nwindow_days = 3\n[suspend]\nthreshold = 1\n",
+            "[scopes.marketing.soft]\nthreshold = 2\nwindow_days = 10\nexpires_days = 90\n",
         ]).prop_map(|t| Policy::from_toml(t).unwrap()),
     ) {
         let (a, _) = run_facts(&AddressState::default(), &events, &policy);

@@ -350,3 +350,37 @@ fn removing_a_threshold_entry_starts_a_fresh_count() {
     let after = apply(&t.state, &soft(T0 + 6 * DAY), &p);
     assert!(after.state.suppressions.is_empty());
 }
+
+#[test]
+fn a_scope_may_be_suppressed_earlier_than_the_counters_own_scope() {
+    let p =
+        Policy::from_toml("[scopes.marketing.soft]\nthreshold = 3\nexpires_days = 60\n").unwrap();
+    let days: Vec<_> = (0..5).map(|i| soft(T0 + i * DAY)).collect();
+    let (state, _) = run(&days[..3], &p);
+    let s = blocking(&state, &Scope::Marketing, T0 + 2 * DAY).unwrap();
+    assert_eq!(
+        (s.reason, &s.scope, s.expires_at),
+        (SuppressionReason::SoftBounceThreshold, &Scope::Marketing, Some(T0 + 62 * DAY))
+    );
+    assert_eq!(blocked(&state, "transactional", T0 + 2 * DAY), None);
+    let (state, _) = run(&days, &p);
+    assert_eq!(
+        blocked(&state, "transactional", T0 + 4 * DAY),
+        Some(SuppressionReason::SoftBounceThreshold)
+    );
+    assert_eq!(state.suppressions.len(), 2);
+    // a delivery settles both
+    let t = apply(&state, &event(EventKind::Delivery, Reason::Delivered, T0 + 5 * DAY), &p);
+    assert!(t.state.suppressions.is_empty());
+    // and the policy shows and reads back with its scope table
+    let text = p.to_toml();
+    assert!(text.contains("[scopes.marketing.soft]"), "{text}");
+    assert_eq!(Policy::from_toml(&text).unwrap(), p);
+    // a scope's threshold is checked like the counter's, and named by its path
+    let e = Policy::from_toml("[scopes.news.suspend]\nthreshold = 0\n").unwrap_err();
+    assert_eq!(e.to_string(), "line 2: scopes.news.suspend.threshold: must be at least 1");
+    let e = Policy::from_toml("[scopes.news.soft]\nscope = \"all\"\n").unwrap_err();
+    assert!(e.to_string().contains("unknown field `scope`"), "{e}");
+    let e = Policy::from_toml("[scopes.\"Bad Scope\".soft]\nthreshold = 2\n").unwrap_err();
+    assert!(e.to_string().contains("invalid scope"), "{e}");
+}
