@@ -18,6 +18,12 @@ const ABOUT: &[(&str, &str)] = &[
     ("events", "列出或导出已存储的事件"),
     ("events list", "列出事件，按接收时间从早到晚"),
     ("events export", "以 CSV 或 JSON Lines 流式导出所有匹配的事件"),
+    ("policy", "检查和打印生命周期策略：退信、投诉和投递如何改变抑制列表"),
+    (
+        "policy check",
+        "检查策略文件：TOML 有效、字段和原因已知、取值可用，且不允许发件方、邮件内容或网络原因导致抑制",
+    ),
+    ("policy show", "打印生效的策略：内置策略（带注释），或叠加了策略文件后的结果"),
 ];
 
 /// Each flag's help, by command path and flag id.
@@ -62,6 +68,7 @@ const ARGS: &[(&str, &str, &str)] = &[
         "文件、文件夹（递归）、maildir 或 mbox，也可为 gzip/xz/zstd 压缩文件；- 或不给路径时读取标准输入",
     ),
     ("ingest", "source", "退信的来源，随每个事件存储（如 file、imap:bounces、smtp）"),
+    ("ingest", "policy", "自定义生命周期策略文件，叠加在内置策略之上（见 tuixin policy）"),
     ("ingest", "jobs", "解析线程数 [默认：全部 CPU 核心]"),
     ("ingest", "quiet", "不在标准错误输出显示进度条和汇总"),
     ("ingest", "db", DB_HELP),
@@ -97,6 +104,8 @@ const ARGS: &[(&str, &str, &str)] = &[
     ),
     ("events export", "until", "只看该时间之前的事件"),
     ("events export", "db", DB_HELP),
+    ("policy check", "file", "要检查的策略文件"),
+    ("policy show", "policy", "自定义策略文件\u{ff1b}只需写出要改动的字段"),
 ];
 
 /// The help of `--db`, shared by the store commands.
@@ -113,6 +122,11 @@ const VALUES_IN_HELP: &[(&str, &str, &str)] = &[
         "",
         "color",
         "何时使用颜色\u{ff1a}auto（写到终端时）、always（总是）、never（从不）[默认\u{ff1a}auto]",
+    ),
+    (
+        "policy show",
+        "format",
+        "输出格式\u{ff1a}toml（与策略文件相同）、json（与 HTTP API 相同）[默认\u{ff1a}toml\u{ff1b}加 --json 时为 json]",
     ),
     (
         "parse",
@@ -153,6 +167,14 @@ const AFTER_HELP: &[(&str, &str)] = &[
     (
         "parse",
         "示例\u{ff1a}\n  tuixin parse examples/                      # 文件夹下的每个文件\n  tuixin parse bounce.eml --format json --explain\n  tuixin parse ~/Maildir/.Bounces --format csv > bounces.csv\n  tuixin parse archive.mbox -j 2 > records.jsonl\n  tuixin parse archive.mbox.gz\n  cat bounce.eml | tuixin parse -\n\n输出\u{ff1a}终端上为 human\u{ff0c}否则为 JSON Lines。汇总写到标准错误输出\u{ff0c}文件夹遍历中跳过的输入\n（指回已读文件夹的链接、命名管道）和因限制被截断的邮件各有一条说明。\n退出状态\u{ff1a}所有输入都读取成功时为 0（没有退信的邮件不算错误）\u{ff0c}有输入无法读取或不是邮件时为 1\n（每个都在标准错误输出中列出\u{ff0c}其余照常解析）。",
+    ),
+    (
+        "policy check",
+        "示例\u{ff1a}\n  tuixin policy check my-policy.toml\n  tuixin policy show > my-policy.toml          # 以内置策略为起点\n\n退出状态\u{ff1a}文件有效为 0\u{ff0c}无效为 2（指出行号和字段）。",
+    ),
+    (
+        "policy show",
+        "示例\u{ff1a}\n  tuixin policy show\n  tuixin policy show --policy my-policy.toml\n  tuixin policy show --format json | jq .soft\n\n退出状态\u{ff1a}成功为 0\u{ff1b}策略文件无法读取或无效时为 2。",
     ),
     (
         "rules check",

@@ -45,6 +45,10 @@ pub struct IngestArgs {
     #[arg(long, value_name = "NAME", default_value = "file")]
     pub source: String,
 
+    /// A lifecycle policy file of your own, laid over the built-in policy (see `tuixin policy`)
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
     /// Threads to decode with [default: all cores]
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -81,6 +85,7 @@ pub fn run(config: &Config, args: &IngestArgs) -> anyhow::Result<()> {
     if !valid_source(&args.source) {
         return Err(crate::UsageError(crate::say::bad_source(&args.source, lang)).into());
     }
+    let policy = crate::policy::load(args.policy.as_deref(), config)?;
     let store = crate::db::open(&args.db)?;
     let paths: Vec<PathBuf> =
         if args.paths.is_empty() { vec![PathBuf::from("-")] } else { args.paths.clone() };
@@ -128,7 +133,7 @@ pub fn run(config: &Config, args: &IngestArgs) -> anyhow::Result<()> {
                     }
                 }
                 let n = inputs.len() as u64;
-                let done = store.ingest(&inputs, crate::time::now())?;
+                let done = store.ingest(&inputs, &policy, crate::time::now())?;
                 summary.add(&done);
                 progress.inc(n);
             }

@@ -13,6 +13,7 @@ mod inputs;
 mod mbox;
 mod output;
 mod parse;
+mod policy;
 mod render;
 mod rules;
 mod say;
@@ -63,6 +64,7 @@ fn main() -> ExitCode {
         Command::Ingest(ingest) => ingest::run(&config, ingest),
         Command::Check(check) => check::run(&config, check),
         Command::Events(command) => events::run(&config, command),
+        Command::Policy(command) => policy::run(&config, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -90,6 +90,34 @@ pub fn rules_valid(file: &std::path::Path, count: usize, lang: Lang) -> String {
     }
 }
 
+/// A policy file that cannot be read, in `lang`.
+pub fn unreadable_policy(file: &std::path::Path, error: &std::io::Error, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("cannot read policy file {}: {error}", file.display()),
+        Lang::Zh => format!("无法读取策略文件 {}\u{ff1a}{error}", file.display()),
+    }
+}
+
+/// A policy file that cannot be used, in `lang` (the line, the field and the cause follow).
+pub fn invalid_policy(
+    file: &std::path::Path,
+    error: &tuixin::lifecycle::PolicyError,
+    lang: Lang,
+) -> String {
+    match lang {
+        Lang::En => format!("{}: {error}", file.display()),
+        Lang::Zh => format!("策略文件 {} 无效\u{ff1a}{error}", file.display()),
+    }
+}
+
+/// A valid policy file, in `lang`.
+pub fn policy_valid(file: &std::path::Path, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("{}: valid policy", file.display()),
+        Lang::Zh => format!("{}\u{ff1a}策略有效", file.display()),
+    }
+}
+
 /// An input that could not be read, in `lang` (the system's words follow).
 pub fn unreadable(error: &str, lang: Lang) -> String {
     match lang {

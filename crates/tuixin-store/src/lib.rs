@@ -11,9 +11,11 @@
 //! Every SQL statement lives in this crate; callers see typed rows and summaries.
 
 mod address;
+mod alerts;
 mod error;
 mod event;
 mod ingest;
+mod lifecycle;
 mod postgres;
 mod schema;
 mod sql;
@@ -27,5 +29,5 @@ pub use error::StoreError;
 pub use event::{EventFilter, EventRow, IngestSummary, Input, Timestamp, event_id, raw_id};
 pub use schema::SCHEMA_VERSION;
 pub use store::{Counts, Migrated, OpenOptions, Store};
-pub use suppression::{CheckOutcome, SuppressionFilter, SuppressionRow, scope_blocks, valid_scope};
+pub use suppression::{CheckOutcome, SuppressionFilter, SuppressionRow, valid_scope};
 pub use url::{DbUrl, redact};

@@ -102,7 +102,15 @@ CREATE TABLE audit (
     note TEXT NOT NULL
 );
 CREATE INDEX audit_address ON audit (address_key, at);
--- Sender, message and infrastructure alerts, keyed by (category, key).
+-- The counting window behind each (category, key)'s alerts, as the core library's JSON.
+CREATE TABLE alert_windows (
+    category TEXT NOT NULL,
+    key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    updated_at {INT} NOT NULL,
+    PRIMARY KEY (category, key)
+);
+-- Sender, message and infrastructure alerts: one row per alert opened.
 CREATE TABLE alerts (
     id TEXT PRIMARY KEY,
     category TEXT NOT NULL,
@@ -111,8 +119,7 @@ CREATE TABLE alerts (
     last_at {INT} NOT NULL,
     events {INT} NOT NULL,
     closed_at {INT},
-    acked_at {INT},
-    state TEXT NOT NULL
+    acked_at {INT}
 );
 CREATE INDEX alerts_key ON alerts (category, key, opened_at);
 ";

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use tuixin::lifecycle::{Policy, Scope};
+
 use crate::StoreError;
 use crate::address::{address_key, key_domain};
 use crate::event::{EventFilter, EventRow, IngestSummary, Input, Timestamp, event_id, raw_id};
@@ -10,9 +12,7 @@ use crate::postgres::PgDb;
 use crate::schema::SCHEMA_VERSION;
 use crate::sql::{Tx, Value};
 use crate::sqlite::SqliteDb;
-use crate::suppression::{
-    CheckOutcome, SuppressionFilter, SuppressionRow, scope_blocks, valid_scope,
-};
+use crate::suppression::{CheckOutcome, SuppressionFilter, SuppressionRow};
 use crate::url::DbUrl;
 
 /// How a store is opened.
@@ -140,9 +140,14 @@ impl Store {
     /// Stores a batch of inputs in ONE transaction (group commit): their raw bytes, one event
     /// per record (a bounce already stored is counted as a duplicate and changes nothing), and
     /// the lifecycle of every address a new event concerns.
-    pub fn ingest(&self, batch: &[Input], now: Timestamp) -> Result<IngestSummary, StoreError> {
+    pub fn ingest(
+        &self,
+        batch: &[Input],
+        policy: &Policy,
+        now: Timestamp,
+    ) -> Result<IngestSummary, StoreError> {
         let prepared = prepare(batch);
-        self.write(|tx| crate::ingest::run(tx, batch, &prepared, now))
+        self.write(|tx| crate::ingest::run(tx, batch, &prepared, policy, now))
     }
 
     /// Deletes raw inputs received before `before` (events keep their records); how many.
@@ -160,9 +165,8 @@ impl Store {
         scope: &str,
         now: Timestamp,
     ) -> Result<Vec<CheckOutcome>, StoreError> {
-        if !valid_scope(scope) {
-            return Err(StoreError::InvalidScope(scope.to_owned()));
-        }
+        let checked: Scope =
+            scope.parse().map_err(|_| StoreError::InvalidScope(scope.to_owned()))?;
         let keys = addresses.iter().map(|a| address_key(a)).collect::<Result<Vec<_>, _>>()?;
         self.read(|tx| {
             let mut out = Vec::with_capacity(keys.len());
@@ -171,12 +175,12 @@ impl Store {
                     &format!("SELECT {SUPPRESSION_COLUMNS} FROM suppressions WHERE address_key = $1 AND (expires_at IS NULL OR expires_at > $2)"),
                     &[key.into(), now.into()],
                 )?;
+                // As the lifecycle's `blocking`: the longest-lasting entry, `all` first.
                 let blocked_by = rows
                     .into_iter()
                     .map(suppression_row)
-                    .filter(|row| scope_blocks(&row.scope, scope))
-                    // The widest entry first, then the oldest: what an operator removes first.
-                    .min_by_key(|row| (row.scope != "all", row.created_at));
+                    .filter(|row| row.scope.parse::<Scope>().is_ok_and(|s| s.blocks(&checked)))
+                    .max_by_key(|row| (row.expires_at.unwrap_or(Timestamp::MAX), row.scope == "all"));
                 out.push(CheckOutcome {
                     address: address.clone(),
                     scope: scope.to_owned(),

@@ -69,21 +69,7 @@ pub struct SuppressionFilter {
     pub limit: Option<usize>,
 }
 
-/// Whether an entry in scope `entry` blocks a send checked for scope `checked` (SERVICE.md §3):
-/// `all` blocks everything; a `transactional` check is blocked by `all` and `transactional`;
-/// a `marketing` check by all three; a named stream by `all` and itself.
-pub fn scope_blocks(entry: &str, checked: &str) -> bool {
-    entry == "all" || entry == checked || (checked == "marketing" && entry == "transactional")
-}
-
-/// Whether `scope` is a scope name: `all`, `transactional`, `marketing` or a stream
-/// `[a-z0-9][a-z0-9_.-]{0,63}`.
+/// Whether `scope` is a scope name: `all`, `transactional`, `marketing` or a stream.
 pub fn valid_scope(scope: &str) -> bool {
-    let bytes = scope.as_bytes();
-    !bytes.is_empty()
-        && bytes.len() <= 64
-        && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
-        && bytes.iter().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-')
-        })
+    scope.parse::<tuixin::lifecycle::Scope>().is_ok()
 }

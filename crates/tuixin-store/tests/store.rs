@@ -3,7 +3,12 @@
 
 mod backends;
 
+use tuixin::lifecycle::Policy;
 use tuixin_store::{EventFilter, Store, StoreError};
+
+fn policy() -> &'static Policy {
+    Policy::builtin()
+}
 
 const DAY: i64 = 86_400;
 const NOW: i64 = 1_780_000_000;
@@ -15,14 +20,15 @@ fn the_same_bounces_twice_are_stored_once() {
         let batch = backends::examples("file", NOW);
         let records: usize = batch.iter().map(|i| i.records.len()).sum();
         assert!(records >= 7, "the examples give records");
-        let first = store.ingest(&batch, NOW).unwrap();
+        let first = store.ingest(&batch, policy(), NOW).unwrap();
         assert_eq!(first.inputs, batch.len(), "{}", backend.name);
         assert_eq!(first.new_events, records, "{}", backend.name);
         assert_eq!(first.duplicates, 0, "{}", backend.name);
         let counts = store.counts().unwrap();
         // Read again later, from another source (an IMAP re-fetch of the same mail): nothing new.
-        let again =
-            store.ingest(&backends::examples("imap:bounces", NOW + DAY), NOW + DAY).unwrap();
+        let again = store
+            .ingest(&backends::examples("imap:bounces", NOW + DAY), policy(), NOW + DAY)
+            .unwrap();
         assert_eq!(again.new_events, 0, "{}", backend.name);
         assert_eq!(again.duplicates, records, "{}", backend.name);
         assert_eq!(
@@ -43,7 +49,7 @@ fn a_batch_holding_the_same_bounce_twice_stores_it_once() {
         let mut batch = backends::examples("file", NOW);
         batch.extend(backends::examples("smtp", NOW));
         let records: usize = batch.iter().map(|i| i.records.len()).sum();
-        let summary = store.ingest(&batch, NOW).unwrap();
+        let summary = store.ingest(&batch, policy(), NOW).unwrap();
         assert_eq!(summary.new_events * 2, records, "{}", backend.name);
         assert_eq!(summary.duplicates * 2, records, "{}", backend.name);
     }
@@ -53,7 +59,7 @@ fn a_batch_holding_the_same_bounce_twice_stores_it_once() {
 fn events_are_listed_with_their_record_and_provenance() {
     for backend in backends::all() {
         let store = backend.open();
-        store.ingest(&backends::examples("file", NOW), NOW).unwrap();
+        store.ingest(&backends::examples("file", NOW), policy(), NOW).unwrap();
         let all = store.events(&EventFilter::default()).unwrap();
         assert_eq!(all.len() as i64, store.counts().unwrap().events);
         let unknown = store
@@ -96,7 +102,9 @@ fn events_are_listed_with_their_record_and_provenance() {
 fn raw_inputs_are_pruned_after_their_retention_and_events_stay() {
     for backend in backends::all() {
         let store = backend.open();
-        store.ingest(&backends::examples("file", NOW - 31 * DAY), NOW - 31 * DAY).unwrap();
+        store
+            .ingest(&backends::examples("file", NOW - 31 * DAY), policy(), NOW - 31 * DAY)
+            .unwrap();
         let events = store.counts().unwrap().events;
         let pruned = store.prune_raw(NOW - 30 * DAY).unwrap();
         assert!(pruned > 0);
@@ -167,7 +175,9 @@ fn a_locked_database_gives_a_clear_error_after_the_busy_timeout() {
     };
     let store = Store::open_with(&backend.url, &options);
     let error = match store {
-        Ok(store) => store.ingest(&backends::examples("file", NOW), NOW).err().expect("locked"),
+        Ok(store) => {
+            store.ingest(&backends::examples("file", NOW), policy(), NOW).err().expect("locked")
+        }
         Err(e) => e,
     };
     assert!(matches!(error, StoreError::Locked { .. }), "{error}");
@@ -201,4 +211,113 @@ fn migrate_reports_the_versions_and_is_idempotent() {
             (tuixin_store::SCHEMA_VERSION, tuixin_store::SCHEMA_VERSION)
         );
     }
+}
+
+#[test]
+fn hard_bounces_suppress_and_sender_problems_do_not() {
+    for backend in backends::all() {
+        let store = backend.open();
+        let summary = store.ingest(&backends::examples("file", NOW), policy(), NOW).unwrap();
+        let check = |address: &str, scope: &str| {
+            store.check(&[address.to_owned()], scope, NOW).unwrap().remove(0)
+        };
+        // userunknown with a 5.1.1 from the server's words: suppressed for everything.
+        for hard in [
+            "alice.example@mail.example.org", "example.reader.0421@gmail.com",
+            "Example.Wanglei@QQ.com",
+        ] {
+            let outcome = check(hard, "transactional");
+            assert!(!outcome.allowed, "{}: {hard} should be suppressed", backend.name);
+            let by = outcome.blocked_by.unwrap();
+            assert_eq!((by.scope.as_str(), by.reason.as_str()), ("all", "hard_bounce"));
+            assert_eq!(by.bounce_reason.as_deref(), Some("userunknown"));
+            assert_eq!(by.expires_at, None);
+            assert!(by.event_id.is_some());
+        }
+        // The sender's problem (authfailure), the message's (mesgtoobig), an auto-reply, one
+        // full mailbox: never suppressed.
+        for fine in [
+            "li.na@partner.example.net", "example-chenjing@163.com", "zhang.wei@example.org",
+            "chen.jie@example.net",
+        ] {
+            assert!(check(fine, "marketing").allowed, "{}: {fine} must stay allowed", backend.name);
+        }
+        // A complaint: no more marketing mail; transactional mail still goes.
+        let complaint = check("zhao.min@example.net", "marketing");
+        assert!(!complaint.allowed, "{}", backend.name);
+        let by = complaint.blocked_by.unwrap();
+        assert_eq!(
+            (by.scope.as_str(), by.reason.as_str(), by.locked),
+            ("marketing", "complaint", true)
+        );
+        assert!(check("zhao.min@example.net", "transactional").allowed);
+        assert_eq!(summary.suppressions_added, 4, "{}: {summary:?}", backend.name);
+        // Every change audited.
+        assert!(store.counts().unwrap().audit >= 4);
+    }
+}
+
+#[test]
+fn an_expired_suppression_stops_blocking_at_once() {
+    for backend in backends::all() {
+        let store = backend.open();
+        // One full mailbox a day for five days: a threshold suppression of 30 days.
+        let mut batch = Vec::new();
+        let template = &backends::examples("file", NOW)
+            .into_iter()
+            .find(|i| i.records.iter().any(|r| r.reason.as_str() == "mailboxfull"))
+            .unwrap();
+        for day in 0..5 {
+            let mut input = template.clone();
+            input.raw.extend_from_slice(format!("\n{day}\n").as_bytes());
+            for record in &mut input.records {
+                record.timestamp = NOW - (5 - day) * DAY;
+            }
+            batch.push(input);
+        }
+        store.ingest(&batch, policy(), NOW).unwrap();
+        let address = vec!["chen.jie@example.net".to_owned()];
+        let outcome = store.check(&address, "all", NOW).unwrap().remove(0);
+        assert!(!outcome.allowed, "{}: five soft days suppress", backend.name);
+        let by = outcome.blocked_by.unwrap();
+        assert_eq!(by.reason, "soft_bounce_threshold");
+        let expires = by.expires_at.expect("a threshold entry expires");
+        assert!(!store.check(&address, "all", expires - 1).unwrap()[0].allowed);
+        assert!(store.check(&address, "all", expires).unwrap()[0].allowed, "{}", backend.name);
+    }
+}
+
+#[test]
+fn two_writers_ingesting_the_same_bounces_end_as_one() {
+    let Some(backend) = backends::postgres() else { return };
+    let reference = backends::sqlite();
+    let batch = backends::examples("file", NOW);
+    reference.open().ingest(&batch, policy(), NOW).unwrap();
+    let expected = reference.open().suppressions(&Default::default()).unwrap();
+    drop(backend.open());
+    // Many small overlapping batches from two processes' worth of connections at once.
+    std::thread::scope(|scope| {
+        for writer in 0..2 {
+            let (backend, batch) = (&backend, &batch);
+            scope.spawn(move || {
+                let store = backend.open();
+                for round in 0..5 {
+                    let mut mine = batch.clone();
+                    if (writer + round) % 2 == 1 {
+                        mine.reverse();
+                    }
+                    for chunk in mine.chunks(3) {
+                        store.ingest(chunk, policy(), NOW).unwrap();
+                    }
+                }
+            });
+        }
+    });
+    let store = backend.open();
+    let records: usize = batch.iter().map(|i| i.records.len()).sum();
+    let counts = store.counts().unwrap();
+    assert_eq!(counts.events as usize, records);
+    assert_eq!(store.suppressions(&Default::default()).unwrap(), expected);
+    let reference_counts = reference.open().counts().unwrap();
+    assert_eq!(counts.audit, reference_counts.audit, "the lifecycle ran once per event");
 }
