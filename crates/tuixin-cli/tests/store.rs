@@ -1,0 +1,279 @@
+//! The store commands as a user runs them (`ingest`, `check`, `events`, `db migrate`), on a
+//! SQLite file and, when `TUIXIN_TEST_DATABASE_URL` names a PostgreSQL cluster, on a fresh
+//! database there too (required under `CI=true`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn tuixin(args: &[&str], db: &str) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tuixin"));
+    command.args(args).env("TUIXIN_DB", db);
+    for name in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+        command.env_remove(name);
+    }
+    command.output().expect("the tuixin binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// The databases to run on: a SQLite file (kept alive by the returned dir), and a fresh
+/// PostgreSQL database when there is a test cluster.
+fn databases() -> (tempfile::TempDir, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut urls = vec![format!("sqlite:{}", dir.path().join("tuixin.db").display())];
+    match std::env::var("TUIXIN_TEST_DATABASE_URL") {
+        Ok(base) => {
+            let name =
+                format!("cli{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let (client, conn) =
+                    tokio_postgres::connect(&base, tokio_postgres::NoTls).await.unwrap();
+                tokio::spawn(conn);
+                client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+            });
+            let slash = base.rfind('/').unwrap();
+            urls.push(format!("{}/{name}", &base[..slash]));
+        }
+        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!(
+                "CI=true but TUIXIN_TEST_DATABASE_URL is not set (scripts/test-postgres.sh start)"
+            )
+        }
+        Err(_) => eprintln!("note: TUIXIN_TEST_DATABASE_URL not set: PostgreSQL part skipped"),
+    }
+    (dir, urls)
+}
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/set-of-emails");
+
+fn corpus_inputs() -> Vec<String> {
+    ["maildir", "mailbox", "to-be-debugged-because"]
+        .iter()
+        .map(|d| format!("{CORPUS}/{d}"))
+        .collect()
+}
+
+/// `check --format jsonl` of these addresses in this scope: address -> the answer.
+fn check(db: &str, scope: &str, addresses: &[String]) -> BTreeMap<String, serde_json::Value> {
+    let mut out = BTreeMap::new();
+    for chunk in addresses.chunks(300) {
+        let mut args = vec!["check", "--format", "jsonl", "--scope", scope];
+        args.extend(chunk.iter().map(String::as_str));
+        let output = tuixin(&args, db);
+        assert!(matches!(output.status.code(), Some(0 | 1)), "{}", text(&output.stderr));
+        for line in text(&output.stdout).lines() {
+            let answer: serde_json::Value = serde_json::from_str(line).unwrap();
+            out.insert(answer["address"].as_str().unwrap().to_owned(), answer);
+        }
+    }
+    out
+}
+
+#[test]
+fn the_public_corpus_suppresses_hard_bounces_and_complaints_and_never_sender_problems() {
+    let inputs = corpus_inputs();
+    let mut parse_args = vec!["parse", "--format", "jsonl"];
+    parse_args.extend(inputs.iter().map(String::as_str));
+    let parsed = tuixin(&parse_args, "unused.db");
+    let records: Vec<serde_json::Value> =
+        text(&parsed.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(records.len() > 500);
+    // By address (lowercased): its records.
+    let mut by_address: BTreeMap<String, Vec<&serde_json::Value>> = BTreeMap::new();
+    for r in &records {
+        let recipient = r["recipient"].as_str().unwrap();
+        if recipient.contains('@') {
+            by_address.entry(recipient.to_lowercase()).or_default().push(r);
+        }
+    }
+    let addresses: Vec<String> = by_address.keys().cloned().collect();
+    // A hard bounce that suppresses at once (SERVICE.md §3): a strong rule, not a 4xx. The
+    // same reasons from a 4xx or decided by the code alone count as soft instead.
+    let strong_hard = |r: &serde_json::Value| {
+        let class4 = |f: &str| r[f].as_str().is_some_and(|c| c.starts_with('4'));
+        r["hardbounce"] == true
+            && !matches!(r["rulekind"].as_str(), Some("code" | "none"))
+            && !class4("deliverystatus")
+            && !class4("replycode")
+    };
+    let hard: BTreeSet<&String> = by_address
+        .iter()
+        .filter(|(_, rs)| rs.iter().any(|r| strong_hard(r)))
+        .map(|(a, _)| a)
+        .collect();
+    let harmless: BTreeSet<&String> = by_address
+        .iter()
+        .filter(|(_, rs)| {
+            rs.iter()
+                .all(|r| matches!(r["category"].as_str(), Some("sender" | "message" | "network")))
+        })
+        .map(|(a, _)| a)
+        .collect();
+    let complained: BTreeSet<&String> = by_address
+        .iter()
+        .filter(|(_, rs)| {
+            rs.iter().any(|r| r["category"] == "complaint" && r["feedbacktype"] != "not-spam")
+        })
+        .map(|(a, _)| a)
+        .collect();
+    assert!(hard.len() > 100 && harmless.len() > 50 && !complained.is_empty());
+
+    let (_dir, dbs) = databases();
+    for db in &dbs {
+        let mut args = vec!["ingest", "--quiet"];
+        args.extend(inputs.iter().map(String::as_str));
+        let first = tuixin(&args, db);
+        // The corpus holds a few inputs that are no mail (empty files): named, and exit 1.
+        assert_eq!(first.status.code(), Some(1), "{db}: {}", text(&first.stderr));
+        assert!(text(&first.stderr).contains("size-0"), "{}", text(&first.stderr));
+
+        let all = check(db, "all", &addresses);
+        let marketing = check(db, "marketing", &addresses);
+        for address in &hard {
+            let answer = &all[*address];
+            assert_eq!(answer["allowed"], false, "{db}: hard bounce {address} not suppressed");
+            assert_eq!(answer["reason"], "hard_bounce", "{db}: {address}: {answer}");
+        }
+        for address in &harmless {
+            assert_eq!(
+                all[*address]["allowed"], true,
+                "{db}: {address} suppressed for a sender/message/network problem"
+            );
+            assert_eq!(marketing[*address]["allowed"], true, "{db}: {address}");
+        }
+        for address in &complained {
+            assert_eq!(
+                marketing[*address]["allowed"], false,
+                "{db}: complaint {address} may still get marketing"
+            );
+        }
+
+        // Ingesting it again adds nothing and changes nothing.
+        let events = tuixin(&["events", "export"], db);
+        assert!(events.status.success(), "{}", text(&events.stderr));
+        let mut args = vec!["ingest"];
+        args.extend(inputs.iter().map(String::as_str));
+        let again = tuixin(&args, db);
+        let summary = text(&again.stderr);
+        assert!(summary.contains(" 0 new events"), "{db}: {summary}");
+        assert!(summary.contains(" 0 suppressions added, 0 lifted"), "{db}: {summary}");
+        assert_eq!(text(&tuixin(&["events", "export"], db).stdout), text(&events.stdout), "{db}");
+        assert_eq!(check(db, "all", &addresses), all, "{db}");
+        assert_eq!(check(db, "marketing", &addresses), marketing, "{db}");
+    }
+}
+
+#[test]
+fn check_answers_per_address_with_its_exit_status() {
+    let (_dir, dbs) = databases();
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+    for db in &dbs {
+        let ingest = tuixin(&["ingest", examples], db);
+        assert!(ingest.status.success(), "{}", text(&ingest.stderr));
+        let allowed = tuixin(&["check", "li.na@partner.example.net"], db);
+        assert_eq!(allowed.status.code(), Some(0));
+        assert!(text(&allowed.stdout).contains("allowed"));
+        let suppressed =
+            tuixin(&["check", "li.na@partner.example.net", "ALICE.example@Mail.Example.org"], db);
+        assert_eq!(suppressed.status.code(), Some(1), "any suppressed: exit 1");
+        let out = text(&suppressed.stdout);
+        assert!(
+            out.contains(
+                "ALICE.example@Mail.Example.org: suppressed (all): hard_bounce (userunknown)"
+            ),
+            "{out}"
+        );
+        let json = tuixin(
+            &["check", "--format", "json", "zhao.min@example.net", "--scope", "marketing"],
+            db,
+        );
+        let answers: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        assert_eq!(answers[0]["reason"], "complaint");
+        assert_eq!(answers[0]["allowed"], false);
+        let zh = tuixin(&["check", "--lang", "zh", "alice.example@mail.example.org"], db);
+        assert!(text(&zh.stdout).contains("已抑制"), "{}", text(&zh.stdout));
+        // An invalid address is an error, not an answer.
+        let bad = tuixin(&["check", "not-an-address"], db);
+        assert_eq!(bad.status.code(), Some(2));
+        assert!(
+            text(&bad.stderr).contains("invalid address \"not-an-address\""),
+            "{}",
+            text(&bad.stderr)
+        );
+        let scope = tuixin(&["check", "--scope", "Bad Scope", "a@example.org"], db);
+        assert_eq!(scope.status.code(), Some(2));
+    }
+}
+
+#[test]
+fn a_mistyped_database_is_an_error_not_an_empty_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo.db");
+    let out = tuixin(&["check", "a@example.org"], missing.to_str().unwrap());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no such database"), "{}", text(&out.stderr));
+    assert!(!missing.exists(), "check created the file");
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "not a database at all, just some words in a file\n".repeat(50))
+        .unwrap();
+    let out = tuixin(
+        &["ingest", "-q", concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples")],
+        notes.to_str().unwrap(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("is not a tuixin database"), "{}", text(&out.stderr));
+    let out = tuixin(
+        &["db", "migrate"],
+        "postgres://tuixin:hunter2@127.0.0.1:1/tuixin?connect_timeout=5",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let error = text(&out.stderr);
+    assert!(
+        error.contains("cannot connect to postgres://tuixin:***@127.0.0.1:1/tuixin"),
+        "{error}"
+    );
+    assert!(!error.contains("hunter2"), "{error}");
+}
+
+#[test]
+fn events_are_listed_filtered_and_exported() {
+    let (_dir, dbs) = databases();
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+    for db in &dbs {
+        let migrate = tuixin(&["db", "migrate"], db);
+        assert!(
+            text(&migrate.stdout).contains("migrated from version 0 to 1"),
+            "{}",
+            text(&migrate.stdout)
+        );
+        let migrate = tuixin(&["db", "migrate"], db);
+        assert!(text(&migrate.stdout).contains("already current"), "{}", text(&migrate.stdout));
+        assert!(tuixin(&["ingest", examples], db).status.success());
+        let list = text(&tuixin(&["events", "list", "--reason", "userunknown"], db).stdout);
+        assert_eq!(list.lines().count(), 3, "{list}");
+        let list = text(
+            &tuixin(
+                &["events", "list", "--address", "Zhao.Min@EXAMPLE.net", "--format", "jsonl"],
+                db,
+            )
+            .stdout,
+        );
+        let event: serde_json::Value = serde_json::from_str(list.lines().next().unwrap()).unwrap();
+        assert_eq!(event["reason"], "feedback");
+        assert_eq!(event["source"], "file");
+        assert!(event["id"].as_str().is_some_and(|id| id.len() == 32));
+        let csv = text(&tuixin(&["events", "export", "--format", "csv"], db).stdout);
+        assert!(csv.starts_with("id,source,received_at,origin,"), "{csv}");
+        assert_eq!(csv.lines().count(), 1 + 8);
+        let since = text(&tuixin(&["events", "list", "--since", "2025-03-01"], db).stdout);
+        assert_eq!(since.lines().count(), 3, "{since}");
+        let bad = tuixin(&["events", "list", "--since", "last tuesday"], db);
+        assert_eq!(bad.status.code(), Some(2));
+    }
+}
