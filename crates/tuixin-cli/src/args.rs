@@ -62,6 +62,15 @@ pub enum Command {
     /// List or export stored events
     #[command(subcommand)]
     Events(crate::events::EventsCommand),
+    /// List, add, remove, import and export suppression entries
+    #[command(subcommand)]
+    Suppressions(crate::suppressions::SuppressionsCommand),
+    /// One address: its entries, counters, events and audit trail
+    #[command(after_help = crate::address::EXAMPLES)]
+    Address(crate::address::AddressArgs),
+    /// Sender, message and infrastructure alerts
+    #[command(subcommand)]
+    Alerts(crate::alerts::AlertsCommand),
     /// Check and print the lifecycle policy: what bounces, complaints and deliveries do to the
     /// suppression list
     #[command(subcommand)]

@@ -49,6 +49,10 @@ pub struct IngestArgs {
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
 
+    /// Days raw inputs are kept (events keep their records); older ones are pruned after the run
+    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    pub raw_retention_days: u32,
+
     /// Threads to decode with [default: all cores]
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,

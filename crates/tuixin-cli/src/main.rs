@@ -1,5 +1,7 @@
 //! The `tuixin` command: a thin layer over the `tuixin` library.
 
+mod address;
+mod alerts;
 mod args;
 mod check;
 mod codes;
@@ -17,6 +19,7 @@ mod policy;
 mod render;
 mod rules;
 mod say;
+mod suppressions;
 mod time;
 
 use std::process::ExitCode;
@@ -64,6 +67,9 @@ fn main() -> ExitCode {
         Command::Ingest(ingest) => ingest::run(&config, ingest),
         Command::Check(check) => check::run(&config, check),
         Command::Events(command) => events::run(&config, command),
+        Command::Suppressions(command) => suppressions::run(&config, command),
+        Command::Address(address) => address::run(&config, address),
+        Command::Alerts(command) => alerts::run(&config, command),
         Command::Policy(command) => policy::run(&config, command),
     };
     match result {

@@ -254,9 +254,74 @@ pub fn store_error(error: &tuixin_store::StoreError, lang: Lang) -> String {
         E::InvalidScope(scope) => format!(
             "范围 {scope:?} 无效\u{ff1a}请用 all、transactional、marketing 或流名称 [a-z0-9][a-z0-9_.-]*"
         ),
+        E::Refused(refused) => {
+            use tuixin::lifecycle::LifecycleError as L;
+            match refused {
+                L::NotFound(scope) => format!("范围 {scope} 内没有抑制条目"),
+                L::Locked(scope) => {
+                    format!("范围 {scope} 内的条目已锁定（投诉）\u{ff1a}移除需要 --admin")
+                }
+                L::NoteRequired => "需要用 --note 说明原因".to_owned(),
+                L::ExpiryInPast { .. } => "到期时间必须晚于现在".to_owned(),
+            }
+        }
         E::Conflict { db, cause } => {
             format!("{db}\u{ff1a}与其他写入者冲突\u{ff0c}未写入任何内容\u{ff1a}{cause}")
         }
         other => format!("数据库错误\u{ff1a}{other}"),
+    }
+}
+
+/// A suppression reason that is not one, in `lang`.
+pub fn bad_reason(reason: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "invalid reason {reason:?}: use hard_bounce, soft_bounce_threshold, complaint, unsubscribe, manual or provider"
+        ),
+        Lang::Zh => format!(
+            "原因 {reason:?} 无效\u{ff1a}请用 hard_bounce、soft_bounce_threshold、complaint、unsubscribe、manual 或 provider"
+        ),
+    }
+}
+
+/// An import file without the columns it needs, in `lang`.
+pub fn bad_import_header(lang: Lang) -> String {
+    match lang {
+        Lang::En => "the CSV header needs at least the columns address and reason (address,reason,created_at,code,error)".to_owned(),
+        Lang::Zh => "CSV 表头至少需要 address 和 reason 两列（address,reason,created_at,code,error）".to_owned(),
+    }
+}
+
+/// An entry added, in `lang`.
+pub fn added(address: &str, scope: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("{address}: suppressed ({scope}, manual)"),
+        Lang::Zh => format!("{address}\u{ff1a}已抑制\u{ff08}{scope}\u{ff0c}手动\u{ff09}"),
+    }
+}
+
+/// An entry removed, in `lang`.
+pub fn removed(address: &str, scope: &str, reason: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("{address}: {reason} entry in {scope} removed"),
+        Lang::Zh => format!("{address}\u{ff1a}已移除 {scope} 范围内的 {reason} 条目"),
+    }
+}
+
+/// What an import did, in `lang`.
+pub fn imported(done: usize, failed: usize, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("tuixin: {done} entries imported, {failed} rows refused"),
+        Lang::Zh => format!("tuixin\u{ff1a}导入 {done} 条\u{ff0c}拒绝 {failed} 行"),
+    }
+}
+
+/// An address the store never saw, in `lang`.
+pub fn unknown_address(address: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("tuixin: {address}: never seen (no events, no entries)"),
+        Lang::Zh => {
+            format!("tuixin\u{ff1a}{address}\u{ff1a}从未出现过（没有事件\u{ff0c}没有条目）")
+        }
     }
 }

@@ -91,6 +91,9 @@ pub enum StoreError {
         /// The server's words.
         cause: String,
     },
+    /// The lifecycle refused a person's change (a locked entry, no entry, no note).
+    #[error("{0}")]
+    Refused(#[from] tuixin::lifecycle::LifecycleError),
     /// A stored value could not be read back (a damaged row).
     #[error("{db}: damaged row in {table}: {cause}")]
     Corrupt {

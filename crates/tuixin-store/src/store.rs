@@ -345,6 +345,7 @@ pub(crate) fn suppression_row(mut row: Vec<Value>) -> SuppressionRow {
         event_id: row[9].opt_text(),
         locked: row[10].int() != 0,
         review: row[11].int() != 0,
+        address_key: row[12].take_text(),
     }
 }
 

@@ -9,6 +9,9 @@ use crate::event::Timestamp;
 pub struct SuppressionRow {
     /// The address as first received.
     pub address: String,
+    /// The address's key (how it is compared).
+    #[serde(skip)]
+    pub address_key: String,
     /// The scope: `all`, `transactional`, `marketing` or a stream.
     pub scope: String,
     /// Why: `hard_bounce`, `soft_bounce_threshold`, `complaint`, `unsubscribe`, `manual`,
