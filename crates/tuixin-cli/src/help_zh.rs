@@ -83,6 +83,7 @@ const ARGS: &[(&str, &str, &str)] = &[
         "raw_retention_days",
         "原始输入保留的天数（事件保留其记录）\u{ff1b}更早的在运行结束后清除",
     ),
+    ("ingest", "batch", "每个事务最多存储的邮件数（每批提交一次）"),
     ("ingest", "jobs", "解析线程数 [默认：全部 CPU 核心]"),
     ("ingest", "quiet", "不在标准错误输出显示进度条和汇总"),
     ("ingest", "db", DB_HELP),

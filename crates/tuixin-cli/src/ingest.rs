@@ -16,8 +16,6 @@ use crate::inputs::{self, Item};
 use crate::output::visible;
 use crate::parse::InputsFailed;
 
-/// Messages stored in one transaction at most.
-const BATCH_MESSAGES: usize = 2000;
 /// Bytes of messages stored in one transaction at most (besides one larger message).
 const BATCH_BYTES: usize = 16 << 20;
 
@@ -52,6 +50,10 @@ pub struct IngestArgs {
     /// Days raw inputs are kept (events keep their records); older ones are pruned after the run
     #[arg(long, default_value_t = 30, value_name = "DAYS")]
     pub raw_retention_days: u32,
+
+    /// Messages stored per transaction at most (one commit each)
+    #[arg(long, default_value_t = 2000, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch: u32,
 
     /// Threads to decode with [default: all cores]
     #[arg(short = 'j', long, value_name = "N")]
@@ -112,7 +114,8 @@ pub fn run(config: &Config, args: &IngestArgs) -> anyhow::Result<()> {
     let (decoded, to_store) = mpsc::sync_channel::<Vec<Decoded>>(1);
     let source = args.source.as_str();
     let (read, stored) = std::thread::scope(|scope| {
-        let reader = scope.spawn(|| read_batches(files, batches, limit, lang));
+        let per_batch = args.batch as usize;
+        let reader = scope.spawn(move || read_batches(files, batches, limit, per_batch, lang));
         let writer = scope.spawn(|| -> anyhow::Result<(IngestSummary, Failures)> {
             let mut summary = IngestSummary::default();
             let mut failures = Failures::default();
@@ -179,6 +182,7 @@ fn read_batches(
     files: Vec<inputs::Input>,
     batches: mpsc::SyncSender<Vec<Item>>,
     limit: usize,
+    per_batch: usize,
     lang: Lang,
 ) -> Failures {
     let mut counts = Failures::default();
@@ -210,7 +214,7 @@ fn read_batches(
         for item in inputs::messages(&path, limit) {
             bytes += item.bytes.as_ref().map_or(0, Vec::len);
             batch.push(item);
-            if batch.len() >= BATCH_MESSAGES || bytes >= BATCH_BYTES {
+            if batch.len() >= per_batch || bytes >= BATCH_BYTES {
                 if batches.send(std::mem::take(&mut batch)).is_err() {
                     return counts;
                 }
