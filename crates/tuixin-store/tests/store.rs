@@ -176,7 +176,7 @@ fn a_locked_database_gives_a_clear_error_after_the_busy_timeout() {
     let store = Store::open_with(&backend.url, &options);
     let error = match store {
         Ok(store) => {
-            store.ingest(&backends::examples("file", NOW), policy(), NOW).err().expect("locked")
+            store.ingest(&backends::examples("file", NOW), policy(), NOW).expect_err("locked")
         }
         Err(e) => e,
     };
