@@ -173,7 +173,12 @@ pub fn apply(state: &AddressState, event: &LifecycleEvent, policy: &Policy) -> T
         Treatment::Delivery => delivery(&mut next, event.at, policy, &mut actions),
         Treatment::Upstream if policy.upstream.mirror => {
             let scope = policy.upstream.scope.resolve(&event.scope);
-            let provider = event.source.rsplit(':').next().unwrap_or(event.source);
+            // An ESP's webhook names the provider; a bounce mail or log line does not.
+            let provider = event
+                .source
+                .strip_prefix("webhook:")
+                .filter(|name| !name.trim().is_empty())
+                .unwrap_or("upstream");
             let mut s = entry(
                 event,
                 scope,

@@ -253,6 +253,9 @@ fn upstream_suppressions_are_mirrored_not_counted() {
         (SuppressionReason::Provider, "provider:ses", None)
     );
     assert!(!state.is_watched());
+    let by_mail = LifecycleEvent { hard: false, ..bounce(Reason::Suppressed, T0) };
+    let (state, _) = run(&[by_mail], &p);
+    assert_eq!(state.suppression(&Scope::All).unwrap().source, "provider:upstream");
 }
 
 #[test]
