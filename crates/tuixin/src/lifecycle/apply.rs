@@ -152,7 +152,9 @@ pub fn apply(state: &AddressState, event: &LifecycleEvent, policy: &Policy) -> T
                 Some(_) => false,
                 None => event.hard,
             };
-            if permanent && !event.weak {
+            // `weak` is the code alone or no rule; only the code alone may be trusted.
+            let strong = !event.weak || (policy.hard.trust_code_alone && event.class.is_some());
+            if permanent && strong {
                 let scope = policy.hard.scope.resolve(&event.scope);
                 let description = format!("hard bounce: {}", event.reason);
                 let s = entry(

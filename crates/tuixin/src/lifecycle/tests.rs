@@ -387,3 +387,18 @@ fn a_scope_may_be_suppressed_earlier_than_the_counters_own_scope() {
     let e = Policy::from_toml("[scopes.\"Bad Scope\".soft]\nthreshold = 2\n").unwrap_err();
     assert!(e.to_string().contains("invalid scope"), "{e}");
 }
+
+#[test]
+fn trusting_the_code_alone_suppresses_a_bare_5xx_hard_reason() {
+    let p = Policy::from_toml("[hard]\ntrust_code_alone = true\n").unwrap();
+    let bare = LifecycleEvent { weak: true, ..bounce(Reason::UserUnknown, T0) };
+    assert_eq!(
+        blocked(&run(std::slice::from_ref(&bare), &p).0, "all", T0),
+        Some(SuppressionReason::HardBounce)
+    );
+    // still not from a 4xx, nor without any code
+    let temp = LifecycleEvent { class: Some(4), ..bare.clone() };
+    assert_eq!(blocked(&run(&[temp], &p).0, "all", T0), None);
+    let no_code = LifecycleEvent { class: None, ..bare };
+    assert_eq!(blocked(&run(&[no_code], &p).0, "all", T0), None);
+}
