@@ -335,25 +335,26 @@ fn count(
     }
     let c = counter(next, which);
     c.keep_days = u32::try_from(horizon).unwrap_or(u32::MAX);
-    let pos = c.days.partition_point(|d| (d.day, d.at) < (day, at));
-    let new_day = if cfg.day_cap {
-        match c.days.iter_mut().find(|d| d.day == day) {
-            Some(existing) => {
-                existing.at = existing.at.max(at);
-                false
-            }
-            None => {
-                c.days.insert(pos, CountedDay { day, at });
-                true
-            }
+    let pos = c.days.partition_point(|d| d.day < day);
+    let new_day = match c.days.iter_mut().find(|d| d.day == day) {
+        Some(existing) => {
+            existing.at = existing.at.max(at);
+            existing.events = existing.events.saturating_add(1);
+            // Without the day cap every bounce counts.
+            !cfg.day_cap
         }
-    } else {
-        c.days.insert(pos, CountedDay { day, at });
-        true
+        None => {
+            c.days.insert(pos, CountedDay { day, at, events: 1 });
+            true
+        }
     };
     c.days.retain(|d| d.day > newest_day - horizon);
     if new_day {
-        let count = c.count_at(at, cfg.window_days);
+        let count = if cfg.day_cap {
+            c.count_at(at, cfg.window_days)
+        } else {
+            c.events_at(at, cfg.window_days)
+        };
         actions.push(match which {
             CounterKind::Soft => Action::CountSoft { count },
             CounterKind::Suspend => Action::CountSuspend { count },
@@ -389,30 +390,35 @@ fn count(
     }
 }
 
-/// Of the windows of `window_days` (those holding `around`, or all), the one reaching the
-/// threshold whose latest bounce is the latest, counting only bounces after `after`: that
-/// bounce's time and the number of days in its window.
+/// Of the windows of `window_days` (those holding the day `around`, or all), the one reaching
+/// the threshold whose latest bounce is the latest, counting only bounces after `after` (days
+/// with the day cap, events without): that bounce's time and the count in its window. Linear:
+/// the days are sorted, so each window's latest bounce is its last day's.
 fn best_span(
     days: &[CountedDay],
     around: Option<i64>,
     cfg: &CounterPolicy,
     after: Option<Timestamp>,
-) -> Option<(Timestamp, usize)> {
+) -> Option<(Timestamp, u64)> {
     let window = i64::from(cfg.window_days);
     let days: Vec<&CountedDay> = days.iter().filter(|d| after.is_none_or(|a| d.at > a)).collect();
-    let mut best: Option<(Timestamp, usize)> = None;
-    for (i, start) in days.iter().enumerate() {
-        if around.is_some_and(|day| start.day > day || start.day + window <= day) {
-            continue;
+    let weight = |d: &CountedDay| if cfg.day_cap { 1 } else { u64::from(d.events.max(1)) };
+    let mut best: Option<(Timestamp, u64)> = None;
+    let (mut end, mut sum) = (0, 0u64);
+    for start in &days {
+        let limit = start.day.saturating_add(window);
+        while end < days.len() && days[end].day < limit {
+            sum += weight(days[end]);
+            end += 1;
         }
-        let span = &days[i..];
-        let len = span.iter().take_while(|d| d.day < start.day + window).count();
-        if len >= cfg.threshold as usize {
-            let latest = span[..len].iter().map(|d| d.at).max().unwrap_or(start.at);
+        let holds = around.is_none_or(|day| start.day <= day && day < limit);
+        if holds && sum >= u64::from(cfg.threshold) {
+            let latest = days[end - 1].at;
             if best.is_none_or(|(t, _)| latest > t) {
-                best = Some((latest, len));
+                best = Some((latest, sum));
             }
         }
+        sum -= weight(start);
     }
     best
 }

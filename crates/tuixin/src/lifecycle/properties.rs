@@ -250,3 +250,37 @@ proptest! {
         prop_assert_eq!(blocking(&swept, &scope, now), blocking(&state, &scope, now));
     }
 }
+
+proptest! {
+    #[test]
+    fn any_times_and_facts_never_panic(
+        times in prop::collection::vec(any::<i64>(), 1..12),
+        reasons in prop::collection::vec(reason(), 12),
+        kinds in prop::collection::vec(proptest::sample::select(vec![
+            EventKind::Bounce, EventKind::Delay, EventKind::Delivery, EventKind::Complaint,
+            EventKind::Unsubscribe, EventKind::UpstreamSuppressed, EventKind::AutoReply, EventKind::Other,
+        ]), 12),
+        class in proptest::option::of(0u8..10),
+        now in any::<i64>(),
+        policy in policy(),
+    ) {
+        let mut state = AddressState::default();
+        let mut window = AlertWindow::default();
+        for (i, at) in times.iter().enumerate() {
+            let event = LifecycleEvent {
+                id: "e", address: "a@example.org", at: *at, source: "webhook:x", kind: kinds[i],
+                reason: reasons[i], hard: i % 2 == 0, class, weak: i % 3 == 0, scope: Scope::All,
+                feedback_type: "", sending: "", provider: "", campaign: "",
+            };
+            state = apply(&state, &event, &policy).state;
+            for o in alert_observations(&event, &policy) {
+                window = observe(&window, event.at, o.hit, &policy.alerts).0;
+            }
+        }
+        let _ = blocking(&state, &Scope::Marketing, now);
+        let _ = sweep(&state, now);
+        let _ = close_if_quiet(&window, now, &policy.alerts);
+        let _ = add_manual(&state, &Scope::All, "n", Some(now.saturating_add(1)), "a", now);
+        let _ = remove(&state, &Scope::All, "a", true, "n", now);
+    }
+}
