@@ -339,8 +339,11 @@ fn count(
     let new_day = match c.days.iter_mut().find(|d| d.day == day) {
         Some(existing) => {
             existing.at = existing.at.max(at);
-            existing.events = existing.events.saturating_add(1);
-            // Without the day cap every bounce counts.
+            // Without the day cap every bounce counts; with it, the same bounce read twice
+            // leaves the state as it was.
+            if !cfg.day_cap {
+                existing.events = existing.events.saturating_add(1);
+            }
             !cfg.day_cap
         }
         None => {

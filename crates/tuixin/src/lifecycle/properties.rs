@@ -182,6 +182,24 @@ proptest! {
     }
 
     #[test]
+    fn the_same_event_read_twice_changes_nothing_more(
+        history in prop::collection::vec(facts_with(reason(), 60), 0..16),
+        again in any::<prop::sample::Index>(),
+    ) {
+        // The store drops a duplicate by its id; if one slips through, the day cap and the
+        // merge of equal entries still leave the state as it was.
+        let policy = Policy::default_policy();
+        let (state, _) = run_facts(&AddressState::default(), &history, &policy);
+        if !history.is_empty() {
+            let f = &history[again.index(history.len())];
+            let (twice, _) = run_facts(&state, std::slice::from_ref(f), &policy);
+            prop_assert_eq!(twice.suppressions, state.suppressions);
+            prop_assert_eq!(twice.soft, state.soft);
+            prop_assert_eq!(twice.suspend, state.suspend);
+        }
+    }
+
+    #[test]
     fn apply_is_deterministic(
         history in prop::collection::vec(facts_with(reason(), 60), 0..16),
         policy in policy(),

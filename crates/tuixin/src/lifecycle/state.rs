@@ -108,7 +108,7 @@ pub struct CountedDay {
     pub day: i64,
     /// The latest bounce of that day, in Unix seconds.
     pub at: Timestamp,
-    /// Bounces seen that day (what counts when the day cap is off).
+    /// Bounces counted that day: 1 with the day cap, every bounce without it.
     #[serde(default = "one")]
     pub events: u32,
 }
