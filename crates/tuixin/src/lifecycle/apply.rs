@@ -253,8 +253,9 @@ fn suppress(
 }
 
 /// Puts `new` in its scope's slot: the same reason merges (the earliest start, the latest
-/// update, the longest expiry, never shortened), another reason is replaced only by a locked
-/// entry or one that outlasts it, and a locked entry is never replaced automatically.
+/// update, the longest expiry, never shortened); an entry run out before `new` began is
+/// replaced; another reason is replaced only by a locked entry or one that outlasts it; a
+/// locked entry is never replaced automatically.
 fn put(state: &mut AddressState, new: Suppression) -> Option<Action> {
     let Some(i) = state.suppressions.iter().position(|s| s.scope == new.scope) else {
         let at = state.suppressions.partition_point(|s| s.scope < new.scope);
@@ -262,9 +263,10 @@ fn put(state: &mut AddressState, new: Suppression) -> Option<Action> {
         return Some(Action::Suppress(new));
     };
     let old = &state.suppressions[i];
-    let replacement = if old.reason == new.reason {
-        let (first, later) =
-            if new.created_at < old.created_at { (&new, old) } else { (old, &new) };
+    // An entry that had run out before the new one began is replaced, not merged into.
+    let dead = old.expires_at.is_some_and(|e| e <= new.created_at);
+    let replacement = if old.reason == new.reason && !dead {
+        let first = if new.created_at < old.created_at { &new } else { old };
         let latest = if new.updated_at > old.updated_at { &new } else { old };
         Suppression {
             scope: old.scope.clone(),
@@ -273,7 +275,7 @@ fn put(state: &mut AddressState, new: Suppression) -> Option<Action> {
             source: first.source.clone(),
             description: first.description.clone(),
             created_at: first.created_at,
-            updated_at: old.updated_at.max(later.updated_at),
+            updated_at: old.updated_at.max(new.updated_at),
             expires_at: match (old.expires_at, new.expires_at) {
                 (Some(a), Some(b)) => Some(a.max(b)),
                 _ => None,
@@ -283,7 +285,6 @@ fn put(state: &mut AddressState, new: Suppression) -> Option<Action> {
             review: old.review,
         }
     } else {
-        let dead = old.expires_at.is_some_and(|e| e <= new.created_at);
         let outlasts = match (old.expires_at, new.expires_at) {
             (Some(_), None) => true,
             (Some(a), Some(b)) => b > a,
