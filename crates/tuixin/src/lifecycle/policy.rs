@@ -270,19 +270,27 @@ pub struct Allowlist {
 }
 
 impl Allowlist {
-    /// True when `address` is on the list, by itself or by its domain.
+    /// True when `address` is on the list, by itself or by its domain. Compared without case
+    /// (Unicode), angle brackets or a final dot; a domain written in Unicode does not match
+    /// its `xn--` form, so the store should pass its normalised address key.
     pub fn contains(&self, address: &str) -> bool {
-        let address = address.trim();
-        if self.addresses.iter().any(|a| a.trim().eq_ignore_ascii_case(address)) {
+        let clean = |s: &str| {
+            s.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .trim_end_matches('.')
+                .to_lowercase()
+        };
+        let address = clean(address);
+        if self.addresses.iter().any(|a| clean(a) == address) {
             return true;
         }
         let Some((_, domain)) = address.rsplit_once('@') else { return false };
-        let domain = domain.trim_end_matches('.').to_ascii_lowercase();
         self.domains.iter().any(|listed| {
-            let listed = listed.trim().trim_end_matches('.').to_ascii_lowercase();
+            let listed = clean(listed);
             !listed.is_empty()
                 && (domain == listed
-                    || domain.strip_suffix(&listed).is_some_and(|head| head.ends_with('.')))
+                    || domain.strip_suffix(listed.as_str()).is_some_and(|head| head.ends_with('.')))
         })
     }
 }
@@ -742,5 +750,9 @@ mod tests {
         assert!(!list.contains("anyone@badexample.org"));
         assert!(!list.contains("other@example.com"));
         assert!(!list.contains("no-at-sign"));
+        assert!(list.contains("<Boss@example.com>"));
+        assert!(list.contains("x@Example.Org."));
+        let unicode = Allowlist { addresses: vec![], domains: vec!["Bücher.example".into()] };
+        assert!(unicode.contains("a@BÜCHER.example"));
     }
 }
