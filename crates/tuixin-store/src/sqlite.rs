@@ -16,7 +16,11 @@ use crate::sql::{Dialect, Tx, Value};
 
 /// An open SQLite database.
 pub struct SqliteDb {
+    /// The one writer (and the connection that checked and migrated the file).
     conn: Mutex<Connection>,
+    /// Idle read connections: reads run beside the writer and beside each other (WAL).
+    readers: Mutex<Vec<Connection>>,
+    path: std::path::PathBuf,
     name: String,
     busy: Duration,
 }
@@ -55,7 +59,13 @@ impl SqliteDb {
         conn.busy_timeout(busy).map_err(|e| map_err(&name, busy, e))?;
         // Ingest uses a few dozen distinct statements (multi-row inserts of several sizes).
         conn.set_prepared_statement_cache_capacity(64);
-        let db = SqliteDb { conn: Mutex::new(conn), name, busy };
+        let db = SqliteDb {
+            conn: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+            path: path.to_path_buf(),
+            name,
+            busy,
+        };
         db.check_kind()?;
         {
             let conn = db.lock();
@@ -156,14 +166,32 @@ impl SqliteDb {
         &self,
         f: impl FnOnce(&mut dyn Tx) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.lock();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)
-            .map_err(|e| self.err(e))?;
-        let mut sq = SqliteTx { tx, db: self };
-        let out = f(&mut sq)?;
-        sq.tx.commit().map_err(|e| self.err(e))?;
+        let idle = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut conn = match idle {
+            Some(conn) => conn,
+            None => self.reader()?,
+        };
+        let out = {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Deferred)
+                .map_err(|e| self.err(e))?;
+            let mut sq = SqliteTx { tx, db: self };
+            let out = f(&mut sq)?;
+            sq.tx.commit().map_err(|e| self.err(e))?;
+            out
+        };
+        self.readers.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
         Ok(out)
+    }
+
+    /// A new read-only connection to the file.
+    fn reader(&self) -> Result<Connection, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&self.path, flags).map_err(|e| self.err(e))?;
+        conn.busy_timeout(self.busy).map_err(|e| self.err(e))?;
+        conn.set_prepared_statement_cache_capacity(64);
+        conn.execute_batch("PRAGMA cache_size = -8192;").map_err(|e| self.err(e))?;
+        Ok(conn)
     }
 }
 
