@@ -127,6 +127,8 @@ pub trait Tx {
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, StoreError>;
     /// The backend.
     fn dialect(&self) -> Dialect;
+    /// The database as errors name it (no password).
+    fn db_name(&self) -> &str;
 
     /// Runs a query that returns at most one row.
     fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Vec<Value>>, StoreError> {

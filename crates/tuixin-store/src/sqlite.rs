@@ -240,6 +240,10 @@ impl Tx for SqliteTx<'_> {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
     }
+
+    fn db_name(&self) -> &str {
+        &self.db.name
+    }
 }
 
 /// The store's error for a SQLite error, by its code.
