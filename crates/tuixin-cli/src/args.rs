@@ -50,7 +50,79 @@ pub enum Command {
     /// Work with classification rule files
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Work with the store's database (the suppression list's home)
+    #[command(subcommand)]
+    Db(crate::db::DbCommand),
+    /// Store bounces as events and update the suppression list
+    #[command(after_help = crate::ingest::EXAMPLES)]
+    Ingest(crate::ingest::IngestArgs),
+    /// May I send to these addresses? Allowed or suppressed, with the reason
+    #[command(after_help = crate::check::EXAMPLES)]
+    Check(crate::check::CheckArgs),
+    /// List or export stored events
+    #[command(subcommand)]
+    Events(crate::events::EventsCommand),
+    /// List, add, remove, import and export suppression entries
+    #[command(subcommand)]
+    Suppressions(crate::suppressions::SuppressionsCommand),
+    /// One address: its entries, counters, events and audit trail
+    #[command(after_help = crate::address::EXAMPLES)]
+    Address(crate::address::AddressArgs),
+    /// Sender, message and infrastructure alerts
+    #[command(subcommand)]
+    Alerts(crate::alerts::AlertsCommand),
+    /// Check and print the lifecycle policy: what bounces, complaints and deliveries do to the
+    /// suppression list
+    #[command(subcommand)]
+    Policy(PolicyCommand),
 }
+
+/// `tuixin policy ...`
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Check a policy file: valid TOML, known fields and reasons, values that can work, and no
+    /// sender, message or network reason allowed to suppress
+    #[command(after_help = POLICY_CHECK_EXAMPLES)]
+    Check {
+        /// The policy file to check
+        file: std::path::PathBuf,
+    },
+    /// Print the policy in force: the built-in one (with its comments), or a file laid over it
+    #[command(after_help = POLICY_SHOW_EXAMPLES)]
+    Show {
+        /// A policy file of your own; it needs only the fields it changes
+        #[arg(long, value_name = "FILE")]
+        policy: Option<std::path::PathBuf>,
+
+        /// Output format [default: toml; json with --json]
+        #[arg(long, value_enum)]
+        format: Option<PolicyFormat>,
+    },
+}
+
+/// `tuixin policy show --format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyFormat {
+    /// TOML, as policy files are written
+    Toml,
+    /// JSON, as the HTTP API gives it
+    Json,
+}
+
+const POLICY_CHECK_EXAMPLES: &str = "\
+Examples:
+  tuixin policy check my-policy.toml
+  tuixin policy show > my-policy.toml          # start from the built-in policy
+
+Exit status: 0 when the file is valid, 2 when it is not (the line and the field are named).";
+
+const POLICY_SHOW_EXAMPLES: &str = "\
+Examples:
+  tuixin policy show
+  tuixin policy show --policy my-policy.toml
+  tuixin policy show --format json | jq .soft
+
+Exit status: 0, or 2 when the policy file cannot be read or is invalid.";
 
 /// `tuixin rules ...`
 #[derive(Debug, Subcommand)]

@@ -11,6 +11,28 @@ const ABOUT: &[(&str, &str)] = &[
     ("parse", "解析退信邮件：每个投递失败的收件人一条记录"),
     ("rules", "管理分类规则文件"),
     ("rules check", "检查规则文件：每条规则都能解析、原因有效、正则表达式能编译"),
+    ("db", "管理存储数据库（抑制列表所在）"),
+    ("db migrate", "创建数据库，或把其结构升级到本 tuixin 的版本"),
+    ("ingest", "把退信存为事件并更新抑制列表"),
+    ("check", "这些地址可以发送吗？允许或已抑制，并给出原因"),
+    ("events", "列出或导出已存储的事件"),
+    ("events list", "列出事件，按接收时间从早到晚"),
+    ("events export", "以 CSV 或 JSON Lines 流式导出所有匹配的事件"),
+    ("suppressions", "列出、添加、移除、导入和导出抑制条目"),
+    ("suppressions list", "按条件列出条目，从早到晚"),
+    ("suppressions add", "手动抑制一个地址（原因 manual）"),
+    ("suppressions remove", "移除某地址在一个范围内的条目，并用备注说明原因"),
+    ("suppressions import", "从 CSV（address,reason,created_at,code,error）或 JSON Lines 导入条目"),
+    ("suppressions export", "以 CSV 或 JSON Lines 流式导出所有条目"),
+    ("address", "一个地址：其抑制条目、计数、事件和审计记录"),
+    ("alerts", "发件方、邮件内容和基础设施告警"),
+    ("alerts list", "列出告警，从新到旧"),
+    ("policy", "检查和打印生命周期策略：退信、投诉和投递如何改变抑制列表"),
+    (
+        "policy check",
+        "检查策略文件：TOML 有效、字段和原因已知、取值可用，且不允许发件方、邮件内容或网络原因导致抑制",
+    ),
+    ("policy show", "打印生效的策略：内置策略（带注释），或叠加了策略文件后的结果"),
 ];
 
 /// Each flag's help, by command path and flag id.
@@ -48,7 +70,102 @@ const ARGS: &[(&str, &str, &str)] = &[
     ("parse", "max_recipients", "每封邮件保留的收件人数 [默认：100000]"),
     ("parse", "max_diagnostic", "每个收件人保留的诊断文字字节数 [默认：4096]"),
     ("rules check", "file", "要检查的规则文件"),
+    ("db migrate", "db", DB_HELP),
+    (
+        "ingest",
+        "paths",
+        "文件、文件夹（递归）、maildir 或 mbox，也可为 gzip/xz/zstd 压缩文件；- 或不给路径时读取标准输入",
+    ),
+    ("ingest", "source", "退信的来源，随每个事件存储（如 file、imap:bounces、smtp）"),
+    ("ingest", "policy", "自定义生命周期策略文件，叠加在内置策略之上（见 tuixin policy）"),
+    (
+        "ingest",
+        "raw_retention_days",
+        "原始输入保留的天数（事件保留其记录）\u{ff1b}更早的在运行结束后清除",
+    ),
+    ("ingest", "batch", "每个事务最多存储的邮件数（每批提交一次）"),
+    ("ingest", "jobs", "解析线程数 [默认：全部 CPU 核心]"),
+    ("ingest", "quiet", "不在标准错误输出显示进度条和汇总"),
+    ("ingest", "db", DB_HELP),
+    ("check", "addresses", "要检查的地址"),
+    ("check", "scope", "要发送的邮件类型：all、transactional、marketing 或流名称"),
+    ("check", "db", DB_HELP),
+    ("events list", "address", "只看该地址的事件（任何写法）"),
+    ("events list", "reason", "只看该原因的事件（userunknown、mailboxfull……）"),
+    (
+        "events list",
+        "category",
+        "只看该类别的事件（recipient、sender、message、network、complaint……）",
+    ),
+    (
+        "events list",
+        "since",
+        "只看该时间及之后的事件（2026-12-01、2026-12-01T08:00:00Z 或 Unix 秒数）",
+    ),
+    ("events list", "until", "只看该时间之前的事件"),
+    ("events list", "limit", "最多列出的事件数 [默认：100]"),
+    ("events list", "db", DB_HELP),
+    ("events export", "address", "只看该地址的事件（任何写法）"),
+    ("events export", "reason", "只看该原因的事件（userunknown、mailboxfull……）"),
+    (
+        "events export",
+        "category",
+        "只看该类别的事件（recipient、sender、message、network、complaint……）",
+    ),
+    (
+        "events export",
+        "since",
+        "只看该时间及之后的事件（2026-12-01、2026-12-01T08:00:00Z 或 Unix 秒数）",
+    ),
+    ("events export", "until", "只看该时间之前的事件"),
+    ("events export", "db", DB_HELP),
+    (
+        "suppressions list",
+        "reason",
+        "只看该原因（hard_bounce、soft_bounce_threshold、complaint、unsubscribe、manual、provider）",
+    ),
+    ("suppressions list", "source", "只看该来源（policy、某用户、provider:名称……）"),
+    ("suppressions list", "scope", "只看该范围"),
+    ("suppressions list", "domain", "只看该域名下的地址"),
+    ("suppressions list", "since", "只看该时间及之后创建的条目"),
+    ("suppressions list", "until", "只看该时间之前创建的条目"),
+    ("suppressions list", "db", DB_HELP),
+    ("suppressions list", "limit", "最多列出的条目数"),
+    (
+        "suppressions export",
+        "reason",
+        "只看该原因（hard_bounce、soft_bounce_threshold、complaint、unsubscribe、manual、provider）",
+    ),
+    ("suppressions export", "source", "只看该来源（policy、某用户、provider:名称……）"),
+    ("suppressions export", "scope", "只看该范围"),
+    ("suppressions export", "domain", "只看该域名下的地址"),
+    ("suppressions export", "since", "只看该时间及之后创建的条目"),
+    ("suppressions export", "until", "只看该时间之前创建的条目"),
+    ("suppressions export", "db", DB_HELP),
+    ("suppressions add", "address", "地址"),
+    ("suppressions add", "scope", "范围：all、transactional、marketing 或流名称"),
+    ("suppressions add", "note", "原因说明"),
+    ("suppressions add", "expires", "条目失效的时间（2027-01-01、RFC 3339 时间或 Unix 秒数）"),
+    ("suppressions add", "db", DB_HELP),
+    ("suppressions remove", "address", "地址"),
+    ("suppressions remove", "scope", "要移除的条目的范围"),
+    ("suppressions remove", "note", "原因说明（必填）"),
+    ("suppressions remove", "admin", "允许移除已锁定的条目（投诉）"),
+    ("suppressions remove", "db", DB_HELP),
+    ("suppressions import", "file", "要导入的文件（- 表示标准输入）"),
+    ("suppressions import", "db", DB_HELP),
+    ("address", "address", "地址（任何写法）"),
+    ("address", "db", DB_HELP),
+    ("alerts list", "all", "也列出已关闭的告警"),
+    ("alerts list", "limit", "最多列出的告警数"),
+    ("alerts list", "policy", "自定义生命周期策略文件（其告警静默时长决定哪些告警仍未关闭）"),
+    ("alerts list", "db", DB_HELP),
+    ("policy check", "file", "要检查的策略文件"),
+    ("policy show", "policy", "自定义策略文件\u{ff1b}只需写出要改动的字段"),
 ];
+
+/// The help of `--db`, shared by the store commands.
+const DB_HELP: &str = "数据库：文件路径、sqlite:路径 或 postgres://用户@主机/库名";
 
 /// Flags whose values are listed in their help (clap would list them with English notes).
 const VALUES_IN_HELP: &[(&str, &str, &str)] = &[
@@ -63,9 +180,39 @@ const VALUES_IN_HELP: &[(&str, &str, &str)] = &[
         "何时使用颜色\u{ff1a}auto（写到终端时）、always（总是）、never（从不）[默认\u{ff1a}auto]",
     ),
     (
+        "suppressions list",
+        "format",
+        "输出格式\u{ff1a}human（每个条目一行）、json、jsonl、csv [默认\u{ff1a}human\u{ff1b}加 --json 时为 json]",
+    ),
+    (
+        "suppressions export",
+        "format",
+        "输出格式\u{ff1a}csv（带表头）、jsonl（每行一个对象）[默认\u{ff1a}csv]",
+    ),
+    (
+        "policy show",
+        "format",
+        "输出格式\u{ff1a}toml（与策略文件相同）、json（与 HTTP API 相同）[默认\u{ff1a}toml\u{ff1b}加 --json 时为 json]",
+    ),
+    (
         "parse",
         "format",
         "输出格式\u{ff1a}human（每个收件人\u{ff1a}地址、原因、代码及其含义、处理建议）、json（一个记录数组）、jsonl（每行一条记录）、csv（带表头）[默认\u{ff1a}终端上为 human\u{ff0c}否则为 jsonl\u{ff1b}加 --json 时为 json]",
+    ),
+    (
+        "check",
+        "format",
+        "输出格式\u{ff1a}human（每个地址一行）、json（一个数组）、jsonl（每行一个对象）[默认\u{ff1a}human\u{ff1b}加 --json 时为 json]",
+    ),
+    (
+        "events list",
+        "format",
+        "输出格式\u{ff1a}human（每个事件一行）、json、jsonl、csv [默认\u{ff1a}human\u{ff1b}加 --json 时为 json]",
+    ),
+    (
+        "events export",
+        "format",
+        "输出格式\u{ff1a}jsonl（每行一个对象）、csv（带表头）[默认\u{ff1a}jsonl]",
     ),
 ];
 
@@ -88,8 +235,61 @@ const AFTER_HELP: &[(&str, &str)] = &[
         "示例\u{ff1a}\n  tuixin parse examples/                      # 文件夹下的每个文件\n  tuixin parse bounce.eml --format json --explain\n  tuixin parse ~/Maildir/.Bounces --format csv > bounces.csv\n  tuixin parse archive.mbox -j 2 > records.jsonl\n  tuixin parse archive.mbox.gz\n  cat bounce.eml | tuixin parse -\n\n输出\u{ff1a}终端上为 human\u{ff0c}否则为 JSON Lines。汇总写到标准错误输出\u{ff0c}文件夹遍历中跳过的输入\n（指回已读文件夹的链接、命名管道）和因限制被截断的邮件各有一条说明。\n退出状态\u{ff1a}所有输入都读取成功时为 0（没有退信的邮件不算错误）\u{ff0c}有输入无法读取或不是邮件时为 1\n（每个都在标准错误输出中列出\u{ff0c}其余照常解析）。",
     ),
     (
+        "suppressions list",
+        "示例\u{ff1a}\n  tuixin suppressions list --reason hard_bounce --domain example.org\n  tuixin suppressions list --since 2026-12-01 --format csv",
+    ),
+    (
+        "suppressions add",
+        "示例\u{ff1a}\n  tuixin suppressions add alice@example.org --scope marketing --note \"电话中要求\"\n  tuixin suppressions add bob@example.org --expires 2027-01-01\n\n退出状态\u{ff1a}添加成功为 0\u{ff1b}地址或范围无效、该处已有锁定条目时为 2。",
+    ),
+    (
+        "suppressions remove",
+        "示例\u{ff1a}\n  tuixin suppressions remove alice@example.org --scope all --note \"邮箱已修复\u{ff0c}客户已确认\"\n  tuixin suppressions remove carol@example.org --scope marketing --admin --note \"投诉已撤回\"\n\n退出状态\u{ff1a}移除成功为 0\u{ff1b}没有该条目、条目已锁定（投诉\u{ff1a}需 --admin）或缺少备注时为 2。",
+    ),
+    (
+        "suppressions import",
+        "示例\u{ff1a}\n  tuixin suppressions import ses-suppressions.csv\n  tuixin suppressions import entries.jsonl\n\nCSV 需有表头\u{ff0c}至少包含 address 和 reason（created_at、code、error、scope 可选）\u{ff1b}原因\u{ff1a}hard_bounce（或 bounce）、\nsoft_bounce_threshold、complaint、unsubscribe、manual、provider。出错的行在标准错误输出中按行号列出\u{ff0c}其余照常导入。\n退出状态\u{ff1a}全部导入为 0\u{ff0c}有行被拒绝为 1\u{ff0c}文件无法读取为 2。",
+    ),
+    (
+        "suppressions export",
+        "示例\u{ff1a}\n  tuixin suppressions export > suppressions.csv\n  tuixin suppressions export --format jsonl --reason complaint",
+    ),
+    (
+        "address",
+        "示例\u{ff1a}\n  tuixin address alice@example.org\n  tuixin address alice@example.org --json\n\n退出状态\u{ff1a}地址已知为 0\u{ff0c}从未出现为 1\u{ff0c}出错为 2。",
+    ),
+    ("alerts list", "示例\u{ff1a}\n  tuixin alerts list\n  tuixin alerts list --all --json"),
+    (
+        "policy check",
+        "示例\u{ff1a}\n  tuixin policy check my-policy.toml\n  tuixin policy show > my-policy.toml          # 以内置策略为起点\n\n退出状态\u{ff1a}文件有效为 0\u{ff0c}无效为 2（指出行号和字段）。",
+    ),
+    (
+        "policy show",
+        "示例\u{ff1a}\n  tuixin policy show\n  tuixin policy show --policy my-policy.toml\n  tuixin policy show --format json | jq .soft\n\n退出状态\u{ff1a}成功为 0\u{ff1b}策略文件无法读取或无效时为 2。",
+    ),
+    (
         "rules check",
         "示例\u{ff1a}\n  tuixin rules check my-rules.toml\n\n退出状态\u{ff1a}文件有效为 0\u{ff0c}无效为 2。",
+    ),
+    (
+        "db migrate",
+        "示例\u{ff1a}\n  tuixin db migrate\n  tuixin db migrate --db postgres://tuixin@db.internal/tuixin\n\n退出状态\u{ff1a}结构已是最新时为 0\u{ff1b}数据库无法打开或比本 tuixin 新时为 2（此时数据库不被改动）。",
+    ),
+    (
+        "ingest",
+        "示例\u{ff1a}\n  tuixin ingest ~/Maildir/.Bounces\n  tuixin ingest --source imap:bounces archive.mbox.gz\n  cat bounce.eml | tuixin ingest -\n  tuixin ingest --db postgres://tuixin@db.internal/tuixin bounces/\n\n每个输入连同其记录存为事件\u{ff1b}再次导入同一封退信只算作重复\u{ff0c}不改变任何内容。汇总写到标准错误输出。\n退出状态\u{ff1a}所有输入都已导入为 0\u{ff1b}有输入无法读取或不是邮件为 1（每个都在标准错误输出中列出\u{ff0c}其余照常存储）\u{ff1b}\n用法或数据库错误为 2。",
+    ),
+    (
+        "check",
+        "示例\u{ff1a}\n  tuixin check alice@example.org\n  tuixin check --scope marketing alice@example.org bob@example.net\n  tuixin check --format jsonl alice@example.org\n\n退出状态\u{ff1a}所有地址都允许发送为 0\u{ff0c}有地址被抑制为 1\u{ff0c}出错（地址无效、数据库无法打开）为 2。",
+    ),
+    (
+        "events list",
+        "示例\u{ff1a}\n  tuixin events list --address alice@example.org\n  tuixin events list --reason userunknown --since 2026-12-01 --limit 20\n  tuixin events list --category sender --format jsonl",
+    ),
+    (
+        "events export",
+        "示例\u{ff1a}\n  tuixin events export > events.jsonl\n  tuixin events export --format csv --since 2026-12-01 > events.csv",
     ),
 ];
 
@@ -123,7 +323,28 @@ fn localize_at(mut command: Command, path: &str) -> Command {
     }
     command = command.mut_args(|arg| {
         let heading = if arg.is_positional() { "参数" } else { "选项" };
-        arg.help_heading(heading)
+        let arg = arg.help_heading(heading);
+        // clap says "[default: ...]" and "[env: ...]" in English: said in Chinese instead.
+        let default: Vec<String> =
+            arg.get_default_values().iter().map(|v| v.to_string_lossy().into_owned()).collect();
+        let show_default = arg.get_action().takes_values()
+            && !default.is_empty()
+            && !arg.is_hide_default_value_set();
+        let env = arg
+            .get_env()
+            .filter(|_| !arg.is_hide_env_set())
+            .map(|e| e.to_string_lossy().into_owned());
+        if !show_default && env.is_none() {
+            return arg;
+        }
+        let mut help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+        if let Some(env) = &env {
+            help.push_str(&format!(" [环境变量\u{ff1a}{env}]"));
+        }
+        if show_default {
+            help.push_str(&format!(" [默认\u{ff1a}{}]", default.join(", ")));
+        }
+        arg.help(help).hide_default_value(true).hide_env(true)
     });
     command = command
         .help_template(TEMPLATE)
@@ -165,7 +386,9 @@ mod tests {
 
     #[test]
     fn every_command_and_flag_has_chinese_help() {
-        let command = super::localize(crate::args::Args::command());
+        let mut command = super::localize(crate::args::Args::command());
+        // Built, so that every subcommand holds the global flags and renders on its own.
+        command.build();
         fn check(command: &clap::Command, path: &str) {
             let about = command.get_about().map(|a| a.to_string()).unwrap_or_default();
             assert!(!about.is_ascii(), "{path:?} has no Chinese description: {about}");
@@ -173,7 +396,13 @@ mod tests {
                 let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
                 assert!(!help.is_ascii(), "{path} --{}: {help}", arg.get_id());
             }
-            for sub in command.get_subcommands() {
+            // clap's own English notes on defaults and environment variables are replaced.
+            let page = command.clone().render_help().to_string();
+            for english in ["[default:", "[env:"] {
+                assert!(!page.contains(english), "{path:?} help says {english}: {page}");
+            }
+            // clap's own `help` subcommands (made by build) are left as they are.
+            for sub in command.get_subcommands().filter(|sub| sub.get_name() != "help") {
                 let name = sub.get_name();
                 check(
                     sub,

@@ -1,17 +1,26 @@
 //! The `tuixin` command: a thin layer over the `tuixin` library.
 
+mod address;
+mod alerts;
 mod args;
+mod check;
 mod codes;
 mod compressed;
+mod db;
+mod events;
 mod explain;
 mod help_zh;
+mod ingest;
 mod inputs;
 mod mbox;
 mod output;
 mod parse;
+mod policy;
 mod render;
 mod rules;
 mod say;
+mod suppressions;
+mod time;
 
 use std::process::ExitCode;
 
@@ -32,6 +41,19 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// An outcome that ends the command with this exit status and nothing more to say (`check`
+/// found a suppressed address: exit 1).
+#[derive(Debug)]
+pub struct Exit(pub u8);
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit status {}", self.0)
+    }
+}
+
+impl std::error::Error for Exit {}
+
 fn main() -> ExitCode {
     let args = parse_args();
     let config = Config::from_args(&args, |name| std::env::var(name).ok());
@@ -41,6 +63,14 @@ fn main() -> ExitCode {
         Command::Codes(codes) => codes::run(&config, codes),
         Command::Parse(parse) => parse::run(&config, parse),
         Command::Rules(command) => rules::run(&config, command),
+        Command::Db(command) => db::run(&config, command),
+        Command::Ingest(ingest) => ingest::run(&config, ingest),
+        Command::Check(check) => check::run(&config, check),
+        Command::Events(command) => events::run(&config, command),
+        Command::Suppressions(command) => suppressions::run(&config, command),
+        Command::Address(address) => address::run(&config, address),
+        Command::Alerts(command) => alerts::run(&config, command),
+        Command::Policy(command) => policy::run(&config, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -49,6 +79,17 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) if error.is::<Exit>() => {
+            ExitCode::from(error.downcast_ref::<Exit>().map_or(1, |exit| exit.0))
+        }
+        Err(error) if error.is::<tuixin_store::StoreError>() => {
+            let text = error
+                .downcast_ref::<tuixin_store::StoreError>()
+                .map(|e| say::store_error(e, config.lang))
+                .unwrap_or_default();
+            note(format_args!("tuixin: {}", output::visible(&text)));
+            ExitCode::from(2)
+        }
         Err(error) if error.is::<parse::InputsFailed>() => ExitCode::from(1),
         Err(error) => {
             note(format_args!("tuixin: {}", output::visible(&format!("{error:#}"))));

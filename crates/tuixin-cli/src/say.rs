@@ -90,6 +90,46 @@ pub fn rules_valid(file: &std::path::Path, count: usize, lang: Lang) -> String {
     }
 }
 
+/// A policy file that cannot be read, in `lang`.
+pub fn unreadable_policy(file: &std::path::Path, error: &std::io::Error, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("cannot read policy file {}: {error}", file.display()),
+        Lang::Zh => format!("无法读取策略文件 {}\u{ff1a}{error}", file.display()),
+    }
+}
+
+/// A policy file that cannot be used, in `lang` (the line, the field and the cause follow).
+pub fn invalid_policy(
+    file: &std::path::Path,
+    error: &tuixin::lifecycle::PolicyError,
+    lang: Lang,
+) -> String {
+    use tuixin::lifecycle::PolicyError;
+    if lang == Lang::En {
+        return format!("{}: {error}", file.display());
+    }
+    // The frame in Chinese; the parser's and the check's own words follow.
+    let place = match error {
+        PolicyError::Syntax { line, column, field, message } => {
+            let field = field.as_ref().map(|f| format!("\u{ff08}{f}\u{ff09}")).unwrap_or_default();
+            format!("第 {line} 行第 {column} 列{field}\u{ff1a}{message}")
+        }
+        PolicyError::Invalid { field, line, message } => {
+            let line = line.map(|l| format!("第 {l} 行 ")).unwrap_or_default();
+            format!("{line}{field}\u{ff1a}{message}")
+        }
+    };
+    format!("策略文件 {} 无效\u{ff1a}{place}", file.display())
+}
+
+/// A valid policy file, in `lang`.
+pub fn policy_valid(file: &std::path::Path, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("{}: valid policy", file.display()),
+        Lang::Zh => format!("{}\u{ff1a}策略有效", file.display()),
+    }
+}
+
 /// An input that could not be read, in `lang` (the system's words follow).
 pub fn unreadable(error: &str, lang: Lang) -> String {
     match lang {
@@ -161,6 +201,139 @@ pub fn cut(cut: &Cut, lang: Lang) -> String {
         ),
         (Cut::Recipients { max }, Lang::Zh) => {
             format!("收件人超过 {max} 个\u{ff1a}只输出前 {max} 个的记录（--max-recipients）")
+        }
+    }
+}
+
+/// What `tuixin db migrate` did, in `lang`.
+pub fn migrated(db: &str, from: i64, to: i64, lang: Lang) -> String {
+    match (lang, from == to) {
+        (Lang::En, true) => format!("{db}: schema version {to}, already current"),
+        (Lang::En, false) => format!("{db}: schema migrated from version {from} to {to}"),
+        (Lang::Zh, true) => format!("{db}\u{ff1a}数据库结构版本 {to}\u{ff0c}已是最新"),
+        (Lang::Zh, false) => format!("{db}\u{ff1a}数据库结构已从版本 {from} 升级到 {to}"),
+    }
+}
+
+/// A `--source` name that is not one, in `lang`.
+pub fn bad_source(source: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "invalid --source {source:?}: printable ASCII without spaces, at most 64 bytes (e.g. file, imap:bounces)"
+        ),
+        Lang::Zh => format!(
+            "--source {source:?} 无效\u{ff1a}须为不含空格的可打印 ASCII 字符\u{ff0c}最多 64 字节\u{ff08}如 file、imap:bounces\u{ff09}"
+        ),
+    }
+}
+
+/// A time that cannot be read, in `lang`.
+pub fn bad_time(text: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => {
+            format!("invalid time {text:?}: give 2026-12-01, 2026-12-01T08:00:00Z or Unix seconds")
+        }
+        Lang::Zh => format!(
+            "时间 {text:?} 无效\u{ff1a}请给出 2026-12-01、2026-12-01T08:00:00Z 或 Unix 秒数"
+        ),
+    }
+}
+
+/// The store's error, in `lang` (the store's own words are English; causes from the driver
+/// follow as they are).
+pub fn store_error(error: &tuixin_store::StoreError, lang: Lang) -> String {
+    use tuixin_store::StoreError as E;
+    if lang == Lang::En {
+        return error.to_string();
+    }
+    match error {
+        E::BadUrl { url, why } => format!(
+            "不是数据库 URL\u{ff1a}{url}\u{ff08}{why}\u{ff09}\u{ff1b}请给出文件路径、sqlite:路径 或 postgres://..."
+        ),
+        E::Missing { path } => {
+            format!("{path}\u{ff1a}没有这个数据库（tuixin ingest 或 tuixin db migrate 会创建它）")
+        }
+        E::NotTuixin { path, why } => format!("{path} 不是 tuixin 数据库\u{ff08}{why}\u{ff09}"),
+        E::SchemaTooNew { db, found, known } => format!(
+            "{db} 的数据库结构版本为 {found}\u{ff0c}比本 tuixin 所知的 {known} 更新\u{ff1a}请升级 tuixin\u{ff08}数据库未被改动\u{ff09}"
+        ),
+        E::Locked { path, waited_ms } => format!(
+            "{path} 被其他进程锁定\u{ff08}已等待 {waited_ms} 毫秒\u{ff09}\u{ff1b}请稍后重试"
+        ),
+        E::Unreachable { url, cause } => format!("无法连接 {url}\u{ff1a}{cause}"),
+        E::DiskFull { db } => format!("{db}\u{ff1a}磁盘已满\u{ff1b}本次事务未写入任何内容"),
+        E::InvalidAddress { address, why } => format!("地址 {address:?} 无效\u{ff1a}{why}"),
+        E::InvalidScope(scope) => format!(
+            "范围 {scope:?} 无效\u{ff1a}请用 all、transactional、marketing 或流名称 [a-z0-9][a-z0-9_.-]*"
+        ),
+        E::Refused(refused) => {
+            use tuixin::lifecycle::LifecycleError as L;
+            match refused {
+                L::NotFound(scope) => format!("范围 {scope} 内没有抑制条目"),
+                L::Locked(scope) => {
+                    format!("范围 {scope} 内的条目已锁定（投诉）\u{ff1a}移除需要 --admin")
+                }
+                L::NoteRequired => "需要用 --note 说明原因".to_owned(),
+                L::ExpiryInPast { .. } => "到期时间必须晚于现在".to_owned(),
+            }
+        }
+        E::Conflict { db, cause } => {
+            format!("{db}\u{ff1a}与其他写入者冲突\u{ff0c}未写入任何内容\u{ff1a}{cause}")
+        }
+        other => format!("数据库错误\u{ff1a}{other}"),
+    }
+}
+
+/// A suppression reason that is not one, in `lang`.
+pub fn bad_reason(reason: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "invalid reason {reason:?}: use hard_bounce, soft_bounce_threshold, complaint, unsubscribe, manual or provider"
+        ),
+        Lang::Zh => format!(
+            "原因 {reason:?} 无效\u{ff1a}请用 hard_bounce、soft_bounce_threshold、complaint、unsubscribe、manual 或 provider"
+        ),
+    }
+}
+
+/// An import file without the columns it needs, in `lang`.
+pub fn bad_import_header(lang: Lang) -> String {
+    match lang {
+        Lang::En => "the CSV header needs at least the columns address and reason (address,reason,created_at,code,error)".to_owned(),
+        Lang::Zh => "CSV 表头至少需要 address 和 reason 两列（address,reason,created_at,code,error）".to_owned(),
+    }
+}
+
+/// An entry added, in `lang`.
+pub fn added(address: &str, scope: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("{address}: suppressed ({scope}, manual)"),
+        Lang::Zh => format!("{address}\u{ff1a}已抑制\u{ff08}{scope}\u{ff0c}手动\u{ff09}"),
+    }
+}
+
+/// An entry removed, in `lang`.
+pub fn removed(address: &str, scope: &str, reason: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("{address}: {reason} entry in {scope} removed"),
+        Lang::Zh => format!("{address}\u{ff1a}已移除 {scope} 范围内的 {reason} 条目"),
+    }
+}
+
+/// What an import did, in `lang`.
+pub fn imported(done: usize, failed: usize, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("tuixin: {done} entries imported, {failed} rows refused"),
+        Lang::Zh => format!("tuixin\u{ff1a}导入 {done} 条\u{ff0c}拒绝 {failed} 行"),
+    }
+}
+
+/// An address the store never saw, in `lang`.
+pub fn unknown_address(address: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("tuixin: {address}: never seen (no events, no entries)"),
+        Lang::Zh => {
+            format!("tuixin\u{ff1a}{address}\u{ff1a}从未出现过（没有事件\u{ff0c}没有条目）")
         }
     }
 }

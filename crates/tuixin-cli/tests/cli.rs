@@ -331,3 +331,94 @@ fn chinese_reaches_the_errors_the_help_and_the_summary() {
     // The English help stays English.
     assert!(stdout(&tuixin(&["parse", "--help"])).contains("Output format"));
 }
+
+#[test]
+fn policy_check_accepts_a_good_file_and_names_the_line_and_field_of_a_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, "[soft]\nthreshold = 3\n\n[allowlist]\ndomains = [\"example.com\"]\n")
+        .unwrap();
+    let out = tuixin(&["policy", "check", good.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("valid policy"), "{}", stdout(&out));
+
+    let cases = [
+        ("# mine\n[soft]\nthreshold = 0\n", "line 3: soft.threshold: must be at least 1"),
+        ("[soft]\nwindow_days = \"thirty\"\n", "line 2, column 15 (soft.window_days)"),
+        ("[alerts]\n\nevnts = 5\n", "line 3, column 1 (alerts.evnts): unknown field `evnts`"),
+        (
+            "[reasons]\nblocked = \"hard\"\n",
+            "line 2: reasons.blocked: blocked is the sender's fault",
+        ),
+        ("[reasons]\nuserunknown = \"delete\"\n", "line 2"),
+        ("[complaint]\nscope = \"Marketing!\"\n", "invalid scope"),
+        ("[soft\n", "line 1"),
+    ];
+    for (text, said) in cases {
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, text).unwrap();
+        let out = tuixin(&["policy", "check", bad.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let err = stderr(&out);
+        assert!(err.contains("bad.toml") && err.contains(said), "{text:?}: {err}");
+        assert_eq!(stdout(&out), "");
+    }
+    let out = tuixin(&["policy", "check", dir.path().join("missing.toml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot read policy file"), "{}", stderr(&out));
+    let out =
+        tuixin(&["--lang", "zh", "policy", "check", dir.path().join("bad.toml").to_str().unwrap()]);
+    let err = stderr(&out);
+    assert!(err.contains("策略文件") && err.contains("无效") && err.contains("第 1 行"), "{err}");
+    let zero = dir.path().join("zero.toml");
+    std::fs::write(&zero, "[soft]\nthreshold = 0\n").unwrap();
+    let out = tuixin(&["--lang", "zh", "policy", "check", zero.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert!(err.contains("第 2 行 soft.threshold"), "{err}");
+}
+
+#[test]
+fn policy_show_prints_the_builtin_policy_and_a_file_laid_over_it() {
+    let builtin = ok(&["policy", "show"]);
+    assert!(builtin.contains("# tuixin lifecycle policy"), "comments are kept: {builtin}");
+    // What it prints is a policy file `policy check` accepts as it is.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.toml");
+    std::fs::write(&copy, &builtin).unwrap();
+    ok(&["policy", "check", copy.to_str().unwrap()]);
+
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["policy", "show", "--format", "json"])).unwrap();
+    assert_eq!(json["soft"]["threshold"], 5);
+    assert_eq!(json["suspend"]["expires_days"], 180);
+    assert_eq!(json["complaint"]["scope"], "marketing");
+    assert_eq!(json["reasons"]["blocked"], "alert_sender");
+    assert_eq!(json["reasons"]["userunknown"], "hard");
+    assert_eq!(
+        json,
+        serde_json::from_str::<serde_json::Value>(&ok(&["--json", "policy", "show"])).unwrap()
+    );
+
+    let mine = dir.path().join("mine.toml");
+    std::fs::write(&mine, "[soft]\nthreshold = 3\n[reasons]\nfiltered = \"store\"\n").unwrap();
+    let path = mine.to_str().unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["policy", "show", "--policy", path, "--format", "json"]))
+            .unwrap();
+    assert_eq!(
+        (json["soft"]["threshold"].as_i64(), json["soft"]["window_days"].as_i64()),
+        (Some(3), Some(30))
+    );
+    assert_eq!(json["reasons"]["filtered"], "store");
+    let toml = ok(&["policy", "show", "--policy", path]);
+    assert!(toml.contains("threshold = 3") && toml.contains("filtered = \"store\""), "{toml}");
+    let again = dir.path().join("again.toml");
+    std::fs::write(&again, &toml).unwrap();
+    ok(&["policy", "check", again.to_str().unwrap()]);
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[soft]\nthreshold = 0\n").unwrap();
+    let out = tuixin(&["policy", "show", "--policy", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "");
+}

@@ -8,6 +8,7 @@ pub mod classify;
 pub mod code;
 mod decode;
 mod lang;
+pub mod lifecycle;
 mod reason;
 mod record;
 pub mod registry;

@@ -1,0 +1,160 @@
+//! The schema, one logical schema written for both backends, and its versions.
+//!
+//! Version N is the N-th entry of [`MIGRATIONS`]. SQLite keeps the version in `PRAGMA
+//! user_version` (rusqlite_migration's bookkeeping) and both keep it in `meta.schema_version`.
+//! A database whose version is newer than [`SCHEMA_VERSION`] is refused and never altered.
+
+use std::sync::LazyLock;
+
+/// The newest schema version this build knows.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// SQLite's `application_id` for a tuixin database ("tuix").
+pub const APPLICATION_ID: i64 = 0x7475_6978;
+
+/// Each version's statements, with `{INT}`, `{BLOB}` and `{SERIAL}` standing for the types
+/// that differ between the backends.
+const MIGRATIONS: &[&str] = &[V1];
+
+const V1: &str = "
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+-- Every input as received (a whole bounce message, a log line, a webhook body), named by the
+-- hash of its bytes; pruned after raw_retention_days.
+CREATE TABLE raw_inputs (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    received_at {INT} NOT NULL,
+    size {INT} NOT NULL,
+    bytes {BLOB} NOT NULL
+);
+CREATE INDEX raw_inputs_received_at ON raw_inputs (received_at);
+-- One record plus its provenance. id: hash of what identifies the bounce.
+CREATE TABLE events (
+    id TEXT PRIMARY KEY,
+    address_key TEXT,
+    recipient TEXT NOT NULL,
+    at {INT} NOT NULL,
+    source TEXT NOT NULL,
+    received_at {INT} NOT NULL,
+    raw_id TEXT REFERENCES raw_inputs (id) ON DELETE SET NULL,
+    action TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    category TEXT NOT NULL,
+    hardbounce {INT} NOT NULL,
+    deliverystatus TEXT NOT NULL,
+    replycode TEXT NOT NULL,
+    diagnosticcode TEXT NOT NULL,
+    senderdomain TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    messageid TEXT NOT NULL,
+    feedbacktype TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    rulekind TEXT NOT NULL,
+    record TEXT NOT NULL
+);
+CREATE INDEX events_address ON events (address_key, at);
+CREATE INDEX events_at ON events (at);
+CREATE INDEX events_received ON events (received_at, id);
+CREATE INDEX events_reason ON events (reason, at);
+CREATE INDEX events_raw ON events (raw_id);
+-- The lifecycle state of one address (counters, suppressions), as the core library's JSON.
+CREATE TABLE addresses (
+    key TEXT PRIMARY KEY,
+    address TEXT NOT NULL,
+    state TEXT NOT NULL,
+    first_seen {INT} NOT NULL,
+    updated_at {INT} NOT NULL
+);
+-- The suppression list: at most one entry per address and scope.
+CREATE TABLE suppressions (
+    address_key TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    address TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    bounce_reason TEXT,
+    source TEXT NOT NULL,
+    description TEXT NOT NULL,
+    created_at {INT} NOT NULL,
+    updated_at {INT} NOT NULL,
+    expires_at {INT},
+    event_id TEXT,
+    locked {INT} NOT NULL DEFAULT 0,
+    review {INT} NOT NULL DEFAULT 0,
+    PRIMARY KEY (address_key, scope)
+);
+CREATE INDEX suppressions_created ON suppressions (created_at, address_key);
+CREATE INDEX suppressions_domain ON suppressions (domain);
+CREATE INDEX suppressions_reason ON suppressions (reason);
+CREATE INDEX suppressions_expires ON suppressions (expires_at);
+-- Every state change: who, what, which event, why.
+CREATE TABLE audit (
+    id {SERIAL},
+    at {INT} NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    address_key TEXT,
+    scope TEXT,
+    event_id TEXT,
+    note TEXT NOT NULL
+);
+CREATE INDEX audit_address ON audit (address_key, at);
+-- The counting window behind each (category, key)'s alerts, as the core library's JSON.
+CREATE TABLE alert_windows (
+    category TEXT NOT NULL,
+    key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    updated_at {INT} NOT NULL,
+    PRIMARY KEY (category, key)
+);
+-- Sender, message and infrastructure alerts: one row per alert opened.
+CREATE TABLE alerts (
+    id TEXT PRIMARY KEY,
+    category TEXT NOT NULL,
+    key TEXT NOT NULL,
+    opened_at {INT} NOT NULL,
+    last_at {INT} NOT NULL,
+    events {INT} NOT NULL,
+    closed_at {INT},
+    acked_at {INT}
+);
+CREATE INDEX alerts_key ON alerts (category, key, opened_at);
+";
+
+fn render(sql: &str, int: &str, blob: &str, serial: &str) -> String {
+    sql.replace("{INT}", int).replace("{BLOB}", blob).replace("{SERIAL}", serial)
+}
+
+/// Each version's statements for SQLite.
+pub static SQLITE: LazyLock<Vec<String>> = LazyLock::new(|| {
+    MIGRATIONS
+        .iter()
+        .enumerate()
+        .map(|(i, sql)| {
+            format!(
+                "{}\nINSERT INTO meta (key, value) VALUES ('schema_version', '{v}') ON CONFLICT (key) DO UPDATE SET value = excluded.value;\nPRAGMA application_id = {APPLICATION_ID};",
+                render(sql, "INTEGER", "BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT"),
+                v = i + 1
+            )
+        })
+        .collect()
+});
+
+/// Each version's statements for PostgreSQL.
+pub static POSTGRES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    MIGRATIONS
+        .iter()
+        .enumerate()
+        .map(|(i, sql)| {
+            format!(
+                "{}\nINSERT INTO meta (key, value) VALUES ('schema_version', '{v}') ON CONFLICT (key) DO UPDATE SET value = excluded.value;",
+                render(sql, "BIGINT", "BYTEA", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"),
+                v = i + 1
+            )
+        })
+        .collect()
+});
