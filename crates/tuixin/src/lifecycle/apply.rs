@@ -497,8 +497,10 @@ fn complaint(
 ) {
     let feedback = event.feedback_type.trim();
     if feedback.eq_ignore_ascii_case("not-spam") || feedback.eq_ignore_ascii_case("not_spam") {
+        next.not_spam_at = Some(next.not_spam_at.map_or(event.at, |t| t.max(event.at)));
         for s in &mut next.suppressions {
-            if s.reason == SuppressionReason::Complaint && !s.review {
+            // A complaint made after this report stands: the person changed their mind again.
+            if s.reason == SuppressionReason::Complaint && !s.review && s.created_at <= event.at {
                 s.review = true;
                 s.updated_at = s.updated_at.max(event.at);
                 actions.push(Action::FlagForReview { scope: s.scope.clone() });
@@ -516,6 +518,8 @@ fn complaint(
         format!("complaint ({kind})"),
     );
     s.locked = policy.complaint.locked;
+    // A not-spam report read earlier but made at or after this complaint puts it under review.
+    s.review = next.not_spam_at.is_some_and(|t| t >= event.at);
     suppress(next, s, event, policy, actions);
 }
 

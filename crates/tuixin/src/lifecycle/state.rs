@@ -175,6 +175,9 @@ pub struct AddressState {
     pub last_delivery: Option<Timestamp>,
     /// The latest event time seen for the address, of any kind.
     pub last_event: Option<Timestamp>,
+    /// The latest "not-spam" report (event time): a complaint made at or before it is flagged
+    /// for review, whichever of the two is read first.
+    pub not_spam_at: Option<Timestamp>,
 }
 
 impl AddressState {
