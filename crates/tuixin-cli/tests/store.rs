@@ -93,12 +93,12 @@ fn the_public_corpus_suppresses_hard_bounces_and_complaints_and_never_sender_pro
         }
     }
     let addresses: Vec<String> = by_address.keys().cloned().collect();
-    // A hard bounce that suppresses at once (SERVICE.md §3): a strong rule, not a 4xx. The
-    // same reasons from a 4xx or decided by the code alone count as soft instead.
+    // A hard bounce that suppresses at once (SERVICE.md §3): not from a 4xx (the same reasons
+    // from a 4xx count as soft instead); the built-in policy trusts a 5xx code alone.
     let strong_hard = |r: &serde_json::Value| {
         let class4 = |f: &str| r[f].as_str().is_some_and(|c| c.starts_with('4'));
         r["hardbounce"] == true
-            && !matches!(r["rulekind"].as_str(), Some("code" | "none"))
+            && r["rulekind"] != "none"
             && !class4("deliverystatus")
             && !class4("replycode")
     };

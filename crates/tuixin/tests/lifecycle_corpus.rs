@@ -76,7 +76,7 @@ fn the_corpus_through_the_builtin_policy() {
         let strong_hard = items.iter().any(|(_, r)| {
             r.hardbounce
                 && permanent(r)
-                && !matches!(r.rulekind, RuleKind::Code | RuleKind::None)
+                && r.rulekind != RuleKind::None
                 && r.action.eq_ignore_ascii_case("failed")
                 && r.reason != Reason::Suppressed
         });

@@ -141,8 +141,8 @@ pub struct HardPolicy {
     /// Days until the suppression expires; 0 = never (until removed).
     pub expires_days: u32,
     /// A permanent hard reason decided by the status code alone (no wording recognised)
-    /// suppresses at once too, as SES and Postmark do on any permanent bounce; by default it
-    /// only counts as soft.
+    /// suppresses at once too, as SES and Postmark do on any permanent bounce (the built-in
+    /// policy's choice); when false it only counts as soft.
     #[serde(default)]
     pub trust_code_alone: bool,
 }
@@ -651,7 +651,7 @@ mod tests {
         let p = Policy::default_policy();
         assert_eq!(p.hard.scope, ScopeSetting::Fixed(Scope::All));
         assert_eq!(p.hard.expires_days, 0);
-        assert!(!p.hard.trust_code_alone);
+        assert!(p.hard.trust_code_alone);
         assert_eq!((p.soft.threshold, p.soft.window_days, p.soft.expires_days), (5, 30, 30));
         assert_eq!(
             (p.suspend.threshold, p.suspend.window_days, p.suspend.expires_days),

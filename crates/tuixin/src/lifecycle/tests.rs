@@ -66,12 +66,16 @@ fn a_strong_permanent_hard_bounce_suppresses_everything_for_good() {
 #[test]
 fn the_same_reason_from_a_4xx_or_a_weak_rule_only_counts() {
     let p = Policy::default_policy();
-    for e in [
-        LifecycleEvent { class: Some(4), ..bounce(Reason::UserUnknown, T0) },
-        LifecycleEvent { weak: true, ..bounce(Reason::UserUnknown, T0) },
-        LifecycleEvent { class: Some(4), hard: false, ..bounce(Reason::HostUnknown, T0) },
+    let wary = Policy::from_toml("[hard]\ntrust_code_alone = false\n").unwrap();
+    for (e, p) in [
+        (LifecycleEvent { class: Some(4), ..bounce(Reason::UserUnknown, T0) }, &p),
+        (LifecycleEvent { class: Some(4), hard: false, ..bounce(Reason::HostUnknown, T0) }, &p),
+        // a bare 5xx code alone, where the policy does not trust it
+        (LifecycleEvent { weak: true, ..bounce(Reason::UserUnknown, T0) }, &wary),
+        // no code at all and no rule: never trusted
+        (LifecycleEvent { weak: true, class: None, ..bounce(Reason::UserUnknown, T0) }, &p),
     ] {
-        let (state, actions) = run(&[e], &p);
+        let (state, actions) = run(&[e], p);
         assert_eq!(blocked(&state, "marketing", T0), None);
         assert_eq!(actions, vec![Action::CountSoft { count: 1 }]);
     }
