@@ -29,11 +29,39 @@ const TAKEN_RIGHT: &[wording::Line] = &[
 const KEPT: &[wording::Line] = &[
     ("Domino SMTP", "550 nobody@example.org is not a valid user", "", "550", "RCPT", "userunknown"),
     ("Coremail", "550 Bad address syntax", "", "550", "RCPT", "userunknown"),
+    ("RFC 7504", "556 5.1.10 Domain does not accept mail", "5.1.10", "556", "RCPT", "notaccept"),
+    (
+        "Postfix null MX",
+        "Domain example.org does not accept mail (nullMX)",
+        "5.1.10",
+        "",
+        "",
+        "notaccept",
+    ),
+    ("OpenSMTPD", "host/domain does not accept mail", "", "", "", "notaccept"),
 ];
 
 /// Other causes' wording that the over-reaching rule must not take (the reason named is the one
 /// it must not be given), whether words or code decide it.
-const NOT_TAKEN: &[wording::Line] = &[];
+const NOT_TAKEN: &[wording::Line] = &[
+    // A recipient's refusal of one sender is no null MX: the domain takes mail.
+    (
+        "Recipient's sender refusal",
+        "550 5.7.1 <nobody@example.org> does not accept mail from sender@example.com",
+        "5.7.1",
+        "550",
+        "RCPT",
+        "notaccept",
+    ),
+    (
+        "Domain's refusal of a sender's domain",
+        "554 example.org does not accept mail for nobody@example.org from your domain",
+        "",
+        "554",
+        "RCPT",
+        "notaccept",
+    ),
+];
 
 #[test]
 fn other_causes_wording_is_read_as_its_own_cause() {
