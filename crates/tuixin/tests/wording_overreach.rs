@@ -23,6 +23,41 @@ const TAKEN_RIGHT: &[wording::Line] = &[
     ),
     ("Coremail, at MAIL FROM", "550 Bad address syntax", "", "550", "MAIL", "rejected"),
     ("Server at MAIL FROM", "550 5.1.8 Invalid domain", "5.1.8", "550", "MAIL", "rejected"),
+    // "Rate limit reached" (German providers' volume limit) inside a connection limit.
+    (
+        "Connection limit",
+        "421 4.7.0 Connection rate limit reached, try again later",
+        "4.7.0",
+        "421",
+        "CONN",
+        "toomanyconn",
+    ),
+    // Postfix's reject_unverified_recipient quotes the probe's result, which names the cause.
+    (
+        "Postfix reject_unverified_recipient",
+        "450 4.1.1 <nobody@example.org>: Recipient address rejected: undeliverable address: host mx.example.org[192.0.2.1] said: 552 5.2.2 <nobody@example.org>: Mailbox full (in reply to RCPT TO command)",
+        "4.1.1",
+        "450",
+        "RCPT",
+        "mailboxfull",
+    ),
+    (
+        "Postfix reject_unverified_recipient",
+        "550 5.1.2 <nobody@example.org>: Recipient address rejected: undeliverable address: Host or domain name not found. Name service error for name=example.org type=MX: Host not found",
+        "5.1.2",
+        "550",
+        "RCPT",
+        "hostunknown",
+    ),
+    // An Exim-based filter's callout that quotes the mailbox server's answer.
+    (
+        "Exim-based filter callout",
+        "550 Recipient verification failed: 552 5.2.2 Mailbox full",
+        "",
+        "550",
+        "RCPT",
+        "mailboxfull",
+    ),
 ];
 
 /// The wording the narrowed rules were written for, still decided by them.
@@ -39,6 +74,23 @@ const KEPT: &[wording::Line] = &[
         "notaccept",
     ),
     ("OpenSMTPD", "host/domain does not accept mail", "", "", "", "notaccept"),
+    (
+        "German providers",
+        "421 Rate limit reached. Please try again later",
+        "",
+        "421",
+        "",
+        "speeding",
+    ),
+    (
+        "Postfix reject_unverified_recipient",
+        "550 5.1.1 <nobody@example.org>: Recipient address rejected: undeliverable address: unknown user: \"nobody\"",
+        "5.1.1",
+        "550",
+        "RCPT",
+        "userunknown",
+    ),
+    ("Baruwa", "550 Recipient verification failed", "", "550", "RCPT", "userunknown"),
 ];
 
 /// Other causes' wording that the over-reaching rule must not take (the reason named is the one
@@ -60,6 +112,15 @@ const NOT_TAKEN: &[wording::Line] = &[
         "554",
         "RCPT",
         "notaccept",
+    ),
+    // A callout that could not finish says nothing of the address.
+    (
+        "Exim-based filter callout",
+        "451 4.4.3 Recipient verification failed: temporary lookup failure",
+        "4.4.3",
+        "451",
+        "RCPT",
+        "userunknown",
     ),
 ];
 
