@@ -91,6 +91,17 @@ const KEPT: &[wording::Line] = &[
         "userunknown",
     ),
     ("Baruwa", "550 Recipient verification failed", "", "550", "RCPT", "userunknown"),
+    (
+        "ISP closed-account notice",
+        "550 The e-mail address you sent to, nobody@example.org, is no longer valid",
+        "",
+        "550",
+        "RCPT",
+        "userunknown",
+    ),
+    // qpsmtpd's and Haraka's karma plugins: one reputation score, one reason.
+    ("qpsmtpd karma", "421 very bad karma: -8", "", "421", "CONN", "badreputation"),
+    ("Haraka karma", "550 very bad karma score: -12", "", "550", "CONN", "badreputation"),
 ];
 
 /// Other causes' wording that the over-reaching rule must not take (the reason named is the one
@@ -120,6 +131,23 @@ const NOT_TAKEN: &[wording::Line] = &[
         "4.4.3",
         "451",
         "RCPT",
+        "userunknown",
+    ),
+    // "is no longer valid" of a password or a certificate is no closed mailbox.
+    (
+        "Submission server",
+        "535 5.7.8 Your password is no longer valid",
+        "5.7.8",
+        "535",
+        "AUTH",
+        "userunknown",
+    ),
+    (
+        "TLS client",
+        "454 4.7.5 The certificate of the server is no longer valid",
+        "4.7.5",
+        "454",
+        "STARTTLS",
         "userunknown",
     ),
 ];
