@@ -23,6 +23,28 @@ const TAKEN_RIGHT: &[wording::Line] = &[
     ),
     ("Coremail, at MAIL FROM", "550 Bad address syntax", "", "550", "MAIL", "rejected"),
     ("Server at MAIL FROM", "550 5.1.8 Invalid domain", "5.1.8", "550", "MAIL", "rejected"),
+    // A header too large is the message's form, not its size ("too large" with 5.2.3 took it).
+    (
+        "Server header limit", "552 5.2.3 Message header too large", "5.2.3", "552", "DATA",
+        "contenterror",
+    ),
+    (
+        "Sendmail MaxHeadersLength",
+        "552 5.6.0 Headers too large (32768 max)",
+        "5.6.0",
+        "552",
+        "DATA",
+        "contenterror",
+    ),
+    (
+        "Cisco Secure Email",
+        "552 #5.3.4 message header size exceeds limit",
+        "5.3.4",
+        "552",
+        "DATA",
+        "contenterror",
+    ),
+    ("Lotus cc:Mail connector", "Header Buffer Full.", "", "", "", "contenterror"),
     // "Rate limit reached" (German providers' volume limit) inside a connection limit.
     (
         "Connection limit",
