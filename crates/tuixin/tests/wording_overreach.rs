@@ -45,6 +45,15 @@ const TAKEN_RIGHT: &[wording::Line] = &[
         "contenterror",
     ),
     ("Lotus cc:Mail connector", "Header Buffer Full.", "", "", "", "contenterror"),
+    // indimail's content refusal names the virus it found: the virus decides.
+    (
+        "indimail qmail-queue virus scan",
+        "552-we don't accept email with the below content (#5.3.4) 552 Further Information: Virus Found: Eicar-Test-Signature",
+        "",
+        "552",
+        "DATA",
+        "virusdetected",
+    ),
     // "Rate limit reached" (German providers' volume limit) inside a connection limit.
     (
         "Connection limit",
