@@ -54,6 +54,23 @@ const TAKEN_RIGHT: &[wording::Line] = &[
         "DATA",
         "virusdetected",
     ),
+    // The hostunknown wording with a sender-address status (X.1.7, X.1.8) is the sender's domain.
+    (
+        "Server, sender domain",
+        "553 5.1.8 <sender@example.com>... Invalid domain",
+        "5.1.8",
+        "553",
+        "",
+        "rejected",
+    ),
+    (
+        "Server, sender domain",
+        "550 5.1.8 <sender@example.com>: Unknown domain",
+        "5.1.8",
+        "550",
+        "",
+        "rejected",
+    ),
     // "Rate limit reached" (German providers' volume limit) inside a connection limit.
     (
         "Connection limit",
