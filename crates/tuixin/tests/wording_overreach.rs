@@ -172,6 +172,15 @@ const NOT_TAKEN: &[wording::Line] = &[
         "RCPT",
         "notaccept",
     ),
+    // A notice's heading is no queue lifetime.
+    (
+        "Notice heading",
+        "This message could not be delivered for the following reason: 554 5.0.0 Service unavailable",
+        "5.0.0",
+        "554",
+        "",
+        "expired",
+    ),
     // A callout that could not finish says nothing of the address.
     (
         "Exim-based filter callout",
