@@ -71,6 +71,15 @@ const TAKEN_RIGHT: &[wording::Line] = &[
         "",
         "rejected",
     ),
+    // Postfix's pipelining refusal carries "Client host rejected": a protocol fault, no IP block.
+    (
+        "Postfix reject_unauth_pipelining",
+        "503 5.5.0 <unknown[192.0.2.1]>: Client host rejected: Improper use of SMTP command pipelining",
+        "5.5.0",
+        "503",
+        "DATA",
+        "syntaxerror",
+    ),
     // "Rate limit reached" (German providers' volume limit) inside a connection limit.
     (
         "Connection limit",
