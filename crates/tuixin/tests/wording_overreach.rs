@@ -80,6 +80,15 @@ const TAKEN_RIGHT: &[wording::Line] = &[
         "DATA",
         "syntaxerror",
     ),
+    // "no MX or A record" said of the sender's domain is no null MX at the destination.
+    (
+        "Server, sender domain check",
+        "550 5.7.1 Sender domain has no MX or A record",
+        "5.7.1",
+        "550",
+        "RCPT",
+        "rejected",
+    ),
     // "Rate limit reached" (German providers' volume limit) inside a connection limit.
     (
         "Connection limit",
