@@ -89,6 +89,16 @@ const TAKEN_RIGHT: &[wording::Line] = &[
         "RCPT",
         "rejected",
     ),
+    // Trend Micro IMSS heads every failure 'Unable to deliver message to ... (and other
+    // recipients in the same domain)': the cause the notice names decides.
+    (
+        "Trend Micro IMSS",
+        "Unable to deliver message to <nobody@example.org> (and other recipients in the same domain). connect to mx.example.org[192.0.2.1]:25: Connection timed out",
+        "",
+        "",
+        "",
+        "expired",
+    ),
     // "Rate limit reached" (German providers' volume limit) inside a connection limit.
     (
         "Connection limit",
