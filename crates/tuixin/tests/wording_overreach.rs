@@ -99,6 +99,15 @@ const TAKEN_RIGHT: &[wording::Line] = &[
         "",
         "expired",
     ),
+    // Gmail heads its unknown-domain notice "** Address not found **" too: NXDOMAIN is hostunknown.
+    (
+        "Gmail notice",
+        "** Address not found ** Your message wasn't delivered to nobody@example.org because the domain example.org couldn't be found. Check for typos or unnecessary spaces and try again. The response was: DNS Error: DNS type 'mx' lookup of example.org responded with code NXDOMAIN Domain name not found: example.org",
+        "5.1.2",
+        "",
+        "",
+        "hostunknown",
+    ),
     // "Rate limit reached" (German providers' volume limit) inside a connection limit.
     (
         "Connection limit",
