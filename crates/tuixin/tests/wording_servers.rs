@@ -420,7 +420,7 @@ const CASES: &[wording::Line] = &[
         "MAIL",
         "rejected",
     ),
-    ("qpsmtpd karma", "550 very bad karma: -8", "", "550", "RCPT", "blocked"),
+    ("qpsmtpd karma", "550 very bad karma: -8", "", "550", "RCPT", "badreputation"),
     ("qpsmtpd headers", "552 Headers are missing", "", "552", "DATA", "notcompliantrfc"),
     ("qpsmtpd relay", "550 5.7.1 Relaying denied", "5.7.1", "550", "RCPT", "norelaying"),
     ("qpsmtpd virus", "552 Virus Found: Eicar-Test-Signature", "", "552", "DATA", "virusdetected"),

@@ -327,6 +327,15 @@ fn refine(mut verdict: Verdict, facts: &Facts<'_>) -> Verdict {
         verdict.reason = Reason::Filtered;
         verdict.rule = format!("{}+after-rcpt", verdict.rule);
     }
+    // In reply to MAIL FROM no recipient has been named yet: "is not a valid user", "bad
+    // address syntax", "no such domain", "account disabled" there speak of the sender's address
+    // (Domino, Sendmail and others answer MAIL FROM with the same words as RCPT TO).
+    let of_an_address =
+        matches!(verdict.reason, Reason::UserUnknown | Reason::HostUnknown | Reason::Suspend);
+    if of_an_address && facts.command == "MAIL" {
+        verdict.reason = Reason::Rejected;
+        verdict.rule = format!("{}+at-mail-from", verdict.rule);
+    }
     verdict
 }
 
@@ -397,6 +406,27 @@ mod tests {
             ..Facts::default()
         };
         assert_eq!(Classifier::builtin().classify(&dbeb).reason, Reason::UserUnknown);
+    }
+
+    #[test]
+    fn an_address_refused_in_reply_to_mail_from_is_the_sender() {
+        let with = |diagnostic, command| {
+            Classifier::builtin().classify(&Facts {
+                diagnostic,
+                reply: "550",
+                command,
+                ..Facts::default()
+            })
+        };
+        let domino = "550 neko@example.org is not a valid user";
+        assert_eq!(with(domino, "RCPT").reason, Reason::UserUnknown);
+        let v = with(domino, "MAIL");
+        assert_eq!(v.reason, Reason::Rejected);
+        assert_eq!(v.rule, "userunknown.domino-smtp-not-valid-user+at-mail-from");
+        assert_eq!(with("550 Bad address syntax", "MAIL").reason, Reason::Rejected);
+        assert_eq!(with("550 Invalid domain", "MAIL").reason, Reason::Rejected);
+        assert_eq!(with("550 Your account has been suspended", "MAIL").reason, Reason::Rejected);
+        assert_eq!(with("550 Invalid domain", "RCPT").reason, Reason::HostUnknown);
     }
 
     #[test]

@@ -66,3 +66,44 @@ pub fn check<'a>(cases: impl IntoIterator<Item = Case<'a>>, rhost: &str, destina
         failures.join("\n")
     );
 }
+
+/// Classifies every case as `check` does, and fails with every case read as the reason it names:
+/// a case here is one cause's wording that a rule for another cause must NOT take (its
+/// `reason` is the reason it must not be given), whatever else decides it, words or code.
+#[allow(dead_code)]
+pub fn check_not<'a>(cases: impl IntoIterator<Item = Case<'a>>, rhost: &str, destination: &str) {
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for case in cases {
+        count += 1;
+        let v = Classifier::builtin().classify(&Facts {
+            diagnostic: case.diagnostic,
+            status: case.status,
+            reply: case.reply,
+            rhost,
+            destination,
+            command: case.command,
+        });
+        let not = Reason::from_name(case.reason)
+            .unwrap_or_else(|| panic!("{:?} is no reason", case.reason));
+        if v.reason == not {
+            failures.push(format!(
+                "{}: {:?} ({}/{}, {}) gave {} by {} (evidence {:?}), which it must not",
+                case.whose,
+                case.diagnostic,
+                case.status,
+                case.reply,
+                case.command,
+                v.reason.as_str(),
+                v.rule,
+                v.evidence
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {count} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
