@@ -185,7 +185,7 @@ CF
     BODY_EXTRA="Buy cheap pharmacy pills now" send LC-exim-body-check "$a" 0 "" someone@filter.test
     expect exim "$v" body-check LC-exim-body-check failed spamdetected someone@filter.test
     send LC-exim-sender-blocked blocked-sender@$HOST 0 "" someone@accept.test
-    expect exim "$v" sender-blocked LC-exim-sender-blocked failed rejected someone@accept.test
+    expect exim "$v" sender-blocked LC-exim-sender-blocked failed policyviolation someone@accept.test
     send LC-exim-alias-loop "$a" 0 "" loopa@$HOST
     expect exim "$v" alias-loop LC-exim-alias-loop failed userunknown loopa@$HOST
     send LC-exim-pipe-failure "$a" 0 "" pipe1@$HOST

@@ -39,12 +39,6 @@ const KNOWN_GAPS: &[(&str, &str, &str, &str)] = &[
         "decided by 4.3.0 alone on a failed DSN whose last reply is temporary (the queue gave up)",
     ),
     (
-        "exim/sender-blocked.eml",
-        "reason",
-        "policyviolation",
-        "Exim\'s default ACL text \'550 Administrative prohibition\', which this Exim (with PIPELINING) reports \'after pipelined end of data\': the bounce says the message was refused at DATA by a local policy, not that the sender was (the sender ACL that refused it is visible only to who set it up)",
-    ),
-    (
         "postfix/queue-expired.eml",
         "reason",
         "notaccept",
