@@ -23,6 +23,7 @@ mod sql;
 mod sqlite;
 mod store;
 mod suppression;
+mod tokens;
 mod url;
 
 pub use address::address_key;
@@ -32,4 +33,5 @@ pub use manual::{AddressReport, AlertRow, AuditRow, ImportEntry, ImportFailure, 
 pub use schema::SCHEMA_VERSION;
 pub use store::{Counts, Migrated, OpenOptions, Store};
 pub use suppression::{CheckOutcome, SuppressionFilter, SuppressionRow, valid_scope};
+pub use tokens::TokenRow;
 pub use url::{DbUrl, redact};
