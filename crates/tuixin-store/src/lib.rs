@@ -16,6 +16,7 @@ mod error;
 mod event;
 mod ingest;
 mod lifecycle;
+mod lookup;
 mod manual;
 mod postgres;
 mod schema;

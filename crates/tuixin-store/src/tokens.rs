@@ -58,7 +58,12 @@ impl Store {
             .map(|mut r| TokenRow {
                 id: r[0].take_text(),
                 name: r[1].take_text(),
-                scopes: r[2].text().split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+                scopes: r[2]
+                    .text()
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
                 secret_sha256: r[3].take_text(),
                 created_at: r[4].int(),
                 revoked_at: r[5].opt_int(),
@@ -79,7 +84,10 @@ impl Store {
     /// A value kept in the store's settings (`meta`), e.g. the policy set over the API.
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         let row = self.read(|tx| {
-            tx.query_opt("SELECT value FROM meta WHERE key = $1", &[format!("setting:{key}").into()])
+            tx.query_opt(
+                "SELECT value FROM meta WHERE key = $1",
+                &[format!("setting:{key}").into()],
+            )
         })?;
         Ok(row.map(|mut r| r[0].take_text()))
     }
