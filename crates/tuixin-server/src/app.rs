@@ -43,13 +43,35 @@ impl Default for Settings {
 /// What every handler shares.
 pub struct App {
     /// The store (synchronous: call it through [`App::blocking`]).
-    pub store: Arc<Store>,
+    pub store: SharedStore,
     /// The live tokens.
     pub tokens: Tokens,
     /// The policy in force.
     pub policy: RwLock<Arc<Policy>>,
     /// The settings.
     pub settings: Settings,
+}
+
+/// The store, shared; when the last handle would be dropped on an async thread it is dropped
+/// on a plain thread instead (a PostgreSQL store owns a small runtime of its own, which must
+/// not be dropped inside another).
+pub struct SharedStore(Option<Arc<Store>>);
+
+impl std::ops::Deref for SharedStore {
+    type Target = Arc<Store>;
+    fn deref(&self) -> &Arc<Store> {
+        self.0.as_ref().expect("the store is there until the app is dropped")
+    }
+}
+
+impl Drop for SharedStore {
+    fn drop(&mut self) {
+        if let Some(store) = self.0.take()
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            std::thread::spawn(move || drop(store));
+        }
+    }
 }
 
 /// The settings key under which a policy set over the API is kept.
@@ -71,7 +93,7 @@ impl App {
         let tokens = Tokens::new(settings.token_refresh);
         tokens.reload(&store)?;
         Ok(Arc::new(App {
-            store: Arc::new(store),
+            store: SharedStore(Some(Arc::new(store))),
             tokens,
             policy: RwLock::new(Arc::new(policy)),
             settings,
