@@ -35,9 +35,28 @@ pub fn address_key(address: &str) -> Result<String, StoreError> {
         return Err(invalid("no domain after the @"));
     }
     let domain = domain.strip_suffix('.').unwrap_or(domain);
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'.';
     let ascii = if domain.starts_with('[') && domain.ends_with(']') {
         // An address literal ([192.0.2.1]) is compared as written, lowercased.
         domain.to_ascii_lowercase()
+    } else if domain.bytes().all(plain) && !domain.to_ascii_lowercase().contains("xn--") {
+        // The common case, without the IDNA machinery: letters, digits, hyphens and dots are
+        // what IDNA would give back lowercased (a label starting or ending with a hyphen is
+        // checked as it would be).
+        let lower = domain.to_ascii_lowercase();
+        if lower
+            .split('.')
+            .any(|label| label.starts_with('-') || label.ends_with('-') || label.len() > 63)
+        {
+            return Err(invalid("the domain is not a valid domain name"));
+        }
+        if lower.split('.').any(|label| label.is_empty()) {
+            return Err(invalid("the domain has an empty label"));
+        }
+        if !lower.contains('.') && lower != "localhost" {
+            return Err(invalid("the domain has no dot"));
+        }
+        lower
     } else {
         let ascii = idna::domain_to_ascii(domain)
             .map_err(|_| invalid("the domain is not a valid domain name"))?;
@@ -84,5 +103,19 @@ mod tests {
             assert!(matches!(error, StoreError::InvalidAddress { .. }), "{bad:?}: {error}");
         }
         assert!(address_key(&format!("{}@example.org", "a".repeat(65))).is_err());
+        assert!(address_key("a@-example.org").is_err());
+        assert!(address_key("a@example-.org").is_err());
+    }
+
+    #[test]
+    fn the_ascii_fast_path_agrees_with_idna() {
+        for domain in [
+            "Example.ORG", "mail-1.example.co.uk", "xn--bcher-kva.example",
+            "XN--BCHER-KVA.example", "a.b.c.d.e",
+        ] {
+            let fast = address_key(&format!("x@{domain}")).unwrap();
+            let idna = idna::domain_to_ascii(domain).unwrap();
+            assert_eq!(fast, format!("x@{idna}"), "{domain}");
+        }
     }
 }

@@ -1,88 +1,155 @@
 //! Alert windows in the database: each (category, key)'s counting window, fed by new events,
 //! and one `alerts` row per alert opened (its last hit and count kept up to date, closed after
-//! the quiet hours).
+//! the quiet hours). A batch's windows are loaded (locked) in (category, key) order and written
+//! back together.
+
+use std::collections::HashMap;
 
 use tuixin::lifecycle::{AlertCategory, AlertPolicy, AlertWindow, observe};
 
 use crate::StoreError;
 use crate::event::Timestamp;
-use crate::sql::Tx;
+use crate::sql::{Tx, Value, insert_rows};
 
-/// Feeds one window its observations `(category, key, at, event id, hit)`, in time order;
-/// how many alerts opened.
+/// One observation: the window's category and key, the event's time and id, and whether it is
+/// an alert event (else traffic only).
+pub(crate) type Observation<'a> = (AlertCategory, String, Timestamp, &'a str, bool);
+
+/// Windows looked up per SELECT.
+const WINDOWS_PER_SELECT: usize = 250;
+
+/// Feeds the windows their observations (sorted by category, key, time, event id); how many
+/// alerts opened.
 pub(crate) fn feed(
     tx: &mut dyn Tx,
-    category: AlertCategory,
-    key: &str,
-    observations: &[(AlertCategory, String, Timestamp, &str, bool)],
+    observations: &[Observation<'_>],
     policy: &AlertPolicy,
     now: Timestamp,
 ) -> Result<usize, StoreError> {
-    let cat = category.as_str();
-    tx.execute(
-        "INSERT INTO alert_windows (category, key, state, updated_at) VALUES ($1, $2, '', $3) ON CONFLICT (category, key) DO NOTHING",
-        &[cat.into(), key.into(), now.into()],
-    )?;
-    let sql = format!(
-        "SELECT state FROM alert_windows WHERE category = $1 AND key = $2{}",
-        tx.for_update()
-    );
-    let row = tx.query_opt(&sql, &[cat.into(), key.into()])?;
-    let text = row.as_ref().map_or("", |r| r[0].text());
-    let mut window: AlertWindow = if text.is_empty() {
-        AlertWindow::default()
-    } else {
-        serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
-            db: String::new(),
-            table: "alert_windows",
-            cause: format!("{cat} {key}: {e}"),
-        })?
-    };
-    let mut opened = 0;
-    for (_, _, at, event_id, hit) in observations {
-        let was_open = window.opened_at;
-        let (next, opened_now) = observe(&window, *at, *hit, policy);
-        if let Some(old) = was_open
-            && next.opened_at != Some(old)
-        {
-            // The open alert closed after its quiet hours.
-            tx.execute(
-                "UPDATE alerts SET closed_at = $1 WHERE id = $2",
-                &[
-                    (old + i64::from(policy.quiet_hours) * 3600).into(),
-                    alert_id(cat, key, old).into(),
-                ],
-            )?;
+    // The windows, in order, each with its slice of observations.
+    let mut groups: Vec<(&str, &str, &[Observation<'_>])> = Vec::new();
+    let mut i = 0;
+    while i < observations.len() {
+        let (category, key) = (observations[i].0, &observations[i].1);
+        let mut j = i;
+        while j < observations.len() && observations[j].0 == category && &observations[j].1 == key {
+            j += 1;
         }
-        if opened_now && let Some(at) = next.opened_at {
-            tx.execute(
-                "INSERT INTO alerts (id, category, key, opened_at, last_at, events, closed_at, acked_at) VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL) ON CONFLICT (id) DO NOTHING",
-                &[alert_id(cat, key, at).into(), cat.into(), key.into(), at.into(), at.into(), (next.hits_while_open as i64).into()],
-            )?;
-            opened += 1;
-            let _ = event_id;
-        } else if *hit
-            && next.open
-            && let Some(at) = next.opened_at
-        {
-            tx.execute(
-                "UPDATE alerts SET last_at = $1, events = $2 WHERE id = $3",
-                &[
-                    next.last_hit.unwrap_or(at).into(),
-                    (next.hits_while_open as i64).into(),
-                    alert_id(cat, key, at).into(),
-                ],
-            )?;
-        }
-        window = next;
+        groups.push((category.as_str(), key, &observations[i..j]));
+        i = j;
     }
-    let state = serde_json::to_string(&window).map_err(|e| StoreError::Database {
-        db: String::new(),
-        cause: format!("cannot serialize an alert window: {e}"),
-    })?;
-    tx.execute(
-        "UPDATE alert_windows SET state = $1, updated_at = $2 WHERE category = $3 AND key = $4",
-        &[state.into(), now.into(), cat.into(), key.into()],
+    if groups.is_empty() {
+        return Ok(0);
+    }
+    let rows = groups
+        .iter()
+        .map(|(c, k, _)| vec![(*c).into(), (*k).into(), "".into(), now.into()])
+        .collect();
+    insert_rows(
+        tx,
+        "INSERT INTO alert_windows (category, key, state, updated_at)",
+        rows,
+        " ON CONFLICT (category, key) DO NOTHING",
+    )?;
+    let mut windows: HashMap<(String, String), AlertWindow> = HashMap::new();
+    for chunk in groups.chunks(WINDOWS_PER_SELECT) {
+        let pairs = (0..chunk.len())
+            .map(|n| format!("(${}, ${})", 2 * n + 1, 2 * n + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT category, key, state FROM alert_windows WHERE (category, key) IN ({pairs}) ORDER BY category, key{}",
+            tx.for_update()
+        );
+        let params: Vec<Value> =
+            chunk.iter().flat_map(|(c, k, _)| [(*c).into(), (*k).into()]).collect();
+        for mut row in tx.query(&sql, &params)? {
+            let (category, key) = (row[0].take_text(), row[1].take_text());
+            let window = match row[2].text() {
+                "" => AlertWindow::default(),
+                text => serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+                    db: String::new(),
+                    table: "alert_windows",
+                    cause: format!("{category} {key}: {e}"),
+                })?,
+            };
+            windows.insert((category, key), window);
+        }
+    }
+    let mut opened = 0;
+    let mut states = Vec::with_capacity(groups.len());
+    let mut inserts: Vec<Vec<Value>> = Vec::new();
+    for (category, key, observed) in groups {
+        let mut window = windows.remove(&(category.to_owned(), key.to_owned())).unwrap_or_default();
+        for (_, _, at, _, hit) in observed {
+            let was_open = window.opened_at;
+            let (next, opened_now) = observe(&window, *at, *hit, policy);
+            if let Some(old) = was_open
+                && next.opened_at != Some(old)
+            {
+                // The open alert closed after its quiet hours (it may not be stored yet).
+                let closed_at = old + i64::from(policy.quiet_hours) * 3600;
+                let id = alert_id(category, key, old);
+                match inserts.iter_mut().find(|row| row[0].text() == id) {
+                    Some(row) => row[6] = closed_at.into(),
+                    None => {
+                        tx.execute(
+                            "UPDATE alerts SET closed_at = $1 WHERE id = $2",
+                            &[closed_at.into(), id.into()],
+                        )?;
+                    }
+                }
+            }
+            if opened_now && let Some(at) = next.opened_at {
+                inserts.push(vec![
+                    alert_id(category, key, at).into(),
+                    category.into(),
+                    key.into(),
+                    at.into(),
+                    at.into(),
+                    (next.hits_while_open as i64).into(),
+                    Value::Null,
+                ]);
+                opened += 1;
+            }
+            window = next;
+        }
+        // The open alert's latest hit and count, once per window and batch.
+        if window.open
+            && let Some(at) = window.opened_at
+        {
+            let id = alert_id(category, key, at);
+            let last = window.last_hit.unwrap_or(at);
+            match inserts.iter_mut().find(|row| row[0].text() == id) {
+                Some(row) => {
+                    row[4] = last.into();
+                    row[5] = (window.hits_while_open as i64).into();
+                }
+                None => {
+                    tx.execute(
+                        "UPDATE alerts SET last_at = $1, events = $2 WHERE id = $3",
+                        &[last.into(), (window.hits_while_open as i64).into(), id.into()],
+                    )?;
+                }
+            }
+        }
+        let state = serde_json::to_string(&window).map_err(|e| StoreError::Database {
+            db: String::new(),
+            cause: format!("cannot serialize an alert window: {e}"),
+        })?;
+        states.push(vec![category.into(), key.into(), state.into(), now.into()]);
+    }
+    insert_rows(
+        tx,
+        "INSERT INTO alerts (id, category, key, opened_at, last_at, events, closed_at)",
+        inserts,
+        " ON CONFLICT (id) DO NOTHING",
+    )?;
+    insert_rows(
+        tx,
+        "INSERT INTO alert_windows (category, key, state, updated_at)",
+        states,
+        " ON CONFLICT (category, key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
     )?;
     Ok(opened)
 }

@@ -6,14 +6,14 @@
 //! already stored makes `INSERT ... ON CONFLICT DO NOTHING` return no row: only the writer
 //! that stored the event runs the lifecycle for it, so counters never double.
 
-use tuixin::lifecycle::{
-    AlertCategory, LifecycleEvent, Policy, Transition, alert_observations, apply,
-};
+use std::collections::HashSet;
+
+use tuixin::lifecycle::{AlertCategory, LifecycleEvent, Policy, alert_observations, apply};
 
 use crate::StoreError;
 use crate::event::{IngestSummary, Input, Timestamp};
 use crate::lifecycle;
-use crate::sql::Tx;
+use crate::sql::{Tx, insert_rows};
 use crate::store::Prepared;
 
 /// Runs one batch in `tx`.
@@ -30,24 +30,31 @@ pub(crate) fn run(
         batch.iter().map(|input| (crate::event::raw_id(&input.raw), input)).collect();
     raws.sort_by(|a, b| a.0.cmp(&b.0));
     raws.dedup_by(|a, b| a.0 == b.0);
-    for (id, input) in &raws {
-        tx.execute(
-            "INSERT INTO raw_inputs (id, source, origin, received_at, size, bytes) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
-            &[
+    let rows = raws
+        .iter()
+        .map(|(id, input)| {
+            vec![
                 id.into(),
                 input.source.as_str().into(),
                 input.origin.as_str().into(),
                 input.received_at.into(),
                 (input.raw.len() as i64).into(),
                 input.raw.as_slice().into(),
-            ],
-        )?;
-    }
-    let mut new_events: Vec<(&Prepared, LifecycleEvent<'_>)> = Vec::new();
+            ]
+        })
+        .collect();
+    insert_rows(
+        tx,
+        "INSERT INTO raw_inputs (id, source, origin, received_at, size, bytes)",
+        rows,
+        " ON CONFLICT (id) DO NOTHING",
+    )?;
+    // Events, in lock order; a bounce twice in one batch is one row.
+    let mut candidates: Vec<(&Prepared, LifecycleEvent<'_>)> = Vec::with_capacity(prepared.len());
+    let mut rows = Vec::with_capacity(prepared.len());
     let mut previous: Option<&str> = None;
     for p in prepared {
         if previous == Some(p.id.as_str()) {
-            // The same bounce twice in one batch.
             summary.duplicates += 1;
             continue;
         }
@@ -59,34 +66,45 @@ pub(crate) fn run(
             db: String::new(),
             cause: format!("cannot serialize a record: {e}"),
         })?;
-        let inserted = tx.query(
-            "INSERT INTO events (id, address_key, recipient, at, source, received_at, raw_id, action, reason, category, hardbounce, deliverystatus, replycode, diagnosticcode, senderdomain, destination, messageid, feedbacktype, rule, rulekind, record) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) ON CONFLICT (id) DO NOTHING RETURNING id",
-            &[
-                p.id.as_str().into(),
-                p.key.clone().into(),
-                record.recipient.as_str().into(),
-                event.at.into(),
-                input.source.as_str().into(),
-                input.received_at.into(),
-                p.raw_id.as_str().into(),
-                record.action.as_str().into(),
-                record.reason.as_str().into(),
-                record.category.as_str().into(),
-                record.hardbounce.into(),
-                record.deliverystatus.as_str().into(),
-                record.replycode.as_str().into(),
-                record.diagnosticcode.as_str().into(),
-                record.senderdomain.as_str().into(),
-                record.destination.as_str().into(),
-                record.messageid.as_str().into(),
-                record.feedbacktype.as_str().into(),
-                record.rule.as_str().into(),
-                record.rulekind.name().into(),
-                json.into(),
-            ],
-        )?;
-        if inserted.is_empty() {
+        rows.push(vec![
+            p.id.as_str().into(),
+            p.key.clone().into(),
+            record.recipient.as_str().into(),
+            event.at.into(),
+            input.source.as_str().into(),
+            input.received_at.into(),
+            p.raw_id.as_str().into(),
+            record.action.as_str().into(),
+            record.reason.as_str().into(),
+            record.category.as_str().into(),
+            record.hardbounce.into(),
+            record.deliverystatus.as_str().into(),
+            record.replycode.as_str().into(),
+            record.diagnosticcode.as_str().into(),
+            record.senderdomain.as_str().into(),
+            record.destination.as_str().into(),
+            record.messageid.as_str().into(),
+            record.feedbacktype.as_str().into(),
+            record.rule.as_str().into(),
+            record.rulekind.name().into(),
+            json.into(),
+        ]);
+        candidates.push((p, event));
+    }
+    // Only the events this transaction stored run the lifecycle: an event id already stored
+    // (by an earlier run, or by another writer that committed first) returns no row.
+    let inserted: HashSet<String> = insert_rows(
+        tx,
+        "INSERT INTO events (id, address_key, recipient, at, source, received_at, raw_id, action, reason, category, hardbounce, deliverystatus, replycode, diagnosticcode, senderdomain, destination, messageid, feedbacktype, rule, rulekind, record)",
+        rows,
+        " ON CONFLICT (id) DO NOTHING RETURNING id",
+    )?
+    .into_iter()
+    .map(|mut row| row[0].take_text())
+    .collect();
+    let mut new_events: Vec<(&Prepared, LifecycleEvent<'_>)> = Vec::with_capacity(inserted.len());
+    for (p, event) in candidates {
+        if !inserted.contains(&p.id) {
             summary.duplicates += 1;
             continue;
         }
@@ -96,8 +114,21 @@ pub(crate) fn run(
         }
         new_events.push((p, event));
     }
-    // The lifecycle, one address at a time in key order (the lock order), its events in time
-    // order.
+    // The lifecycle: every address's state loaded (and locked) in key order, its events
+    // applied in time order, and the writes of the whole batch sent together.
+    let mut addresses: Vec<(String, String, Timestamp)> = Vec::new();
+    for (p, event) in &new_events {
+        let Some(key) = &p.key else { continue };
+        match addresses.last_mut() {
+            Some((last, _, first_seen)) if last == key => *first_seen = (*first_seen).min(event.at),
+            _ => {
+                let recipient = &batch[p.input].records[p.record].recipient;
+                addresses.push((key.clone(), recipient.clone(), event.at));
+            }
+        }
+    }
+    let states = lifecycle::load_many(tx, &addresses, now)?;
+    let mut writes = lifecycle::Writes::default();
     let mut i = 0;
     while i < new_events.len() {
         let key = new_events[i].0.key.clone();
@@ -108,31 +139,22 @@ pub(crate) fn run(
         if let Some(key) = key {
             let group = &mut new_events[i..j];
             group.sort_by(|a, b| (a.1.at, a.1.id).cmp(&(b.1.at, b.1.id)));
-            let first = &group[0];
-            let address = &batch[first.0.input].records[first.0.record].recipient;
-            let before = lifecycle::load(tx, &key, address, first.1.at, now)?;
+            let address = &batch[group[0].0.input].records[group[0].0.record].recipient;
+            let before = states.get(&key).cloned().unwrap_or_default();
             let mut state = before.clone();
-            let mut all = Transition { state: before.clone(), actions: Vec::new() };
             for (p, event) in group.iter() {
                 let step = apply(&state, event, policy);
-                // Audit rows name their event: written per event, the state once at the end.
-                lifecycle::audit_rows(
-                    tx,
-                    &key,
-                    &step.actions,
-                    &lifecycle::Audit { actor: "policy", event_id: Some(&p.id), at: now },
-                )?;
+                let audit = lifecycle::Audit { actor: "policy", event_id: Some(&p.id), at: now };
+                writes.audit(&key, &step.actions, &audit);
                 state = step.state;
             }
-            all.state = state;
-            // The actions were audited per event above; `all` carries none.
-            let audit = lifecycle::Audit { actor: "policy", event_id: None, at: now };
-            let changes = lifecycle::save(tx, &key, address, &before, &all, &audit, now)?;
-            summary.suppressions_added += changes.added;
-            summary.suppressions_lifted += changes.lifted;
+            writes.state(&key, address, &before, &state, now)?;
         }
         i = j;
     }
+    let changes = writes.flush(tx)?;
+    summary.suppressions_added += changes.added;
+    summary.suppressions_lifted += changes.lifted;
     // Alert windows, in (category, key) order, each fed its events in time order.
     let mut observations: Vec<(AlertCategory, String, Timestamp, &str, bool)> = Vec::new();
     for (p, event) in &new_events {
@@ -142,16 +164,6 @@ pub(crate) fn run(
     }
     observations
         .sort_by(|a, b| (a.0.as_str(), &a.1, a.2, a.3).cmp(&(b.0.as_str(), &b.1, b.2, b.3)));
-    let mut i = 0;
-    while i < observations.len() {
-        let (category, key) = (observations[i].0, observations[i].1.clone());
-        let mut j = i;
-        while j < observations.len() && observations[j].0 == category && observations[j].1 == key {
-            j += 1;
-        }
-        summary.alerts_opened +=
-            crate::alerts::feed(tx, category, &key, &observations[i..j], &policy.alerts, now)?;
-        i = j;
-    }
+    summary.alerts_opened += crate::alerts::feed(tx, &observations, &policy.alerts, now)?;
     Ok(summary)
 }

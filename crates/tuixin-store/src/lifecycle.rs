@@ -1,15 +1,21 @@
-//! Address states in the database: load one (locked on PostgreSQL), store the lifecycle's new
-//! state, mirror its suppressions into the `suppressions` table and write one audit row per
-//! action. Used by ingest and by a person's add and remove.
+//! Address states in the database: load them (rows locked on PostgreSQL, in key order), store
+//! the lifecycle's new states, mirror their suppressions into the `suppressions` table and
+//! write one audit row per action, a batch of addresses at a time. Used by ingest, by a
+//! person's add and remove, and by the sweep.
+
+use std::collections::HashMap;
 
 use tuixin::lifecycle::{Action, AddressState, Suppression, Transition};
 
 use crate::StoreError;
 use crate::address::key_domain;
 use crate::event::Timestamp;
-use crate::sql::Tx;
+use crate::sql::{Tx, Value, insert_rows, placeholders};
 
-/// Counts of what a state change did to the suppression list.
+/// Keys looked up per SELECT.
+const KEYS_PER_SELECT: usize = 500;
+
+/// Counts of what state changes did to the suppression list.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Changes {
     /// Entries that did not block before and do now.
@@ -18,8 +24,51 @@ pub(crate) struct Changes {
     pub lifted: usize,
 }
 
-/// The address's state, with its row locked until the transaction ends (PostgreSQL); a
-/// never-seen address gets a row first, so that there is a row to lock.
+/// The states of these addresses `(key, address as received, first seen)`, given in key
+/// order, with their rows locked until the transaction ends (PostgreSQL); a never-seen address
+/// gets a row first, so that there is a row to lock.
+pub(crate) fn load_many(
+    tx: &mut dyn Tx,
+    addresses: &[(String, String, Timestamp)],
+    now: Timestamp,
+) -> Result<HashMap<String, AddressState>, StoreError> {
+    let rows = addresses
+        .iter()
+        .map(|(key, address, first_seen)| {
+            vec![key.into(), address.trim().into(), "".into(), (*first_seen).into(), now.into()]
+        })
+        .collect();
+    insert_rows(
+        tx,
+        "INSERT INTO addresses (key, address, state, first_seen, updated_at)",
+        rows,
+        " ON CONFLICT (key) DO NOTHING",
+    )?;
+    let mut states = HashMap::with_capacity(addresses.len());
+    for chunk in addresses.chunks(KEYS_PER_SELECT) {
+        let sql = format!(
+            "SELECT key, state FROM addresses WHERE key IN ({}) ORDER BY key{}",
+            placeholders(1, chunk.len()),
+            tx.for_update()
+        );
+        let keys: Vec<Value> = chunk.iter().map(|(key, _, _)| key.into()).collect();
+        for mut row in tx.query(&sql, &keys)? {
+            let key = row[0].take_text();
+            let state = match row[1].text() {
+                "" => AddressState::default(),
+                text => serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+                    db: String::new(),
+                    table: "addresses",
+                    cause: format!("state of {key}: {e}"),
+                })?,
+            };
+            states.insert(key, state);
+        }
+    }
+    Ok(states)
+}
+
+/// One address's state, locked (see [`load_many`]).
 pub(crate) fn load(
     tx: &mut dyn Tx,
     key: &str,
@@ -27,24 +76,11 @@ pub(crate) fn load(
     first_seen: Timestamp,
     now: Timestamp,
 ) -> Result<AddressState, StoreError> {
-    tx.execute(
-        "INSERT INTO addresses (key, address, state, first_seen, updated_at) VALUES ($1, $2, '', $3, $4) ON CONFLICT (key) DO NOTHING",
-        &[key.into(), address.trim().into(), first_seen.into(), now.into()],
-    )?;
-    let sql = format!("SELECT state FROM addresses WHERE key = $1{}", tx.for_update());
-    let row = tx.query_opt(&sql, &[key.into()])?;
-    let text = row.as_ref().map_or("", |row| row[0].text());
-    if text.is_empty() {
-        return Ok(AddressState::default());
-    }
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
-        db: String::new(),
-        table: "addresses",
-        cause: format!("state of {key}: {e}"),
-    })
+    let mut states = load_many(tx, &[(key.to_owned(), address.to_owned(), first_seen)], now)?;
+    Ok(states.remove(key).unwrap_or_default())
 }
 
-/// One audit row.
+/// Who made a change, for its audit rows.
 pub(crate) struct Audit<'a> {
     /// Who: `policy`, a user or token name.
     pub actor: &'a str,
@@ -54,7 +90,107 @@ pub(crate) struct Audit<'a> {
     pub at: Timestamp,
 }
 
-/// Stores `next` as the address's state, mirrors its suppressions and audits every action.
+/// The writes a batch of state changes makes, gathered to go out in few statements.
+#[derive(Default)]
+pub(crate) struct Writes {
+    states: Vec<Vec<Value>>,
+    audit: Vec<Vec<Value>>,
+    upserts: Vec<Vec<Value>>,
+    deletes: Vec<(String, String)>,
+    /// What the changes did to the list.
+    pub changes: Changes,
+}
+
+impl Writes {
+    /// One audit row per action.
+    pub fn audit(&mut self, key: &str, actions: &[Action], audit: &Audit<'_>) {
+        for action in actions {
+            let (scope, note) = describe(action);
+            self.audit.push(vec![
+                audit.at.into(),
+                audit.actor.into(),
+                action.name().into(),
+                key.into(),
+                scope.into(),
+                audit.event_id.into(),
+                note.into(),
+            ]);
+        }
+    }
+
+    /// The address's new state, and its suppressions as they differ from `before`. Each
+    /// address at most once per [`Writes`].
+    pub fn state(
+        &mut self,
+        key: &str,
+        address: &str,
+        before: &AddressState,
+        next: &AddressState,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let state = serde_json::to_string(next).map_err(|e| StoreError::Database {
+            db: String::new(),
+            cause: format!("cannot serialize an address state: {e}"),
+        })?;
+        self.states.push(vec![
+            key.into(),
+            address.trim().into(),
+            state.into(),
+            now.into(),
+            now.into(),
+        ]);
+        for old in &before.suppressions {
+            if next.suppression(&old.scope).is_none() {
+                self.deletes.push((key.to_owned(), old.scope.as_str().to_owned()));
+                self.changes.lifted += 1;
+            }
+        }
+        for new in &next.suppressions {
+            let old = before.suppression(&new.scope);
+            if old == Some(new) {
+                continue;
+            }
+            if old.is_none_or(|old| !old.is_active(now)) {
+                self.changes.added += 1;
+            }
+            self.upserts.push(suppression_values(key, address, new));
+        }
+        Ok(())
+    }
+
+    /// Writes everything gathered.
+    pub fn flush(self, tx: &mut dyn Tx) -> Result<Changes, StoreError> {
+        insert_rows(
+            tx,
+            "INSERT INTO addresses (key, address, state, first_seen, updated_at)",
+            self.states,
+            " ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+        )?;
+        for (key, scope) in &self.deletes {
+            tx.execute(
+                "DELETE FROM suppressions WHERE address_key = $1 AND scope = $2",
+                &[key.into(), scope.into()],
+            )?;
+        }
+        insert_rows(
+            tx,
+            "INSERT INTO suppressions (address_key, scope, address, domain, reason, bounce_reason, source, description, created_at, updated_at, expires_at, event_id, locked, review)",
+            self.upserts,
+            " ON CONFLICT (address_key, scope) DO UPDATE SET reason = excluded.reason, bounce_reason = excluded.bounce_reason, source = excluded.source, \
+             description = excluded.description, created_at = excluded.created_at, updated_at = excluded.updated_at, expires_at = excluded.expires_at, \
+             event_id = excluded.event_id, locked = excluded.locked, review = excluded.review",
+        )?;
+        insert_rows(
+            tx,
+            "INSERT INTO audit (at, actor, action, address_key, scope, event_id, note)",
+            self.audit,
+            "",
+        )?;
+        Ok(self.changes)
+    }
+}
+
+/// Stores one address's new state, mirrors its suppressions and audits `actions`.
 pub(crate) fn save(
     tx: &mut dyn Tx,
     key: &str,
@@ -64,88 +200,29 @@ pub(crate) fn save(
     audit: &Audit<'_>,
     now: Timestamp,
 ) -> Result<Changes, StoreError> {
-    let state = serde_json::to_string(&next.state).map_err(|e| StoreError::Database {
-        db: String::new(),
-        cause: format!("cannot serialize an address state: {e}"),
-    })?;
-    tx.execute(
-        "UPDATE addresses SET state = $1, updated_at = $2 WHERE key = $3",
-        &[state.into(), now.into(), key.into()],
-    )?;
-    let mut changes = Changes::default();
-    for old in &before.suppressions {
-        if next.state.suppression(&old.scope).is_none() {
-            tx.execute(
-                "DELETE FROM suppressions WHERE address_key = $1 AND scope = $2",
-                &[key.into(), old.scope.as_str().into()],
-            )?;
-            changes.lifted += 1;
-        }
-    }
-    for new in &next.state.suppressions {
-        let old = before.suppression(&new.scope);
-        if old == Some(new) {
-            continue;
-        }
-        if old.is_none_or(|old| !old.is_active(now)) {
-            changes.added += 1;
-        }
-        upsert(tx, key, address, new)?;
-    }
-    audit_rows(tx, key, &next.actions, audit)?;
-    Ok(changes)
+    let mut writes = Writes::default();
+    writes.state(key, address, before, &next.state, now)?;
+    writes.audit(key, &next.actions, audit);
+    writes.flush(tx)
 }
 
-/// One audit row per action.
-pub(crate) fn audit_rows(
-    tx: &mut dyn Tx,
-    key: &str,
-    actions: &[Action],
-    audit: &Audit<'_>,
-) -> Result<(), StoreError> {
-    for action in actions {
-        let (scope, note) = describe(action);
-        tx.execute(
-            "INSERT INTO audit (at, actor, action, address_key, scope, event_id, note) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[
-                audit.at.into(),
-                audit.actor.into(),
-                action.name().into(),
-                key.into(),
-                scope.into(),
-                audit.event_id.into(),
-                note.into(),
-            ],
-        )?;
-    }
-    Ok(())
-}
-
-fn upsert(tx: &mut dyn Tx, key: &str, address: &str, s: &Suppression) -> Result<(), StoreError> {
-    tx.execute(
-        "INSERT INTO suppressions (address_key, scope, address, domain, reason, bounce_reason, source, description, created_at, updated_at, expires_at, event_id, locked, review) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-         ON CONFLICT (address_key, scope) DO UPDATE SET reason = excluded.reason, bounce_reason = excluded.bounce_reason, source = excluded.source, \
-         description = excluded.description, created_at = excluded.created_at, updated_at = excluded.updated_at, expires_at = excluded.expires_at, \
-         event_id = excluded.event_id, locked = excluded.locked, review = excluded.review",
-        &[
-            key.into(),
-            s.scope.as_str().into(),
-            address.trim().into(),
-            key_domain(key).into(),
-            s.reason.as_str().into(),
-            s.bounce_reason.map(|r| r.as_str()).into(),
-            s.source.as_str().into(),
-            s.description.as_str().into(),
-            s.created_at.into(),
-            s.updated_at.into(),
-            s.expires_at.into(),
-            s.event_id.as_deref().into(),
-            s.locked.into(),
-            s.review.into(),
-        ],
-    )?;
-    Ok(())
+fn suppression_values(key: &str, address: &str, s: &Suppression) -> Vec<Value> {
+    vec![
+        key.into(),
+        s.scope.as_str().into(),
+        address.trim().into(),
+        key_domain(key).into(),
+        s.reason.as_str().into(),
+        s.bounce_reason.map(|r| r.as_str()).into(),
+        s.source.as_str().into(),
+        s.description.as_str().into(),
+        s.created_at.into(),
+        s.updated_at.into(),
+        s.expires_at.into(),
+        s.event_id.as_deref().into(),
+        s.locked.into(),
+        s.review.into(),
+    ]
 }
 
 /// The scope an action concerns and its note: people's words where it has them, else the

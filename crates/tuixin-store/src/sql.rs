@@ -143,3 +143,56 @@ pub trait Tx {
         }
     }
 }
+
+/// Bound values per statement at most (SQLite's default limit is 32,766; PostgreSQL's 65,535).
+const MAX_PARAMS: usize = 30_000;
+/// Rows per statement at most.
+const MAX_ROWS: usize = 500;
+
+/// Runs `head VALUES (...), (...) tail` over `rows` (all of one width), as few statements as
+/// the limits allow: one round trip per chunk instead of one per row. The rows the statements
+/// return (with a `RETURNING` tail).
+pub fn insert_rows(
+    tx: &mut dyn Tx,
+    head: &str,
+    rows: Vec<Vec<Value>>,
+    tail: &str,
+) -> Result<Vec<Vec<Value>>, StoreError> {
+    let Some(width) = rows.first().map(Vec::len) else { return Ok(Vec::new()) };
+    let per = (MAX_PARAMS / width.max(1)).clamp(1, MAX_ROWS);
+    let returning = tail.contains("RETURNING");
+    let mut out = Vec::new();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Value>> = rows.by_ref().take(per).collect();
+        let mut sql = String::with_capacity(head.len() + tail.len() + chunk.len() * width * 6);
+        sql.push_str(head);
+        sql.push_str(" VALUES ");
+        let mut n = 0;
+        for (i, _) in chunk.iter().enumerate() {
+            sql.push_str(if i == 0 { "(" } else { ", (" });
+            for j in 0..width {
+                n += 1;
+                if j > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            }
+            sql.push(')');
+        }
+        sql.push_str(tail);
+        let params: Vec<Value> = chunk.into_iter().flatten().collect();
+        if returning {
+            out.extend(tx.query(&sql, &params)?);
+        } else {
+            tx.execute(&sql, &params)?;
+        }
+    }
+    Ok(out)
+}
+
+/// `$first, $first+1, ...`: `n` placeholders.
+pub fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}

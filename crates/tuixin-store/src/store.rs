@@ -168,19 +168,21 @@ impl Store {
         let checked: Scope =
             scope.parse().map_err(|_| StoreError::InvalidScope(scope.to_owned()))?;
         let keys = addresses.iter().map(|a| address_key(a)).collect::<Result<Vec<_>, _>>()?;
+        let sql = format!(
+            "SELECT {SUPPRESSION_COLUMNS} FROM suppressions WHERE address_key = $1 AND (expires_at IS NULL OR expires_at > $2)"
+        );
         self.read(|tx| {
             let mut out = Vec::with_capacity(keys.len());
             for (address, key) in addresses.iter().zip(&keys) {
-                let rows = tx.query(
-                    &format!("SELECT {SUPPRESSION_COLUMNS} FROM suppressions WHERE address_key = $1 AND (expires_at IS NULL OR expires_at > $2)"),
-                    &[key.into(), now.into()],
-                )?;
+                let rows = tx.query(&sql, &[key.into(), now.into()])?;
                 // As the lifecycle's `blocking`: the longest-lasting entry, `all` first.
                 let blocked_by = rows
                     .into_iter()
                     .map(suppression_row)
                     .filter(|row| row.scope.parse::<Scope>().is_ok_and(|s| s.blocks(&checked)))
-                    .max_by_key(|row| (row.expires_at.unwrap_or(Timestamp::MAX), row.scope == "all"));
+                    .max_by_key(|row| {
+                        (row.expires_at.unwrap_or(Timestamp::MAX), row.scope == "all")
+                    });
                 out.push(CheckOutcome {
                     address: address.clone(),
                     scope: scope.to_owned(),
