@@ -44,7 +44,7 @@ pub fn encode_cursor<T: serde::Serialize>(key: &T) -> String {
 /// Reads a cursor made by [`encode_cursor`]: 400 when it is not one.
 pub fn decode_cursor<T: DeserializeOwned>(cursor: &str) -> Result<T, ApiError> {
     let bad = || ApiError::malformed("cursor is not one this API gave").field("cursor");
-    if cursor.len() % 2 != 0 || cursor.len() > 4096 {
+    if !cursor.len().is_multiple_of(2) || cursor.len() > 4096 {
         return Err(bad());
     }
     let bytes = (0..cursor.len())
