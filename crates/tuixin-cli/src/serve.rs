@@ -34,7 +34,7 @@ pub struct ServeArgs {
     pub http: Option<String>,
 
     /// A TOML file with any of: db, http, policy, log_json, max_body_bytes, request_timeout_secs,
-    /// max_concurrent (flags and TUIXIN_* variables win over it)
+    /// max_concurrent, rate_limit_per_second (per token) (flags and TUIXIN_* variables win over it)
     #[arg(long, env = "TUIXIN_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -62,6 +62,7 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     request_timeout_secs: Option<u64>,
     max_concurrent: Option<usize>,
+    rate_limit_per_second: Option<u32>,
 }
 
 fn read_config(path: &Path, config: &Config) -> anyhow::Result<FileConfig> {
@@ -110,6 +111,7 @@ pub fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
         max_concurrent: file.max_concurrent.unwrap_or(defaults.max_concurrent).max(1),
         policy,
         token_refresh: defaults.token_refresh,
+        rate_per_second: file.rate_limit_per_second,
     };
     let store = crate::db::open(&crate::db::DbArg { db })?;
     let shown_db = store.display_url();

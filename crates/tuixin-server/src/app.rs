@@ -26,6 +26,8 @@ pub struct Settings {
     pub policy: Policy,
     /// How often the token list is re-read from the store (tokens made or revoked by the CLI).
     pub token_refresh: Duration,
+    /// Calls per second one token may make (bursts of twice that); unlimited when None.
+    pub rate_per_second: Option<u32>,
 }
 
 impl Default for Settings {
@@ -36,6 +38,7 @@ impl Default for Settings {
             max_concurrent: 512,
             policy: Policy::builtin().clone(),
             token_refresh: Duration::from_secs(2),
+            rate_per_second: None,
         }
     }
 }
@@ -48,6 +51,8 @@ pub struct App {
     pub tokens: Tokens,
     /// The policy in force.
     pub policy: RwLock<Arc<Policy>>,
+    /// The per-token rate limit, if one is set.
+    pub rate: Option<crate::rate::RateLimiter>,
     /// The settings.
     pub settings: Settings,
 }
@@ -96,6 +101,9 @@ impl App {
             store: SharedStore(Some(Arc::new(store))),
             tokens,
             policy: RwLock::new(Arc::new(policy)),
+            rate: settings
+                .rate_per_second
+                .map(|n| crate::rate::RateLimiter::new(n, n.saturating_mul(2))),
             settings,
         }))
     }
@@ -128,7 +136,7 @@ impl App {
             self.blocking(move |store| tokens.reload(store).map_err(ApiError::from)).await?;
         }
         let header = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        self.tokens.authorize(header, needed).map_err(|denied| match denied {
+        let caller = self.tokens.authorize(header, needed).map_err(|denied| match denied {
             Denied::Unauthorized => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
@@ -139,6 +147,18 @@ impl App {
                 "forbidden",
                 format!("this token's scopes do not include {}", needed.as_str()),
             ),
-        })
+        })?;
+        if let Some(rate) = &self.rate
+            && let Err(wait) = rate.take(&caller.id, std::time::Instant::now())
+        {
+            let mut e = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "this token has made more calls than its rate allows; retry after Retry-After seconds",
+            );
+            e.retry_after = Some(wait);
+            return Err(e);
+        }
+        Ok(caller)
     }
 }

@@ -8,6 +8,7 @@ pub mod api;
 pub mod app;
 pub mod error;
 pub mod openapi;
+pub mod rate;
 pub mod telemetry;
 pub mod time;
 pub mod token;

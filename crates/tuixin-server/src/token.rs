@@ -131,6 +131,8 @@ pub fn make(name: &str, scopes: &[TokenScope], now: i64) -> Result<NewToken, Tok
 /// Who made a request, as a checked token says.
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// The token's id.
+    pub id: String,
     /// The token's name (the actor in audit rows).
     pub name: String,
     /// Its highest scope.
@@ -221,7 +223,7 @@ impl Tokens {
         if known.scope < needed {
             return Err(Denied::Forbidden);
         }
-        Ok(Caller { name: known.name.clone(), scope: known.scope })
+        Ok(Caller { id: id.to_owned(), name: known.name.clone(), scope: known.scope })
     }
 }
 

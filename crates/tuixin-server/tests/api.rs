@@ -572,3 +572,22 @@ async fn a_locked_sqlite_store_answers_503_with_retry_after_and_nothing_is_writt
     assert_eq!(r.status(), StatusCode::OK);
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_past_its_rate_gets_429_with_retry_after_and_others_go_on() {
+    let settings = Settings { rate_per_second: Some(1), ..Settings::default() };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db").display().to_string();
+    let s = start_with(db, Some(dir), settings).await;
+    let path = "/v1/check?address=a@example.org";
+    // A burst of two, then refused.
+    assert_eq!(s.get(path, &s.check).await.status(), StatusCode::OK);
+    assert_eq!(s.get(path, &s.check).await.status(), StatusCode::OK);
+    let r = s.get(path, &s.check).await;
+    assert_eq!(r.headers()["retry-after"], "1");
+    assert_eq!(error_of(r, StatusCode::TOO_MANY_REQUESTS).await["code"], "rate_limited");
+    assert_eq!(s.get(path, &s.read).await.status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(s.get(path, &s.check).await.status(), StatusCode::OK);
+    s.stop().await;
+}

@@ -36,6 +36,12 @@ pub async fn metrics(
     app.authorize(&headers, TokenScope::Read).await?;
     let by_reason =
         app.blocking(|store| store.suppressions_by_reason().map_err(ApiError::from)).await?;
+    // Reasons whose entries are all gone read 0, not their last count.
+    for reason in
+        ["hard_bounce", "soft_bounce_threshold", "complaint", "unsubscribe", "manual", "provider"]
+    {
+        metrics::gauge!("tuixin_suppressions", "reason" => reason).set(0.0);
+    }
     for (reason, n) in by_reason {
         metrics::gauge!("tuixin_suppressions", "reason" => reason).set(n as f64);
     }
