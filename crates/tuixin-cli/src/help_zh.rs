@@ -352,7 +352,28 @@ fn localize_at(mut command: Command, path: &str) -> Command {
     }
     command = command.mut_args(|arg| {
         let heading = if arg.is_positional() { "参数" } else { "选项" };
-        arg.help_heading(heading)
+        let arg = arg.help_heading(heading);
+        // clap says "[default: ...]" and "[env: ...]" in English: said in Chinese instead.
+        let default: Vec<String> =
+            arg.get_default_values().iter().map(|v| v.to_string_lossy().into_owned()).collect();
+        let show_default = arg.get_action().takes_values()
+            && !default.is_empty()
+            && !arg.is_hide_default_value_set();
+        let env = arg
+            .get_env()
+            .filter(|_| !arg.is_hide_env_set())
+            .map(|e| e.to_string_lossy().into_owned());
+        if !show_default && env.is_none() {
+            return arg;
+        }
+        let mut help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+        if let Some(env) = &env {
+            help.push_str(&format!(" [环境变量\u{ff1a}{env}]"));
+        }
+        if show_default {
+            help.push_str(&format!(" [默认\u{ff1a}{}]", default.join(", ")));
+        }
+        arg.help(help).hide_default_value(true).hide_env(true)
     });
     command = command
         .help_template(TEMPLATE)
@@ -394,7 +415,9 @@ mod tests {
 
     #[test]
     fn every_command_and_flag_has_chinese_help() {
-        let command = super::localize(crate::args::Args::command());
+        let mut command = super::localize(crate::args::Args::command());
+        // Built, so that every subcommand holds the global flags and renders on its own.
+        command.build();
         fn check(command: &clap::Command, path: &str) {
             let about = command.get_about().map(|a| a.to_string()).unwrap_or_default();
             assert!(!about.is_ascii(), "{path:?} has no Chinese description: {about}");
@@ -402,7 +425,13 @@ mod tests {
                 let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
                 assert!(!help.is_ascii(), "{path} --{}: {help}", arg.get_id());
             }
-            for sub in command.get_subcommands() {
+            // clap's own English notes on defaults and environment variables are replaced.
+            let page = command.clone().render_help().to_string();
+            for english in ["[default:", "[env:"] {
+                assert!(!page.contains(english), "{path:?} help says {english}: {page}");
+            }
+            // clap's own `help` subcommands (made by build) are left as they are.
+            for sub in command.get_subcommands().filter(|sub| sub.get_name() != "help") {
                 let name = sub.get_name();
                 check(
                     sub,

@@ -273,17 +273,23 @@ fn decode_batch(decoder: &Decoder<'_>, batch: Vec<Item>, source: &str, lang: Lan
 
 fn summary_line(s: &IngestSummary, f: &Failures, lang: Lang) -> String {
     let mut line = match lang {
-        Lang::En => format!(
-            "tuixin: {} inputs, {} records: {} new events, {} duplicates; {} suppressions added, {} lifted; {} alerts opened; {} could not be read",
-            f.inputs,
-            s.records,
-            s.new_events,
-            s.duplicates,
-            s.suppressions_added,
-            s.suppressions_lifted,
-            s.alerts_opened,
-            f.failed
-        ),
+        Lang::En => {
+            // English counts with the noun's number: 1 input, 2 inputs.
+            let n = |count: usize, noun: &str| {
+                format!("{count} {noun}{}", if count == 1 { "" } else { "s" })
+            };
+            format!(
+                "tuixin: {}, {}: {}, {}; {} added, {} lifted; {} opened; {} could not be read",
+                n(f.inputs, "input"),
+                n(s.records, "record"),
+                n(s.new_events, "new event"),
+                n(s.duplicates, "duplicate"),
+                n(s.suppressions_added, "suppression"),
+                s.suppressions_lifted,
+                n(s.alerts_opened, "alert"),
+                f.failed
+            )
+        }
         Lang::Zh => format!(
             "tuixin\u{ff1a}输入 {} 个\u{ff0c}记录 {} 条\u{ff1a}新事件 {} 个\u{ff0c}重复 {} 个\u{ff1b}新增抑制 {} 条\u{ff0c}解除 {} 条\u{ff1b}新告警 {} 个\u{ff1b}{} 个无法读取",
             f.inputs,

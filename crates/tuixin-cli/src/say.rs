@@ -104,10 +104,22 @@ pub fn invalid_policy(
     error: &tuixin::lifecycle::PolicyError,
     lang: Lang,
 ) -> String {
-    match lang {
-        Lang::En => format!("{}: {error}", file.display()),
-        Lang::Zh => format!("策略文件 {} 无效\u{ff1a}{error}", file.display()),
+    use tuixin::lifecycle::PolicyError;
+    if lang == Lang::En {
+        return format!("{}: {error}", file.display());
     }
+    // The frame in Chinese; the parser's and the check's own words follow.
+    let place = match error {
+        PolicyError::Syntax { line, column, field, message } => {
+            let field = field.as_ref().map(|f| format!("\u{ff08}{f}\u{ff09}")).unwrap_or_default();
+            format!("第 {line} 行第 {column} 列{field}\u{ff1a}{message}")
+        }
+        PolicyError::Invalid { field, line, message } => {
+            let line = line.map(|l| format!("第 {l} 行 ")).unwrap_or_default();
+            format!("{line}{field}\u{ff1a}{message}")
+        }
+    };
+    format!("策略文件 {} 无效\u{ff1a}{place}", file.display())
 }
 
 /// A valid policy file, in `lang`.

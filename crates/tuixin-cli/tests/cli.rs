@@ -368,7 +368,13 @@ fn policy_check_accepts_a_good_file_and_names_the_line_and_field_of_a_bad_one() 
     assert!(stderr(&out).contains("cannot read policy file"), "{}", stderr(&out));
     let out =
         tuixin(&["--lang", "zh", "policy", "check", dir.path().join("bad.toml").to_str().unwrap()]);
-    assert!(stderr(&out).contains("策略文件") && stderr(&out).contains("无效"), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("策略文件") && err.contains("无效") && err.contains("第 1 行"), "{err}");
+    let zero = dir.path().join("zero.toml");
+    std::fs::write(&zero, "[soft]\nthreshold = 0\n").unwrap();
+    let out = tuixin(&["--lang", "zh", "policy", "check", zero.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert!(err.contains("第 2 行 soft.threshold"), "{err}");
 }
 
 #[test]

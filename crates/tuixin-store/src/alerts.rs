@@ -68,7 +68,7 @@ pub(crate) fn feed(
             let window = match row[2].text() {
                 "" => AlertWindow::default(),
                 text => serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
-                    db: String::new(),
+                    db: tx.db_name().to_owned(),
                     table: "alert_windows",
                     cause: format!("{category} {key}: {e}"),
                 })?,
@@ -134,7 +134,7 @@ pub(crate) fn feed(
             }
         }
         let state = serde_json::to_string(&window).map_err(|e| StoreError::Database {
-            db: String::new(),
+            db: tx.db_name().to_owned(),
             cause: format!("cannot serialize an alert window: {e}"),
         })?;
         states.push(vec![category.into(), key.into(), state.into(), now.into()]);

@@ -63,7 +63,7 @@ pub(crate) fn run(
         let record = &input.records[p.record];
         let event = LifecycleEvent::from_record(record, &p.id, &input.source, input.received_at);
         let json = serde_json::to_string(record).map_err(|e| StoreError::Database {
-            db: String::new(),
+            db: tx.db_name().to_owned(),
             cause: format!("cannot serialize a record: {e}"),
         })?;
         rows.push(vec![

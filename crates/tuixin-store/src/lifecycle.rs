@@ -57,7 +57,7 @@ pub(crate) fn load_many(
             let state = match row[1].text() {
                 "" => AddressState::default(),
                 text => serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
-                    db: String::new(),
+                    db: tx.db_name().to_owned(),
                     table: "addresses",
                     cause: format!("state of {key}: {e}"),
                 })?,
@@ -93,7 +93,8 @@ pub(crate) struct Audit<'a> {
 /// The writes a batch of state changes makes, gathered to go out in few statements.
 #[derive(Default)]
 pub(crate) struct Writes {
-    states: Vec<Vec<Value>>,
+    /// Key, address as received, new state, time.
+    states: Vec<(String, String, AddressState, Timestamp)>,
     audit: Vec<Vec<Value>>,
     upserts: Vec<Vec<Value>>,
     deletes: Vec<(String, String)>,
@@ -128,17 +129,7 @@ impl Writes {
         next: &AddressState,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let state = serde_json::to_string(next).map_err(|e| StoreError::Database {
-            db: String::new(),
-            cause: format!("cannot serialize an address state: {e}"),
-        })?;
-        self.states.push(vec![
-            key.into(),
-            address.trim().into(),
-            state.into(),
-            now.into(),
-            now.into(),
-        ]);
+        self.states.push((key.to_owned(), address.trim().to_owned(), next.clone(), now));
         for old in &before.suppressions {
             if next.suppression(&old.scope).is_none() {
                 self.deletes.push((key.to_owned(), old.scope.as_str().to_owned()));
@@ -160,10 +151,18 @@ impl Writes {
 
     /// Writes everything gathered.
     pub fn flush(self, tx: &mut dyn Tx) -> Result<Changes, StoreError> {
+        let mut states = Vec::with_capacity(self.states.len());
+        for (key, address, state, now) in self.states {
+            let json = serde_json::to_string(&state).map_err(|e| StoreError::Database {
+                db: tx.db_name().to_owned(),
+                cause: format!("cannot serialize the state of {key}: {e}"),
+            })?;
+            states.push(vec![key.into(), address.into(), json.into(), now.into(), now.into()]);
+        }
         insert_rows(
             tx,
             "INSERT INTO addresses (key, address, state, first_seen, updated_at)",
-            self.states,
+            states,
             " ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
         )?;
         for (key, scope) in &self.deletes {

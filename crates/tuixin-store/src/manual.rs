@@ -162,7 +162,7 @@ impl Store {
                 Ok(add_manual(state, scope, note, expires_at, actor, now)?)
             })?;
             entry_of(tx, &key, scope)?.ok_or_else(|| StoreError::Database {
-                db: String::new(),
+                db: tx.db_name().to_owned(),
                 cause: "the entry just added is missing".into(),
             })
         })
@@ -273,7 +273,7 @@ impl Store {
             };
             let state = match row[1].text() {
                 "" => serde_json::Value::Null,
-                text => serde_json::from_str(text).map_err(|e| StoreError::Corrupt { db: String::new(), table: "addresses", cause: e.to_string() })?,
+                text => serde_json::from_str(text).map_err(|e| StoreError::Corrupt { db: tx.db_name().to_owned(), table: "addresses", cause: e.to_string() })?,
             };
             let suppressions = tx
                 .query(&format!("SELECT {SUPPRESSION_COLUMNS} FROM suppressions WHERE address_key = $1 ORDER BY scope"), &[key.as_str().into()])?

@@ -310,4 +310,8 @@ impl Tx for PgTx<'_> {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
     }
+
+    fn db_name(&self) -> &str {
+        &self.db.name
+    }
 }

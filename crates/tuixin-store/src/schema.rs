@@ -90,6 +90,7 @@ CREATE TABLE suppressions (
 CREATE INDEX suppressions_created ON suppressions (created_at, address_key);
 CREATE INDEX suppressions_domain ON suppressions (domain);
 CREATE INDEX suppressions_reason ON suppressions (reason);
+CREATE INDEX suppressions_expires ON suppressions (expires_at);
 -- Every state change: who, what, which event, why.
 CREATE TABLE audit (
     id {SERIAL},

@@ -1,7 +1,6 @@
 //! The little SQL surface both backends share: values, rows and a transaction to run
-//! statements in. Statements are written once, with `$1, $2, ...` placeholders numbered in the
-//! order they first appear (SQLite reads `$N` as a named parameter and numbers parameters by
-//! first appearance, so the same text binds the same way on both).
+//! statements in. Statements are written once, with PostgreSQL's `$1, $2, ...` placeholders;
+//! the SQLite backend turns them into `?1, ?2, ...`, which bind by the same numbers.
 
 use crate::StoreError;
 
@@ -128,6 +127,8 @@ pub trait Tx {
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, StoreError>;
     /// The backend.
     fn dialect(&self) -> Dialect;
+    /// The database as errors name it (no password).
+    fn db_name(&self) -> &str;
 
     /// Runs a query that returns at most one row.
     fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Vec<Value>>, StoreError> {

@@ -16,7 +16,11 @@ use crate::sql::{Dialect, Tx, Value};
 
 /// An open SQLite database.
 pub struct SqliteDb {
+    /// The one writer (and the connection that checked and migrated the file).
     conn: Mutex<Connection>,
+    /// Idle read connections: reads run beside the writer and beside each other (WAL).
+    readers: Mutex<Vec<Connection>>,
+    path: std::path::PathBuf,
     name: String,
     busy: Duration,
 }
@@ -53,7 +57,15 @@ impl SqliteDb {
             | OpenFlags::SQLITE_OPEN_URI;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| map_err(&name, busy, e))?;
         conn.busy_timeout(busy).map_err(|e| map_err(&name, busy, e))?;
-        let db = SqliteDb { conn: Mutex::new(conn), name, busy };
+        // Ingest uses a few dozen distinct statements (multi-row inserts of several sizes).
+        conn.set_prepared_statement_cache_capacity(64);
+        let db = SqliteDb {
+            conn: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+            path: path.to_path_buf(),
+            name,
+            busy,
+        };
         db.check_kind()?;
         {
             let conn = db.lock();
@@ -67,8 +79,12 @@ impl SqliteDb {
                     cause: format!("cannot switch to WAL (journal mode is {mode})"),
                 });
             }
-            conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
-                .map_err(|e| db.err(e))?;
+            // A 32 MiB page cache: event ids and address keys are hashes, so inserts land all over
+            // the indexes, and SQLite's default 2 MiB cache turns each into a read.
+            conn.execute_batch(
+                "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -32768;",
+            )
+            .map_err(|e| db.err(e))?;
         }
         Ok(db)
     }
@@ -150,14 +166,32 @@ impl SqliteDb {
         &self,
         f: impl FnOnce(&mut dyn Tx) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.lock();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)
-            .map_err(|e| self.err(e))?;
-        let mut sq = SqliteTx { tx, db: self };
-        let out = f(&mut sq)?;
-        sq.tx.commit().map_err(|e| self.err(e))?;
+        let idle = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut conn = match idle {
+            Some(conn) => conn,
+            None => self.reader()?,
+        };
+        let out = {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Deferred)
+                .map_err(|e| self.err(e))?;
+            let mut sq = SqliteTx { tx, db: self };
+            let out = f(&mut sq)?;
+            sq.tx.commit().map_err(|e| self.err(e))?;
+            out
+        };
+        self.readers.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
         Ok(out)
+    }
+
+    /// A new read-only connection to the file.
+    fn reader(&self) -> Result<Connection, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&self.path, flags).map_err(|e| self.err(e))?;
+        conn.busy_timeout(self.busy).map_err(|e| self.err(e))?;
+        conn.set_prepared_statement_cache_capacity(64);
+        conn.execute_batch("PRAGMA cache_size = -8192;").map_err(|e| self.err(e))?;
+        Ok(conn)
     }
 }
 
@@ -166,16 +200,29 @@ struct SqliteTx<'c> {
     db: &'c SqliteDb,
 }
 
+/// The statement with SQLite's numbered placeholders: `$N` becomes `?N`. Both bind by number,
+/// but SQLite looks a `$N` up among the names seen so far, which is quadratic in the number of
+/// parameters (a 10,000-value multi-row insert spent most of its time comparing names).
+fn numbered(sql: &str) -> std::borrow::Cow<'_, str> {
+    if sql.contains('$') {
+        std::borrow::Cow::Owned(sql.replace('$', "?"))
+    } else {
+        std::borrow::Cow::Borrowed(sql)
+    }
+}
+
 impl Tx for SqliteTx<'_> {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
-        let mut stmt = self.tx.prepare_cached(sql).map_err(|e| self.db.err(e))?;
+        let sql = numbered(sql);
+        let mut stmt = self.tx.prepare_cached(&sql).map_err(|e| self.db.err(e))?;
         let n =
             stmt.execute(rusqlite::params_from_iter(params.iter())).map_err(|e| self.db.err(e))?;
         Ok(n as u64)
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, StoreError> {
-        let mut stmt = self.tx.prepare_cached(sql).map_err(|e| self.db.err(e))?;
+        let sql = numbered(sql);
+        let mut stmt = self.tx.prepare_cached(&sql).map_err(|e| self.db.err(e))?;
         let columns = stmt.column_count();
         let mut rows =
             stmt.query(rusqlite::params_from_iter(params.iter())).map_err(|e| self.db.err(e))?;
@@ -192,6 +239,10 @@ impl Tx for SqliteTx<'_> {
 
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
+    }
+
+    fn db_name(&self) -> &str {
+        &self.db.name
     }
 }
 

@@ -321,3 +321,27 @@ fn two_writers_ingesting_the_same_bounces_end_as_one() {
     let reference_counts = reference.open().counts().unwrap();
     assert_eq!(counts.audit, reference_counts.audit, "the lifecycle ran once per event");
 }
+
+#[test]
+fn checks_answer_while_an_ingest_waits_for_the_write_lock() {
+    let backend = backends::sqlite();
+    let store = backend.open();
+    store.ingest(&backends::examples("file", NOW), policy(), NOW).unwrap();
+    let path = backend.url.strip_prefix("sqlite:").unwrap().to_owned();
+    // Another process holds the write lock: this store's ingest waits for it (busy timeout).
+    let holder = rusqlite::Connection::open(&path).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    std::thread::scope(|scope| {
+        let ingest = scope
+            .spawn(|| store.ingest(&backends::examples("smtp", NOW + DAY), policy(), NOW + DAY));
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        // Meanwhile checks in the same process are answered, from the last commit.
+        let outcome =
+            store.check(&["alice.example@mail.example.org".to_owned()], "all", NOW).unwrap();
+        assert!(!outcome[0].allowed);
+        assert!(!ingest.is_finished(), "the ingest should still be waiting for the lock");
+        holder.execute_batch("ROLLBACK").unwrap();
+        let summary = ingest.join().unwrap().unwrap();
+        assert_eq!(summary.new_events, 0);
+    });
+}

@@ -124,7 +124,7 @@ impl AlertWindow {
     /// Hits and traffic within the `window_minutes` ending at `at`.
     pub fn totals(&self, at: Timestamp, window_minutes: u32) -> (u64, u64) {
         let end = at.div_euclid(60);
-        let start = end - i64::from(window_minutes) + 1;
+        let start = end.saturating_sub(i64::from(window_minutes)).saturating_add(1);
         self.minutes
             .iter()
             .filter(|m| (start..=end).contains(&m.minute))
@@ -140,7 +140,7 @@ pub fn close_if_quiet(
 ) -> (AlertWindow, bool) {
     let mut next = window.clone();
     let quiet = i64::from(policy.quiet_hours) * 3_600;
-    let closed = next.open && next.last_hit.is_none_or(|hit| now - hit >= quiet);
+    let closed = next.open && next.last_hit.is_none_or(|hit| now.saturating_sub(hit) >= quiet);
     if closed {
         next.open = false;
         next.opened_at = None;
@@ -161,7 +161,7 @@ pub fn observe(
     let minute = at.div_euclid(60);
     let span = i64::from(policy.window_minutes);
     let newest = next.minutes.last().map_or(minute, |m| m.minute.max(minute));
-    if minute <= newest - span {
+    if minute <= newest.saturating_sub(span) {
         return (next, false);
     }
     let pos = next.minutes.partition_point(|m| m.minute < minute);
@@ -172,7 +172,7 @@ pub fn observe(
         }
         _ => next.minutes.insert(pos, MinuteCount { minute, hits: u32::from(hit), traffic: 1 }),
     }
-    next.minutes.retain(|m| m.minute > newest - span);
+    next.minutes.retain(|m| m.minute > newest.saturating_sub(span));
     if !hit {
         return (next, false);
     }

@@ -152,7 +152,9 @@ pub fn apply(state: &AddressState, event: &LifecycleEvent, policy: &Policy) -> T
                 Some(_) => false,
                 None => event.hard,
             };
-            if permanent && !event.weak {
+            // `weak` is the code alone or no rule; only the code alone may be trusted.
+            let strong = !event.weak || (policy.hard.trust_code_alone && event.class.is_some());
+            if permanent && strong {
                 let scope = policy.hard.scope.resolve(&event.scope);
                 let description = format!("hard bounce: {}", event.reason);
                 let s = entry(
@@ -173,7 +175,12 @@ pub fn apply(state: &AddressState, event: &LifecycleEvent, policy: &Policy) -> T
         Treatment::Delivery => delivery(&mut next, event.at, policy, &mut actions),
         Treatment::Upstream if policy.upstream.mirror => {
             let scope = policy.upstream.scope.resolve(&event.scope);
-            let provider = event.source.rsplit(':').next().unwrap_or(event.source);
+            // An ESP's webhook names the provider; a bounce mail or log line does not.
+            let provider = event
+                .source
+                .strip_prefix("webhook:")
+                .filter(|name| !name.trim().is_empty())
+                .unwrap_or("upstream");
             let mut s = entry(
                 event,
                 scope,
@@ -246,8 +253,9 @@ fn suppress(
 }
 
 /// Puts `new` in its scope's slot: the same reason merges (the earliest start, the latest
-/// update, the longest expiry, never shortened), another reason is replaced only by a locked
-/// entry or one that outlasts it, and a locked entry is never replaced automatically.
+/// update, the longest expiry, never shortened); an entry run out before `new` began is
+/// replaced; another reason is replaced only by a locked entry or one that outlasts it; a
+/// locked entry is never replaced automatically.
 fn put(state: &mut AddressState, new: Suppression) -> Option<Action> {
     let Some(i) = state.suppressions.iter().position(|s| s.scope == new.scope) else {
         let at = state.suppressions.partition_point(|s| s.scope < new.scope);
@@ -255,9 +263,10 @@ fn put(state: &mut AddressState, new: Suppression) -> Option<Action> {
         return Some(Action::Suppress(new));
     };
     let old = &state.suppressions[i];
-    let replacement = if old.reason == new.reason {
-        let (first, later) =
-            if new.created_at < old.created_at { (&new, old) } else { (old, &new) };
+    // An entry that had run out before the new one began is replaced, not merged into.
+    let dead = old.expires_at.is_some_and(|e| e <= new.created_at);
+    let replacement = if old.reason == new.reason && !dead {
+        let first = if new.created_at < old.created_at { &new } else { old };
         let latest = if new.updated_at > old.updated_at { &new } else { old };
         Suppression {
             scope: old.scope.clone(),
@@ -266,7 +275,7 @@ fn put(state: &mut AddressState, new: Suppression) -> Option<Action> {
             source: first.source.clone(),
             description: first.description.clone(),
             created_at: first.created_at,
-            updated_at: old.updated_at.max(later.updated_at),
+            updated_at: old.updated_at.max(new.updated_at),
             expires_at: match (old.expires_at, new.expires_at) {
                 (Some(a), Some(b)) => Some(a.max(b)),
                 _ => None,
@@ -276,7 +285,6 @@ fn put(state: &mut AddressState, new: Suppression) -> Option<Action> {
             review: old.review,
         }
     } else {
-        let dead = old.expires_at.is_some_and(|e| e <= new.created_at);
         let outlasts = match (old.expires_at, new.expires_at) {
             (Some(_), None) => true,
             (Some(a), Some(b)) => b > a,
@@ -328,25 +336,29 @@ fn count(
     }
     let c = counter(next, which);
     c.keep_days = u32::try_from(horizon).unwrap_or(u32::MAX);
-    let pos = c.days.partition_point(|d| (d.day, d.at) < (day, at));
-    let new_day = if cfg.day_cap {
-        match c.days.iter_mut().find(|d| d.day == day) {
-            Some(existing) => {
-                existing.at = existing.at.max(at);
-                false
+    let pos = c.days.partition_point(|d| d.day < day);
+    let new_day = match c.days.iter_mut().find(|d| d.day == day) {
+        Some(existing) => {
+            existing.at = existing.at.max(at);
+            // Without the day cap every bounce counts; with it, the same bounce read twice
+            // leaves the state as it was.
+            if !cfg.day_cap {
+                existing.events = existing.events.saturating_add(1);
             }
-            None => {
-                c.days.insert(pos, CountedDay { day, at });
-                true
-            }
+            !cfg.day_cap
         }
-    } else {
-        c.days.insert(pos, CountedDay { day, at });
-        true
+        None => {
+            c.days.insert(pos, CountedDay { day, at, events: 1 });
+            true
+        }
     };
     c.days.retain(|d| d.day > newest_day - horizon);
     if new_day {
-        let count = c.count_at(at, cfg.window_days);
+        let count = if cfg.day_cap {
+            c.count_at(at, cfg.window_days)
+        } else {
+            c.events_at(at, cfg.window_days)
+        };
         actions.push(match which {
             CounterKind::Soft => Action::CountSoft { count },
             CounterKind::Suspend => Action::CountSuspend { count },
@@ -382,30 +394,35 @@ fn count(
     }
 }
 
-/// Of the windows of `window_days` (those holding `around`, or all), the one reaching the
-/// threshold whose latest bounce is the latest, counting only bounces after `after`: that
-/// bounce's time and the number of days in its window.
+/// Of the windows of `window_days` (those holding the day `around`, or all), the one reaching
+/// the threshold whose latest bounce is the latest, counting only bounces after `after` (days
+/// with the day cap, events without): that bounce's time and the count in its window. Linear:
+/// the days are sorted, so each window's latest bounce is its last day's.
 fn best_span(
     days: &[CountedDay],
     around: Option<i64>,
     cfg: &CounterPolicy,
     after: Option<Timestamp>,
-) -> Option<(Timestamp, usize)> {
+) -> Option<(Timestamp, u64)> {
     let window = i64::from(cfg.window_days);
     let days: Vec<&CountedDay> = days.iter().filter(|d| after.is_none_or(|a| d.at > a)).collect();
-    let mut best: Option<(Timestamp, usize)> = None;
-    for (i, start) in days.iter().enumerate() {
-        if around.is_some_and(|day| start.day > day || start.day + window <= day) {
-            continue;
+    let weight = |d: &CountedDay| if cfg.day_cap { 1 } else { u64::from(d.events.max(1)) };
+    let mut best: Option<(Timestamp, u64)> = None;
+    let (mut end, mut sum) = (0, 0u64);
+    for start in &days {
+        let limit = start.day.saturating_add(window);
+        while end < days.len() && days[end].day < limit {
+            sum += weight(days[end]);
+            end += 1;
         }
-        let span = &days[i..];
-        let len = span.iter().take_while(|d| d.day < start.day + window).count();
-        if len >= cfg.threshold as usize {
-            let latest = span[..len].iter().map(|d| d.at).max().unwrap_or(start.at);
+        let holds = around.is_none_or(|day| start.day <= day && day < limit);
+        if holds && sum >= u64::from(cfg.threshold) {
+            let latest = days[end - 1].at;
             if best.is_none_or(|(t, _)| latest > t) {
-                best = Some((latest, len));
+                best = Some((latest, sum));
             }
         }
+        sum -= weight(start);
     }
     best
 }

@@ -25,6 +25,9 @@
 //!   are a dead destination.
 //! - **Removal** always needs a note; a locked entry needs an admin; removing a threshold entry
 //!   clears the counts behind it so the next bounce does not suppress again at once.
+//! - **Mirrors** of a provider's list get source `provider:<name>` where a webhook names the
+//!   provider (`webhook:ses` -> `provider:ses`), `provider:upstream` where a bounce mail or log
+//!   line reported it.
 //! - **The allowlist** stops every automatic suppression (also mirrors of a provider's list);
 //!   counting goes on, and an `Allowlisted` action records what would have happened.
 

@@ -140,6 +140,11 @@ pub struct HardPolicy {
     pub scope: ScopeSetting,
     /// Days until the suppression expires; 0 = never (until removed).
     pub expires_days: u32,
+    /// A permanent hard reason decided by the status code alone (no wording recognised)
+    /// suppresses at once too, as SES and Postmark do on any permanent bounce; by default it
+    /// only counts as soft.
+    #[serde(default)]
+    pub trust_code_alone: bool,
 }
 
 /// A day-capped bounce counter and the suppression it leads to.
@@ -265,19 +270,27 @@ pub struct Allowlist {
 }
 
 impl Allowlist {
-    /// True when `address` is on the list, by itself or by its domain.
+    /// True when `address` is on the list, by itself or by its domain. Compared without case
+    /// (Unicode), angle brackets or a final dot; a domain written in Unicode does not match
+    /// its `xn--` form, so the store should pass its normalised address key.
     pub fn contains(&self, address: &str) -> bool {
-        let address = address.trim();
-        if self.addresses.iter().any(|a| a.trim().eq_ignore_ascii_case(address)) {
+        let clean = |s: &str| {
+            s.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .trim_end_matches('.')
+                .to_lowercase()
+        };
+        let address = clean(address);
+        if self.addresses.iter().any(|a| clean(a) == address) {
             return true;
         }
         let Some((_, domain)) = address.rsplit_once('@') else { return false };
-        let domain = domain.trim_end_matches('.').to_ascii_lowercase();
         self.domains.iter().any(|listed| {
-            let listed = listed.trim().trim_end_matches('.').to_ascii_lowercase();
+            let listed = clean(listed);
             !listed.is_empty()
                 && (domain == listed
-                    || domain.strip_suffix(&listed).is_some_and(|head| head.ends_with('.')))
+                    || domain.strip_suffix(listed.as_str()).is_some_and(|head| head.ends_with('.')))
         })
     }
 }
@@ -638,6 +651,7 @@ mod tests {
         let p = Policy::default_policy();
         assert_eq!(p.hard.scope, ScopeSetting::Fixed(Scope::All));
         assert_eq!(p.hard.expires_days, 0);
+        assert!(!p.hard.trust_code_alone);
         assert_eq!((p.soft.threshold, p.soft.window_days, p.soft.expires_days), (5, 30, 30));
         assert_eq!(
             (p.suspend.threshold, p.suspend.window_days, p.suspend.expires_days),
@@ -736,5 +750,9 @@ mod tests {
         assert!(!list.contains("anyone@badexample.org"));
         assert!(!list.contains("other@example.com"));
         assert!(!list.contains("no-at-sign"));
+        assert!(list.contains("<Boss@example.com>"));
+        assert!(list.contains("x@Example.Org."));
+        let unicode = Allowlist { addresses: vec![], domains: vec!["Bücher.example".into()] };
+        assert!(unicode.contains("a@BÜCHER.example"));
     }
 }

@@ -182,6 +182,24 @@ proptest! {
     }
 
     #[test]
+    fn the_same_event_read_twice_changes_nothing_more(
+        history in prop::collection::vec(facts_with(reason(), 60), 0..16),
+        again in any::<prop::sample::Index>(),
+    ) {
+        // The store drops a duplicate by its id; if one slips through, the day cap and the
+        // merge of equal entries still leave the state as it was.
+        let policy = Policy::default_policy();
+        let (state, _) = run_facts(&AddressState::default(), &history, &policy);
+        if !history.is_empty() {
+            let f = &history[again.index(history.len())];
+            let (twice, _) = run_facts(&state, std::slice::from_ref(f), &policy);
+            prop_assert_eq!(twice.suppressions, state.suppressions);
+            prop_assert_eq!(twice.soft, state.soft);
+            prop_assert_eq!(twice.suspend, state.suspend);
+        }
+    }
+
+    #[test]
     fn apply_is_deterministic(
         history in prop::collection::vec(facts_with(reason(), 60), 0..16),
         policy in policy(),
@@ -248,5 +266,39 @@ proptest! {
         let swept = sweep(&state, now).state;
         prop_assert!(swept.suppressions.iter().all(|s| s.is_active(now)));
         prop_assert_eq!(blocking(&swept, &scope, now), blocking(&state, &scope, now));
+    }
+}
+
+proptest! {
+    #[test]
+    fn any_times_and_facts_never_panic(
+        times in prop::collection::vec(any::<i64>(), 1..12),
+        reasons in prop::collection::vec(reason(), 12),
+        kinds in prop::collection::vec(proptest::sample::select(vec![
+            EventKind::Bounce, EventKind::Delay, EventKind::Delivery, EventKind::Complaint,
+            EventKind::Unsubscribe, EventKind::UpstreamSuppressed, EventKind::AutoReply, EventKind::Other,
+        ]), 12),
+        class in proptest::option::of(0u8..10),
+        now in any::<i64>(),
+        policy in policy(),
+    ) {
+        let mut state = AddressState::default();
+        let mut window = AlertWindow::default();
+        for (i, at) in times.iter().enumerate() {
+            let event = LifecycleEvent {
+                id: "e", address: "a@example.org", at: *at, source: "webhook:x", kind: kinds[i],
+                reason: reasons[i], hard: i % 2 == 0, class, weak: i % 3 == 0, scope: Scope::All,
+                feedback_type: "", sending: "", provider: "", campaign: "",
+            };
+            state = apply(&state, &event, &policy).state;
+            for o in alert_observations(&event, &policy) {
+                window = observe(&window, event.at, o.hit, &policy.alerts).0;
+            }
+        }
+        let _ = blocking(&state, &Scope::Marketing, now);
+        let _ = sweep(&state, now);
+        let _ = close_if_quiet(&window, now, &policy.alerts);
+        let _ = add_manual(&state, &Scope::All, "n", Some(now.saturating_add(1)), "a", now);
+        let _ = remove(&state, &Scope::All, "a", true, "n", now);
     }
 }

@@ -108,9 +108,16 @@ pub struct CountedDay {
     pub day: i64,
     /// The latest bounce of that day, in Unix seconds.
     pub at: Timestamp,
+    /// Bounces counted that day: 1 with the day cap, every bounce without it.
+    #[serde(default = "one")]
+    pub events: u32,
 }
 
-/// Bounce days counted towards a threshold, oldest first, one entry per day (the day cap).
+fn one() -> u32 {
+    1
+}
+
+/// Bounce days counted towards a threshold, oldest first, one entry per UTC day.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Counter {
@@ -127,6 +134,13 @@ impl Counter {
         let end = day_of(at);
         let start = end - i64::from(window_days) + 1;
         self.days.iter().filter(|d| (start..=end).contains(&d.day)).count() as u32
+    }
+
+    /// How many bounces in the `window_days` ending on the UTC day of `at` (no day cap).
+    pub fn events_at(&self, at: Timestamp, window_days: u32) -> u32 {
+        let end = day_of(at);
+        let start = end - i64::from(window_days) + 1;
+        self.days.iter().filter(|d| (start..=end).contains(&d.day)).map(|d| d.events).sum()
     }
 
     /// True when nothing is counted.

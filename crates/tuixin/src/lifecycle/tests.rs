@@ -253,6 +253,9 @@ fn upstream_suppressions_are_mirrored_not_counted() {
         (SuppressionReason::Provider, "provider:ses", None)
     );
     assert!(!state.is_watched());
+    let by_mail = LifecycleEvent { hard: false, ..bounce(Reason::Suppressed, T0) };
+    let (state, _) = run(&[by_mail], &p);
+    assert_eq!(state.suppression(&Scope::All).unwrap().source, "provider:upstream");
 }
 
 #[test]
@@ -383,4 +386,46 @@ fn a_scope_may_be_suppressed_earlier_than_the_counters_own_scope() {
     assert!(e.to_string().contains("unknown field `scope`"), "{e}");
     let e = Policy::from_toml("[scopes.\"Bad Scope\".soft]\nthreshold = 2\n").unwrap_err();
     assert!(e.to_string().contains("invalid scope"), "{e}");
+}
+
+#[test]
+fn trusting_the_code_alone_suppresses_a_bare_5xx_hard_reason() {
+    let p = Policy::from_toml("[hard]\ntrust_code_alone = true\n").unwrap();
+    let bare = LifecycleEvent { weak: true, ..bounce(Reason::UserUnknown, T0) };
+    assert_eq!(
+        blocked(&run(std::slice::from_ref(&bare), &p).0, "all", T0),
+        Some(SuppressionReason::HardBounce)
+    );
+    // still not from a 4xx, nor without any code
+    let temp = LifecycleEvent { class: Some(4), ..bare.clone() };
+    assert_eq!(blocked(&run(&[temp], &p).0, "all", T0), None);
+    let no_code = LifecycleEvent { class: None, ..bare };
+    assert_eq!(blocked(&run(&[no_code], &p).0, "all", T0), None);
+}
+
+#[test]
+fn a_repeat_extends_an_entry_and_one_after_it_ran_out_starts_afresh() {
+    let p = Policy::default_policy();
+    let first: Vec<_> = (0..5).map(|i| soft(T0 + i * DAY)).collect();
+    let (state, _) = run(&first, &p);
+    let s = state.suppression(&Scope::All).unwrap().clone();
+    assert_eq!(
+        (s.created_at, s.updated_at, s.expires_at),
+        (T0 + 4 * DAY, T0 + 4 * DAY, Some(T0 + 34 * DAY))
+    );
+    // a sixth day while suppressed: later update, later expiry, same start
+    let t = apply(&state, &soft(T0 + 5 * DAY), &p);
+    let s = t.state.suppression(&Scope::All).unwrap();
+    assert_eq!(
+        (s.created_at, s.updated_at, s.expires_at),
+        (T0 + 4 * DAY, T0 + 5 * DAY, Some(T0 + 35 * DAY))
+    );
+    assert!(matches!(t.actions.as_slice(), [Action::CountSoft { count: 6 }, Action::Suppress(_)]));
+    // five new days after it ran out (not yet swept): a new entry
+    let later: Vec<_> = (60..65).map(|i| soft(T0 + i * DAY)).collect();
+    let mut all = first.clone();
+    all.extend(later);
+    let (state, _) = run(&all, &p);
+    let s = state.suppression(&Scope::All).unwrap();
+    assert_eq!((s.created_at, s.expires_at), (T0 + 64 * DAY, Some(T0 + 94 * DAY)));
 }
