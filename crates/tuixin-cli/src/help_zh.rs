@@ -373,7 +373,9 @@ fn localize_at(mut command: Command, path: &str) -> Command {
         if show_default {
             help.push_str(&format!(" [默认\u{ff1a}{}]", default.join(", ")));
         }
-        arg.help(help).hide_default_value(true).hide_env(true)
+        let arg = arg.help(help).hide_env(true);
+        // clap refuses hide_default_value on a flag that takes no value (`--log-json`).
+        if arg.get_action().takes_values() { arg.hide_default_value(true) } else { arg }
     });
     command = command
         .help_template(TEMPLATE)
