@@ -75,6 +75,12 @@ pub enum Command {
     /// suppression list
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Serve the HTTP API: check, suppressions, events, ingest, policy, alerts, metrics
+    #[command(after_help = crate::serve::EXAMPLES)]
+    Serve(crate::serve::ServeArgs),
+    /// Make, list and revoke the API tokens of tuixin serve
+    #[command(subcommand)]
+    Token(crate::token::TokenCommand),
 }
 
 /// `tuixin policy ...`

@@ -33,6 +33,11 @@ const ABOUT: &[(&str, &str)] = &[
         "检查策略文件：TOML 有效、字段和原因已知、取值可用，且不允许发件方、邮件内容或网络原因导致抑制",
     ),
     ("policy show", "打印生效的策略：内置策略（带注释），或叠加了策略文件后的结果"),
+    ("serve", "提供 HTTP API：检查、抑制列表、事件、导入退信、策略、告警、监控指标"),
+    ("token", "创建、列出和撤销 tuixin serve 的 API 令牌"),
+    ("token create", "创建令牌：单独一行打印到标准输出\u{ff0c}只显示这一次（存储中只保存其哈希）"),
+    ("token list", "列出令牌（从不显示其密钥）"),
+    ("token revoke", "按 id 或名称撤销令牌\u{ff1b}服务在几秒内开始拒绝它"),
 ];
 
 /// Each flag's help, by command path and flag id.
@@ -87,6 +92,30 @@ const ARGS: &[(&str, &str, &str)] = &[
     ("ingest", "jobs", "解析线程数 [默认：全部 CPU 核心]"),
     ("ingest", "quiet", "不在标准错误输出显示进度条和汇总"),
     ("ingest", "db", DB_HELP),
+    (
+        "serve",
+        "db",
+        "数据库\u{ff1a}文件路径、sqlite:路径 或 postgres://用户@主机/库名 [默认：tuixin.db]",
+    ),
+    ("serve", "http", "监听的地址和端口 [默认：127.0.0.1:8080]"),
+    (
+        "serve",
+        "config",
+        "TOML 配置文件\u{ff0c}可含 db、http、policy、log_json、max_body_bytes、request_timeout_secs、max_concurrent、rate_limit_per_second（每个令牌）（命令行参数和 TUIXIN_* 环境变量优先）",
+    ),
+    (
+        "serve",
+        "policy",
+        "自定义生命周期策略文件\u{ff0c}叠加在内置策略之上（PUT /v1/policy 设置的策略优先）",
+    ),
+    ("serve", "log_json", "以 JSON 行格式输出日志（标准错误输出）"),
+    ("serve", "max_body_bytes", "请求体的最大字节数\u{ff1b}超过则以 413 拒绝 [默认：33554432]"),
+    ("token create", "name", "供人和审计记录看的名称（例如使用它的服务）"),
+    ("token create", "scope", "逗号分隔的范围\u{ff1a}check、read、write、admin"),
+    ("token create", "db", DB_HELP),
+    ("token list", "db", DB_HELP),
+    ("token revoke", "token", "令牌的 id 或名称"),
+    ("token revoke", "db", DB_HELP),
     ("check", "addresses", "要检查的地址"),
     ("check", "scope", "要发送的邮件类型：all、transactional、marketing 或流名称"),
     ("check", "db", DB_HELP),
@@ -344,7 +373,9 @@ fn localize_at(mut command: Command, path: &str) -> Command {
         if show_default {
             help.push_str(&format!(" [默认\u{ff1a}{}]", default.join(", ")));
         }
-        arg.help(help).hide_default_value(true).hide_env(true)
+        let arg = arg.help(help).hide_env(true);
+        // clap refuses hide_default_value on a flag that takes no value (`--log-json`).
+        if arg.get_action().takes_values() { arg.hide_default_value(true) } else { arg }
     });
     command = command
         .help_template(TEMPLATE)

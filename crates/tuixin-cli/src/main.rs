@@ -19,8 +19,10 @@ mod policy;
 mod render;
 mod rules;
 mod say;
+mod serve;
 mod suppressions;
 mod time;
+mod token;
 
 use std::process::ExitCode;
 
@@ -71,6 +73,8 @@ fn main() -> ExitCode {
         Command::Address(address) => address::run(&config, address),
         Command::Alerts(command) => alerts::run(&config, command),
         Command::Policy(command) => policy::run(&config, command),
+        Command::Serve(serve) => serve::run(&config, serve),
+        Command::Token(command) => token::run(&config, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -337,3 +337,107 @@ pub fn unknown_address(address: &str, lang: Lang) -> String {
         }
     }
 }
+
+/// A config file that cannot be read or parsed.
+pub fn unreadable_config(file: &std::path::Path, error: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("{}: cannot read the config file: {error}", file.display()),
+        Lang::Zh => format!("{}\u{ff1a}无法读取配置文件\u{ff1a}{error}", file.display()),
+    }
+}
+
+/// `--http` that is no ADDR:PORT.
+pub fn bad_listen_address(text: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("--http {text:?} is not ADDR:PORT (e.g. 127.0.0.1:8080)"),
+        Lang::Zh => format!("--http {text:?} 不是 地址:端口（例如 127.0.0.1:8080）"),
+    }
+}
+
+/// The listen address is taken or not ours.
+pub fn cannot_listen(addr: &str, error: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("cannot listen on {addr}: {error}"),
+        Lang::Zh => format!("无法监听 {addr}\u{ff1a}{error}"),
+    }
+}
+
+/// Where the server can be reached.
+pub fn listening(url: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("tuixin serve: listening on {url}"),
+        Lang::Zh => format!("tuixin serve\u{ff1a}正在监听 {url}"),
+    }
+}
+
+/// The line before the first admin token.
+pub fn first_token(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "No API token existed, so an admin token was made; it is shown only now (use it as Authorization: Bearer <token>):"
+        }
+        Lang::Zh => {
+            "尚无 API 令牌\u{ff0c}已创建一个管理员令牌\u{ff1b}它只显示这一次（用法\u{ff1a}Authorization: Bearer <令牌>）\u{ff1a}"
+        }
+    }
+}
+
+/// A token that cannot be made.
+pub fn token_error(error: &tuixin_server::token::TokenError, lang: Lang) -> String {
+    use tuixin_server::token::TokenError;
+    if lang == Lang::En {
+        return error.to_string();
+    }
+    match error {
+        TokenError::BadScope(s) => {
+            format!("未知的令牌范围 {s:?}\u{ff1a}可用 check、read、write、admin")
+        }
+        TokenError::NoScope => "令牌至少需要一个范围（check、read、write、admin）".to_owned(),
+        TokenError::BadName => "令牌名称须为 1 到 100 个可打印字符".to_owned(),
+        TokenError::Random(e) => format!("无法取得随机数生成令牌\u{ff1a}{e}"),
+    }
+}
+
+/// A token was made (stderr; the token itself is on stdout).
+pub fn token_made(id: &str, name: &str, scopes: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => {
+            format!("token {id} ({name:?}, scopes {scopes}) made; it is shown only this once")
+        }
+        Lang::Zh => {
+            format!("已创建令牌 {id}（{name:?}\u{ff0c}范围 {scopes}）\u{ff1b}它只显示这一次")
+        }
+    }
+}
+
+/// A token in the list that may be used.
+pub fn token_live(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "live",
+        Lang::Zh => "有效",
+    }
+}
+
+/// A token in the list that was revoked.
+pub fn token_revoked_at(at: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("revoked {at}"),
+        Lang::Zh => format!("已于 {at} 撤销"),
+    }
+}
+
+/// No live token has that id or name.
+pub fn no_such_token(token: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("no live token has the id or name {token:?} (tuixin token list)"),
+        Lang::Zh => format!("没有 id 或名称为 {token:?} 的有效令牌（见 tuixin token list）"),
+    }
+}
+
+/// Tokens revoked.
+pub fn token_revoked(token: &str, n: u64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("revoked {n} token(s) named or numbered {token:?}"),
+        Lang::Zh => format!("已撤销 {n} 个 id 或名称为 {token:?} 的令牌"),
+    }
+}

@@ -248,7 +248,8 @@ fn events_are_listed_filtered_and_exported() {
     for db in &dbs {
         let migrate = tuixin(&["db", "migrate"], db);
         assert!(
-            text(&migrate.stdout).contains("migrated from version 0 to 1"),
+            text(&migrate.stdout)
+                .contains(&format!("migrated from version 0 to {}", tuixin_store::SCHEMA_VERSION)),
             "{}",
             text(&migrate.stdout)
         );

@@ -16,6 +16,7 @@ mod error;
 mod event;
 mod ingest;
 mod lifecycle;
+mod lookup;
 mod manual;
 mod postgres;
 mod schema;
@@ -23,6 +24,7 @@ mod sql;
 mod sqlite;
 mod store;
 mod suppression;
+mod tokens;
 mod url;
 
 pub use address::address_key;
@@ -32,4 +34,5 @@ pub use manual::{AddressReport, AlertRow, AuditRow, ImportEntry, ImportFailure, 
 pub use schema::SCHEMA_VERSION;
 pub use store::{Counts, Migrated, OpenOptions, Store};
 pub use suppression::{CheckOutcome, SuppressionFilter, SuppressionRow, valid_scope};
+pub use tokens::TokenRow;
 pub use url::{DbUrl, redact};

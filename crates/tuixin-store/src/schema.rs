@@ -7,14 +7,14 @@
 use std::sync::LazyLock;
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// SQLite's `application_id` for a tuixin database ("tuix").
 pub const APPLICATION_ID: i64 = 0x7475_6978;
 
 /// Each version's statements, with `{INT}`, `{BLOB}` and `{SERIAL}` standing for the types
 /// that differ between the backends.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 const V1: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -123,6 +123,18 @@ CREATE TABLE alerts (
     acked_at {INT}
 );
 CREATE INDEX alerts_key ON alerts (category, key, opened_at);
+";
+
+/// Version 2: API tokens for `tuixin serve`, kept as the SHA-256 of their secret.
+const V2: &str = "
+CREATE TABLE tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    secret_sha256 TEXT NOT NULL,
+    created_at {INT} NOT NULL,
+    revoked_at {INT}
+);
 ";
 
 fn render(sql: &str, int: &str, blob: &str, serial: &str) -> String {

@@ -1,0 +1,215 @@
+//! `tuixin serve` and `tuixin token` as a user runs them: the real binary, a SQLite file in a
+//! temp dir, requests over loopback TCP, SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn tuixin() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tuixin"));
+    command.env_remove("TUIXIN_DB").env_remove("TUIXIN_HTTP").env("LANG", "C");
+    command
+}
+
+/// A started `tuixin serve`, its address and the token it printed.
+struct Serve {
+    child: Child,
+    addr: String,
+    token: Option<String>,
+}
+
+fn serve(db: &str, extra: &[&str]) -> Serve {
+    let mut child = tuixin()
+        .args(["serve", "--db", db, "--http", "127.0.0.1:0", "--log-json"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // stdout ends only at exit: its lines come through a channel.
+    let out = BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in out.lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let line = rx.recv_timeout(Duration::from_secs(60)).unwrap();
+    assert!(line.contains("listening on http://127.0.0.1:"), "{line}");
+    let addr = line.trim().rsplit("http://").next().unwrap().trim_end_matches('/').to_owned();
+    let mut token = None;
+    while let Ok(line) = rx.recv_timeout(Duration::from_millis(700)) {
+        if line.starts_with("tuixin_") {
+            token = Some(line);
+        }
+    }
+    Serve { child, addr, token }
+}
+
+impl Serve {
+    /// SIGTERM, then the exit status and everything logged.
+    fn term(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let status = self.child.wait().unwrap();
+        let mut err = String::new();
+        self.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        (status, err)
+    }
+}
+
+/// One HTTP/1.1 request; the status and body.
+fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &[u8],
+) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: message/rfc822\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    stream.write_all(body).unwrap();
+    read_response(stream)
+}
+
+fn read_response(mut stream: TcpStream) -> (u16, String) {
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+const DSN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/postfix-dsn.eml");
+
+#[test]
+fn serve_makes_one_admin_token_then_sigterm_finishes_the_request_in_flight_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db").display().to_string();
+    let mut server = serve(&db, &[]);
+    let addr = server.addr.clone();
+    let token = server.token.clone().expect("an admin token printed on a fresh store");
+    assert!(token.starts_with("tuixin_") && !token.contains(' '));
+
+    assert_eq!(request(&addr, "GET", "/healthz", None, b"").0, 200);
+    assert_eq!(request(&addr, "GET", "/v1/suppressions", None, b"").0, 401);
+    let wrong = format!("{}0", &token[..token.len() - 1]);
+    assert_eq!(request(&addr, "GET", "/v1/suppressions", Some(&wrong), b"").0, 401);
+    assert_eq!(request(&addr, "GET", "/v1/suppressions", Some(&token), b"").0, 200);
+
+    // A token made with the CLI while the server runs works within seconds.
+    let made = tuixin()
+        .args(["token", "create", "--name", "mailer", "--scope", "check", "--db", &db])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let checker = String::from_utf8(made.stdout).unwrap();
+    assert_eq!(checker.lines().count(), 1, "the token alone on stdout");
+    let checker = checker.trim().to_owned();
+    let said = String::from_utf8(made.stderr).unwrap();
+    assert!(said.contains("mailer") && !said.contains(&checker), "{said}");
+    std::thread::sleep(Duration::from_millis(2200));
+    let (status, body) = request(
+        &addr,
+        "GET",
+        "/v1/check?address=alice.example@mail.example.org",
+        Some(&checker),
+        b"",
+    );
+    assert_eq!((status, body.contains("\"allowed\":true")), (200, true), "{body}");
+    assert_eq!(request(&addr, "GET", "/v1/events", Some(&checker), b"").0, 403);
+
+    // An upload whose body is half sent when SIGTERM arrives is finished, answered and stored.
+    let bounce = std::fs::read(DSN).unwrap();
+    let mut stream = TcpStream::connect(&addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        stream,
+        "POST /v1/ingest/messages HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: message/rfc822\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        bounce.len()
+    )
+    .unwrap();
+    let half = bounce.len() / 2;
+    stream.write_all(&bounce[..half]).unwrap();
+    stream.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    std::thread::sleep(Duration::from_millis(500));
+    // Still running: the request is in flight.
+    assert!(server.child.try_wait().unwrap().is_none(), "exited with a request in flight");
+    stream.write_all(&bounce[half..]).unwrap();
+    let (status, body) = read_response(stream);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"new_events\":2"), "{body}");
+    let exit = server.child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+    let mut logs = String::new();
+    server.child.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
+    // Logs are JSON lines, and no token (valid, made later, or wrong) is in them.
+    assert!(logs.lines().count() >= 5, "{logs}");
+    assert!(logs.lines().all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()), "{logs}");
+    for secret in [&token, &checker, &wrong] {
+        let tail = &secret[secret.len() - 16..];
+        assert!(!logs.contains(tail), "a token is in the logs: {logs}");
+    }
+    assert!(logs.contains("/v1/ingest/messages"), "{logs}");
+
+    // The upload is in the store: the address is suppressed after the restart, and no new
+    // admin token is made now that one exists.
+    let again = serve(&db, &[]);
+    assert_eq!(again.token, None);
+    let check =
+        tuixin().args(["check", "alice.example@mail.example.org", "--db", &db]).output().unwrap();
+    assert_eq!(check.status.code(), Some(1), "suppressed: {check:?}");
+    let (status, _) = again.term();
+    assert!(status.success());
+}
+
+#[test]
+fn token_list_shows_no_secret_and_revoke_refuses_unknown_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db").display().to_string();
+    let made = tuixin()
+        .args(["token", "create", "--name", "ops", "--scope", "read,write", "--db", &db])
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let token = String::from_utf8(made.stdout).unwrap().trim().to_owned();
+    let secret = token.rsplit('_').next().unwrap().to_owned();
+    let list = tuixin().args(["token", "list", "--db", &db, "--json"]).output().unwrap();
+    let list = String::from_utf8(list.stdout).unwrap();
+    let rows: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(rows[0]["name"], "ops");
+    assert_eq!(rows[0]["scopes"], serde_json::json!(["read", "write"]));
+    assert!(!list.contains(&secret));
+    let bad = tuixin()
+        .args(["token", "create", "--name", "x", "--scope", "root", "--db", &db])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("root"));
+    let zh =
+        tuixin().args(["--lang", "zh", "token", "revoke", "nobody", "--db", &db]).output().unwrap();
+    assert_eq!(zh.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&zh.stderr).contains("令牌"));
+    let ok = tuixin().args(["token", "revoke", "ops", "--db", &db]).output().unwrap();
+    assert!(ok.status.success());
+    let list = tuixin().args(["token", "list", "--db", &db]).output().unwrap();
+    assert!(String::from_utf8_lossy(&list.stdout).contains("revoked"));
+    // With every token revoked, serve makes a new admin token.
+    let server = serve(&db, &[]);
+    assert!(server.token.is_some());
+    let (status, _) = server.term();
+    assert!(status.success());
+}

@@ -1,0 +1,593 @@
+//! The real server on 127.0.0.1:0 over a real SQLite file (and the PostgreSQL named by
+//! `TUIXIN_TEST_DATABASE_URL`), driven over HTTP by a real client.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use tuixin_server::token::{TokenScope, make};
+use tuixin_server::{App, Settings};
+use tuixin_store::{OpenOptions, Store};
+
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+
+fn example(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{EXAMPLES}/{name}")).unwrap()
+}
+
+/// A running server with a token of each scope.
+struct Server {
+    base: String,
+    admin: String,
+    write: String,
+    read: String,
+    check: String,
+    db: String,
+    http: Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    done: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap()
+    }
+
+    async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        self.done.take().unwrap().await.unwrap().unwrap();
+    }
+}
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// The backends to run on: a SQLite file, and PostgreSQL when the test cluster is there.
+async fn backends() -> Vec<(String, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = vec![(dir.path().join("t.db").display().to_string(), Some(dir))];
+    match std::env::var("TUIXIN_TEST_DATABASE_URL") {
+        Ok(base) => {
+            let name =
+                format!("srv{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+            let (client, conn) =
+                tokio_postgres::connect(&base, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(conn);
+            client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+            let slash = base.rfind('/').unwrap();
+            out.push((format!("{}/{name}", &base[..slash]), None));
+        }
+        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI=true but TUIXIN_TEST_DATABASE_URL is not set")
+        }
+        Err(_) => eprintln!("note: TUIXIN_TEST_DATABASE_URL not set: PostgreSQL part skipped"),
+    }
+    out
+}
+
+async fn start_with(db: String, dir: Option<tempfile::TempDir>, settings: Settings) -> Server {
+    let url = db.clone();
+    let (app, tokens) = tokio::task::spawn_blocking(move || {
+        let options =
+            OpenOptions { busy_timeout: Duration::from_millis(300), ..OpenOptions::default() };
+        let store = Store::open_with(&url, &options).unwrap();
+        let mut tokens = Vec::new();
+        for scope in TokenScope::ALL {
+            let made = make(scope.as_str(), &[scope], 1_700_000_000).unwrap();
+            store.token_create(&made.row).unwrap();
+            tokens.push(made.token);
+        }
+        (App::new(store, settings).unwrap(), tokens)
+    })
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let done = tokio::spawn(tuixin_server::serve(listener, app, async {
+        let _ = stopped.await;
+    }));
+    Server {
+        base,
+        check: tokens[0].clone(),
+        read: tokens[1].clone(),
+        write: tokens[2].clone(),
+        admin: tokens[3].clone(),
+        db,
+        http: Client::new(),
+        stop: Some(stop),
+        done: Some(done),
+        _dir: dir,
+    }
+}
+
+async fn each_backend<F, Fut>(settings: Settings, f: F)
+where
+    F: Fn(Arc<Server>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for (db, dir) in backends().await {
+        let server = Arc::new(start_with(db, dir, settings.clone()).await);
+        f(server.clone()).await;
+        Arc::try_unwrap(server).ok().expect("the test let go of the server").stop().await;
+    }
+}
+
+async fn error_of(response: reqwest::Response, status: StatusCode) -> Value {
+    assert_eq!(response.status(), status);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["error"]["code"].is_string() && body["error"]["message"].is_string(), "{body}");
+    body["error"].clone()
+}
+
+async fn ingest(s: &Server, token: &str, body: Vec<u8>, kind: &str) -> reqwest::Response {
+    s.http
+        .post(s.url("/v1/ingest/messages"))
+        .bearer_auth(token)
+        .header("content-type", kind)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_guard_every_route_but_healthz() {
+    each_backend(Settings::default(), |s| async move {
+        let r = s.http.get(s.url("/healthz")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let r = s.http.get(s.url("/v1/check?address=a@example.org")).send().await.unwrap();
+        assert_eq!(error_of(r, StatusCode::UNAUTHORIZED).await["code"], "unauthorized");
+        // A well-formed token whose secret is wrong by one character.
+        let mut wrong = s.admin.clone();
+        let last = wrong.pop().unwrap();
+        wrong.push(if last == '0' { '1' } else { '0' });
+        error_of(s.get("/v1/check?address=a@example.org", &wrong).await, StatusCode::UNAUTHORIZED).await;
+        error_of(s.get("/metrics", "nonsense").await, StatusCode::UNAUTHORIZED).await;
+        // A check token may check, and nothing else.
+        assert_eq!(s.get("/v1/check?address=a@example.org", &s.check).await.status(), StatusCode::OK);
+        assert_eq!(error_of(s.get("/v1/suppressions", &s.check).await, StatusCode::FORBIDDEN).await["code"], "forbidden");
+        error_of(s.get("/v1/events", &s.check).await, StatusCode::FORBIDDEN).await;
+        // A read token reads but does not write; a write token does not set the policy.
+        assert_eq!(s.get("/v1/suppressions", &s.read).await.status(), StatusCode::OK);
+        let r = s.http.put(s.url("/v1/suppressions/a@example.org")).bearer_auth(&s.read).send().await.unwrap();
+        error_of(r, StatusCode::FORBIDDEN).await;
+        let r = s.http.put(s.url("/v1/policy")).bearer_auth(&s.write).body("{}").send().await.unwrap();
+        error_of(r, StatusCode::FORBIDDEN).await;
+        // A revoked token is refused once the server re-reads the tokens.
+        let db = s.db.clone();
+        tokio::task::spawn_blocking(move || {
+            let store = Store::open(&db).unwrap();
+            assert_eq!(store.token_revoke("read", 1_700_000_100).unwrap(), 1);
+        })
+        .await
+        .unwrap();
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        error_of(s.get("/v1/suppressions", &s.read).await, StatusCode::UNAUTHORIZED).await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ingested_bounce_is_suppressed_with_its_reason_and_its_event_can_be_read() {
+    each_backend(Settings::default(), |s| async move {
+        let raw = example("postfix-dsn.eml");
+        let r = ingest(&s, &s.write, raw.clone(), "message/rfc822").await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let first: Value = r.json().await.unwrap();
+        assert_eq!(first["new_events"], 2, "{first}");
+        assert_eq!(first["suppressions_added"], 1, "{first}");
+        // The same bounce again changes nothing.
+        let again: Value = ingest(&s, &s.write, raw.clone(), "message/rfc822").await.json().await.unwrap();
+        assert_eq!((again["new_events"].as_u64(), again["duplicates"].as_u64()), (Some(0), Some(2)), "{again}");
+
+        let check: Value = s.get("/v1/check?address=Alice.Example@MAIL.example.org", &s.check).await.json().await.unwrap();
+        assert_eq!(check["allowed"], false, "{check}");
+        assert_eq!(check["reason"], "hard_bounce");
+        assert_eq!(check["bounce_reason"], "userunknown");
+        assert!(check["since"].as_str().unwrap().ends_with('Z'), "{check}");
+        // The soft bounce does not suppress.
+        let soft: Value = s.get("/v1/check?address=chen.jie@example.net", &s.check).await.json().await.unwrap();
+        assert_eq!(soft["allowed"], true, "{soft}");
+
+        let batch: Value = s
+            .http
+            .post(s.url("/v1/check"))
+            .bearer_auth(&s.check)
+            .json(&json!({"addresses": ["alice.example@mail.example.org", "nobody@example.com"], "scope": "marketing"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let allowed: Vec<_> = batch["results"].as_array().unwrap().iter().map(|r| r["allowed"].as_bool().unwrap()).collect();
+        assert_eq!(allowed, vec![false, true]);
+
+        let events: Value = s.get("/v1/events?address=alice.example@mail.example.org", &s.read).await.json().await.unwrap();
+        let event = &events["data"][0];
+        assert_eq!(event["record"]["reason"], "userunknown", "{events}");
+        assert_eq!(event["source"], "http");
+        let id = event["id"].as_str().unwrap();
+        let one: Value = s.get(&format!("/v1/events/{id}"), &s.read).await.json().await.unwrap();
+        assert_eq!(one["id"], id);
+        let raw_back = s.get(&format!("/v1/events/{id}/raw"), &s.read).await;
+        assert_eq!(raw_back.status(), StatusCode::OK);
+        assert_eq!(raw_back.headers()["content-type"], "message/rfc822");
+        assert_eq!(raw_back.bytes().await.unwrap().as_ref(), raw.as_slice());
+        error_of(s.get("/v1/events/0123456789abcdef", &s.read).await, StatusCode::NOT_FOUND).await;
+        error_of(s.get("/v1/events/0123456789abcdef/raw", &s.read).await, StatusCode::NOT_FOUND).await;
+
+        let address: Value = s.get("/v1/addresses/alice.example@mail.example.org", &s.read).await.json().await.unwrap();
+        assert_eq!(address["allowed"], false);
+        assert_eq!(address["timeline"][0]["reason"], "userunknown", "{address}");
+        error_of(s.get("/v1/addresses/never@example.com", &s.read).await, StatusCode::NOT_FOUND).await;
+        error_of(s.get("/v1/addresses/not-an-address", &s.read).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+
+        // An mbox of two messages: both stored.
+        let mut mbox = b"From MAILER-DAEMON Mon Dec  7 03:00:00 2026\n".to_vec();
+        mbox.extend(example("gmail-rejection.eml"));
+        mbox.extend(b"\nFrom MAILER-DAEMON Mon Dec  7 03:00:01 2026\n");
+        mbox.extend(example("qq-bounce-gbk.eml"));
+        let r: Value = ingest(&s, &s.write, mbox, "application/mbox").await.json().await.unwrap();
+        assert_eq!((r["messages"].as_u64(), r["new_events"].as_u64()), (Some(2), Some(2)), "{r}");
+        let qq: Value = s.get("/v1/check?address=example.wanglei@qq.com", &s.check).await.json().await.unwrap();
+        assert_eq!(qq["allowed"], false);
+        let r = ingest(&s, &s.write, b"hello".to_vec(), "image/png").await;
+        assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+        // Metrics count what happened.
+        let metrics = s.get("/metrics", &s.read).await.text().await.unwrap();
+        assert!(metrics.contains("tuixin_http_requests_total{method=\"GET\",route=\"/v1/check\",status=\"200\"}"), "{metrics}");
+        assert!(metrics.contains("tuixin_suppressions{reason=\"hard_bounce\"}"), "{metrics}");
+        assert!(metrics.contains("tuixin_http_request_duration_seconds_bucket"), "{metrics}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paging_returns_every_entry_once_and_the_exports_hold_as_many() {
+    each_backend(Settings::default(), |s| async move {
+        let upsert: Vec<Value> = (0..25)
+            .map(|i| json!({"address": format!("user{i:02}@example.com"), "note": "test"}))
+            .collect();
+        let r = s
+            .http
+            .post(s.url("/v1/suppressions/batch"))
+            .bearer_auth(&s.write)
+            .json(&json!({"upsert": upsert}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/v1/suppressions?limit=7&cursor={c}"),
+                None => "/v1/suppressions?limit=7".to_owned(),
+            };
+            let page: Value = s.get(&path, &s.read).await.json().await.unwrap();
+            let data = page["data"].as_array().unwrap();
+            assert!(data.len() <= 7);
+            seen.extend(data.iter().map(|e| e["address"].as_str().unwrap().to_owned()));
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        let mut sorted = seen.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!((seen.len(), sorted.len()), (25, 25));
+
+        let csv = s
+            .http
+            .get(s.url("/v1/suppressions"))
+            .bearer_auth(&s.read)
+            .header("accept", "text/csv")
+            .send()
+            .await
+            .unwrap();
+        assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+        let csv = csv.text().await.unwrap();
+        assert_eq!(csv.lines().count(), 26, "{csv}");
+        assert!(csv.starts_with("address,scope,reason"));
+        let nd = s
+            .http
+            .get(s.url("/v1/suppressions?domain=EXAMPLE.com"))
+            .bearer_auth(&s.read)
+            .header("accept", "application/x-ndjson")
+            .send()
+            .await
+            .unwrap();
+        let nd = nd.text().await.unwrap();
+        assert_eq!(nd.lines().count(), 25);
+        assert!(nd.lines().all(|l| serde_json::from_str::<Value>(l).is_ok()));
+
+        assert_eq!(
+            error_of(
+                s.get("/v1/suppressions?limit=0", &s.read).await,
+                StatusCode::UNPROCESSABLE_ENTITY
+            )
+            .await["field"],
+            "limit"
+        );
+        error_of(
+            s.get("/v1/suppressions?limit=1001", &s.read).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(
+            error_of(s.get("/v1/suppressions?cursor=zz", &s.read).await, StatusCode::BAD_REQUEST)
+                .await["field"],
+            "cursor"
+        );
+        error_of(
+            s.get("/v1/suppressions?scope=Not%20A%20Scope", &s.read).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        error_of(s.get("/v1/events?limit=5000", &s.read).await, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_put_get_delete_with_locks_notes_and_invalid_addresses() {
+    each_backend(Settings::default(), |s| async move {
+        let a = "/v1/suppressions/bob@example.com";
+        error_of(s.get(a, &s.read).await, StatusCode::NOT_FOUND).await;
+        let r = s.http.delete(s.url(&format!("{a}?note=gone"))).bearer_auth(&s.write).send().await.unwrap();
+        error_of(r, StatusCode::NOT_FOUND).await;
+        let r = s.http.put(s.url(a)).bearer_auth(&s.write).json(&json!({"scope": "marketing", "note": "asked"})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let entry: Value = r.json().await.unwrap();
+        assert_eq!((entry["reason"].as_str(), entry["source"].as_str()), (Some("manual"), Some("write")));
+        let got: Value = s.get(a, &s.read).await.json().await.unwrap();
+        assert_eq!(got[0]["scope"], "marketing");
+        let r = s.http.delete(s.url(a)).bearer_auth(&s.write).send().await.unwrap();
+        assert_eq!(error_of(r, StatusCode::UNPROCESSABLE_ENTITY).await["field"], "note");
+        let r = s.http.delete(s.url(&format!("{a}?scope=marketing&note=asked%20back"))).bearer_auth(&s.write).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        error_of(s.get(a, &s.read).await, StatusCode::NOT_FOUND).await;
+
+        for bad in ["/v1/suppressions/not-an-address", "/v1/suppressions/a@@b"] {
+            error_of(s.get(bad, &s.read).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+            let r = s.http.put(s.url(bad)).bearer_auth(&s.write).send().await.unwrap();
+            assert_eq!(error_of(r, StatusCode::UNPROCESSABLE_ENTITY).await["code"], "invalid_address");
+        }
+        error_of(s.get("/v1/check?address=nope", &s.check).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let r = s.http.post(s.url("/v1/check")).bearer_auth(&s.check).json(&json!({"addresses": ["ok@example.com", "bad"]})).send().await.unwrap();
+        assert_eq!(error_of(r, StatusCode::UNPROCESSABLE_ENTITY).await["field"], "addresses[1]");
+        let many: Vec<String> = (0..1001).map(|i| format!("u{i}@example.com")).collect();
+        let r = s.http.post(s.url("/v1/check")).bearer_auth(&s.check).json(&json!({"addresses": many})).send().await.unwrap();
+        error_of(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let r = s.http.post(s.url("/v1/check")).bearer_auth(&s.check).body("{not json").send().await.unwrap();
+        assert_eq!(error_of(r, StatusCode::BAD_REQUEST).await["code"], "malformed");
+
+        // A complaint is locked: a write token gets 409, an admin removes it.
+        assert_eq!(ingest(&s, &s.write, example("arf-complaint.eml"), "message/rfc822").await.status(), StatusCode::OK);
+        let c = "/v1/suppressions/zhao.min@example.net";
+        let got: Value = s.get(c, &s.read).await.json().await.unwrap();
+        assert_eq!((got[0]["reason"].as_str(), got[0]["locked"].as_bool()), (Some("complaint"), Some(true)), "{got}");
+        let r = s.http.delete(s.url(&format!("{c}?note=resubscribed"))).bearer_auth(&s.write).send().await.unwrap();
+        assert_eq!(error_of(r, StatusCode::CONFLICT).await["code"], "locked");
+        let r = s.http.delete(s.url(&format!("{c}?scope=marketing&note=resubscribed"))).bearer_auth(&s.write).send().await.unwrap();
+        error_of(r, StatusCode::CONFLICT).await;
+        let r = s.http.delete(s.url(c)).bearer_auth(&s.admin).json(&json!({"note": "resubscribed by phone"})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let check: Value = s.get("/v1/check?address=zhao.min@example.net&scope=marketing", &s.check).await.json().await.unwrap();
+        assert_eq!(check["allowed"], true);
+
+        // A batch answers each operation on its own.
+        let r: Value = s
+            .http
+            .post(s.url("/v1/suppressions/batch"))
+            .bearer_auth(&s.write)
+            .json(&json!({"upsert": [{"address": "x@example.com"}, {"address": "broken"}], "delete": [{"address": "absent@example.com", "note": "n"}]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let statuses: Vec<u64> = r["results"].as_array().unwrap().iter().map(|o| o["status"].as_u64().unwrap()).collect();
+        assert_eq!(statuses, vec![200, 422, 404], "{r}");
+        let too_many: Vec<Value> = (0..1001).map(|i| json!({"address": format!("u{i}@example.com")})).collect();
+        let r = s.http.post(s.url("/v1/suppressions/batch")).bearer_auth(&s.write).json(&json!({"upsert": too_many})).send().await.unwrap();
+        error_of(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limits_unknown_routes_methods_policy_and_alerts() {
+    let settings = Settings { max_body_bytes: 64 * 1024, ..Settings::default() };
+    each_backend(settings, |s| async move {
+        let r = ingest(&s, &s.write, vec![b'x'; 65 * 1024], "message/rfc822").await;
+        assert_eq!(error_of(r, StatusCode::PAYLOAD_TOO_LARGE).await["code"], "too_large");
+        assert_eq!(
+            error_of(s.get("/v1/nothing", &s.admin).await, StatusCode::NOT_FOUND).await["code"],
+            "not_found"
+        );
+        let r = s.http.delete(s.url("/v1/check")).bearer_auth(&s.admin).send().await.unwrap();
+        assert_eq!(error_of(r, StatusCode::METHOD_NOT_ALLOWED).await["code"], "method_not_allowed");
+
+        let policy: Value = s.get("/v1/policy", &s.read).await.json().await.unwrap();
+        assert_eq!(policy["soft"]["threshold"], 5, "{policy}");
+        let r = s
+            .http
+            .put(s.url("/v1/policy"))
+            .bearer_auth(&s.admin)
+            .json(&json!({"soft": {"threshold": "many"}}))
+            .send()
+            .await
+            .unwrap();
+        error_of(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let r =
+            s.http.put(s.url("/v1/policy")).bearer_auth(&s.admin).body("[1,").send().await.unwrap();
+        error_of(r, StatusCode::BAD_REQUEST).await;
+        let r = s
+            .http
+            .put(s.url("/v1/policy"))
+            .bearer_auth(&s.admin)
+            .json(&json!({"soft": {"threshold": 3}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let now: Value = s.get("/v1/policy", &s.read).await.json().await.unwrap();
+        assert_eq!(now["soft"]["threshold"], 3);
+        assert_eq!(now["suspend"], policy["suspend"], "fields not given keep their values");
+        // Kept in the store: a new server on the same database uses it.
+        let db = s.db.clone();
+        let kept = tokio::task::spawn_blocking(move || {
+            Store::open(&db).unwrap().setting("policy").unwrap()
+        })
+        .await
+        .unwrap();
+        assert!(kept.unwrap().contains("threshold = 3"));
+
+        let alerts: Value = s.get("/v1/alerts?open=false", &s.read).await.json().await.unwrap();
+        assert!(alerts["data"].is_array());
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_in_the_openapi_document_answers_as_documented() {
+    each_backend(Settings::default(), |s| async move {
+        assert_eq!(
+            ingest(&s, &s.write, example("postfix-dsn.eml"), "message/rfc822").await.status(),
+            StatusCode::OK
+        );
+        let events: Value = s.get("/v1/events", &s.read).await.json().await.unwrap();
+        let id = events["data"][0]["id"].as_str().unwrap().to_owned();
+        let doc: Value = s.get("/v1/openapi.json", &s.check).await.json().await.unwrap();
+        let paths = doc["paths"].as_object().unwrap();
+        assert!(paths.len() >= 14, "{paths:?}");
+        let mut asked = 0;
+        for (path, ops) in paths {
+            // Reads first, the delete last, so each finds what it asks about.
+            let mut ops: Vec<_> = ops.as_object().unwrap().iter().collect();
+            ops.sort_by_key(|(m, _)| ["get", "post", "put", "delete"].iter().position(|x| x == m));
+            for (method, op) in ops {
+                let url = s.url(
+                    &path
+                        .replace("{address}", "alice.example@mail.example.org")
+                        .replace("{id}", &id),
+                );
+                let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let mut request = s.http.request(method.clone(), &url).bearer_auth(&s.admin);
+                // Required query parameters (only `address` has one) get a real address.
+                for param in op["parameters"].as_array().into_iter().flatten() {
+                    if param["in"] == "query" && param["required"] == true {
+                        assert_eq!(
+                            param["name"], "address",
+                            "{path}: a required parameter the test cannot fill"
+                        );
+                        request = request.query(&[("address", "alice.example@mail.example.org")]);
+                    }
+                }
+                request = match path.as_str() {
+                    "/v1/check" if method == reqwest::Method::POST => {
+                        request.json(&json!({"addresses": ["a@example.org"]}))
+                    }
+                    "/v1/suppressions/batch" => request.json(&json!({"upsert": []})),
+                    "/v1/policy" => request.json(&json!({})),
+                    "/v1/ingest/messages" => request
+                        .header("content-type", "message/rfc822")
+                        .body(example("gmail-rejection.eml")),
+                    "/v1/suppressions/{address}" if method == reqwest::Method::DELETE => {
+                        request.query(&[("note", "test")])
+                    }
+                    "/v1/suppressions/{address}" if method == reqwest::Method::PUT => {
+                        request.json(&json!({"note": "test"}))
+                    }
+                    _ => request,
+                };
+                let status = request.send().await.unwrap().status();
+                let documented: Vec<&String> =
+                    op["responses"].as_object().unwrap().keys().collect();
+                assert!(
+                    documented.contains(&&status.as_u16().to_string()),
+                    "{method} {path}: {status} is not among {documented:?}"
+                );
+                assert!(status.is_success(), "{method} {path}: {status}");
+                asked += 1;
+            }
+        }
+        assert!(asked >= 17, "{asked}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_sqlite_store_answers_503_with_retry_after_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db").display().to_string();
+    let s = start_with(db.clone(), Some(dir), Settings::default()).await;
+    // Another process holds the write lock.
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (locked, is_locked) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn({
+        let db = db.clone();
+        move || {
+            let conn = rusqlite::Connection::open(&db).unwrap();
+            conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+            locked.send(()).unwrap();
+            released.recv().unwrap();
+            conn.execute_batch("ROLLBACK").unwrap();
+        }
+    });
+    is_locked.recv().unwrap();
+    let r = s
+        .http
+        .put(s.url("/v1/suppressions/held@example.com"))
+        .bearer_auth(&s.write)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["retry-after"], "2");
+    assert_eq!(error_of(r, StatusCode::SERVICE_UNAVAILABLE).await["code"], "unavailable");
+    release.send(()).unwrap();
+    holder.join().unwrap();
+    error_of(s.get("/v1/suppressions/held@example.com", &s.read).await, StatusCode::NOT_FOUND)
+        .await;
+    let r = s
+        .http
+        .put(s.url("/v1/suppressions/held@example.com"))
+        .bearer_auth(&s.write)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_past_its_rate_gets_429_with_retry_after_and_others_go_on() {
+    let settings = Settings { rate_per_second: Some(1), ..Settings::default() };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db").display().to_string();
+    let s = start_with(db, Some(dir), settings).await;
+    let path = "/v1/check?address=a@example.org";
+    // A burst of two, then refused.
+    assert_eq!(s.get(path, &s.check).await.status(), StatusCode::OK);
+    assert_eq!(s.get(path, &s.check).await.status(), StatusCode::OK);
+    let r = s.get(path, &s.check).await;
+    assert_eq!(r.headers()["retry-after"], "1");
+    assert_eq!(error_of(r, StatusCode::TOO_MANY_REQUESTS).await["code"], "rate_limited");
+    assert_eq!(s.get(path, &s.read).await.status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(s.get(path, &s.check).await.status(), StatusCode::OK);
+    s.stop().await;
+}
