@@ -21,10 +21,12 @@ mod rules;
 mod say;
 mod serve;
 mod suppressions;
-mod time;
 mod token;
 
 use std::process::ExitCode;
+
+// Times as the store commands show and read them (RFC 3339, UTC): the API's own module.
+use tuixin_server::time;
 
 use anstream::ColorChoice;
 use clap::Parser;

@@ -1,4 +1,5 @@
-//! Times as the API shows and reads them: RFC 3339 in UTC (seconds since the epoch inside).
+//! Times as the API and the store commands show and read them: RFC 3339 in UTC (seconds since
+//! the epoch inside).
 
 /// Seconds since the Unix epoch, now.
 pub fn now() -> i64 {
