@@ -1,4 +1,5 @@
-//! `tuixin db`: the store's database; and the `--db` flag every store command takes.
+//! `tuixin db`: the store's database; and what every store command shares: the `--db` flag and
+//! the output formats of its lists and exports.
 
 use std::io::Write;
 
@@ -12,6 +13,28 @@ pub struct DbArg {
     /// The database: a file path, sqlite:PATH, or postgres://USER@HOST/NAME
     #[arg(long, env = "TUIXIN_DB", default_value = "tuixin.db", value_name = "URL")]
     pub db: String,
+}
+
+/// Output formats of the store commands' lists (`events list`, `suppressions list`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    /// One line per item
+    Human,
+    /// One JSON array
+    Json,
+    /// One JSON object per line
+    Jsonl,
+    /// CSV with a header row
+    Csv,
+}
+
+/// Output formats of the store commands' exports (`events export`, `suppressions export`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// CSV with a header row
+    Csv,
+    /// One JSON object per line
+    Jsonl,
 }
 
 /// `tuixin db ...`

@@ -7,7 +7,7 @@ use tuixin::Lang;
 use tuixin_store::{EventFilter, EventRow, Store};
 
 use crate::args::Config;
-use crate::db::DbArg;
+use crate::db::{DbArg, ExportFormat, ListFormat};
 use crate::output::visible;
 
 /// Events fetched per query while exporting.
@@ -28,7 +28,7 @@ pub enum EventsCommand {
         limit: usize,
         /// Output format [default: human; json with --json]
         #[arg(long, value_enum)]
-        format: Option<EventFormat>,
+        format: Option<ListFormat>,
         #[command(flatten)]
         db: DbArg,
     },
@@ -65,28 +65,6 @@ pub struct EventFilterArgs {
     /// Only events before this time
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
-}
-
-/// Formats of `tuixin events list`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum EventFormat {
-    /// One line per event
-    Human,
-    /// One JSON array
-    Json,
-    /// One JSON object per line
-    Jsonl,
-    /// CSV with a header row
-    Csv,
-}
-
-/// Formats of `tuixin events export`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExportFormat {
-    /// One JSON object per line
-    Jsonl,
-    /// CSV with a header row
-    Csv,
 }
 
 /// The record's fields, in `tuixin parse`'s CSV order, after the event's own.
@@ -153,10 +131,10 @@ pub fn run(config: &Config, command: &EventsCommand) -> anyhow::Result<()> {
             let store = crate::db::open_existing(db)?;
             let events = store.events(&filter)?;
             let format =
-                format.unwrap_or(if config.json { EventFormat::Json } else { EventFormat::Human });
+                format.unwrap_or(if config.json { ListFormat::Json } else { ListFormat::Human });
             let mut out = anstream::stdout().lock();
             match format {
-                EventFormat::Human => {
+                ListFormat::Human => {
                     for e in &events {
                         let r = &e.record;
                         let text = |k: &str| r[k].as_str().unwrap_or_default().to_owned();
@@ -172,18 +150,18 @@ pub fn run(config: &Config, command: &EventsCommand) -> anyhow::Result<()> {
                         )?;
                     }
                 }
-                EventFormat::Json => {
+                ListFormat::Json => {
                     let all: Vec<_> = events.iter().map(flat).collect();
                     serde_json::to_writer_pretty(&mut out, &all)?;
                     writeln!(out)?;
                 }
-                EventFormat::Jsonl => {
+                ListFormat::Jsonl => {
                     for e in &events {
                         serde_json::to_writer(&mut out, &flat(e))?;
                         writeln!(out)?;
                     }
                 }
-                EventFormat::Csv => {
+                ListFormat::Csv => {
                     let mut csv = csv::Writer::from_writer(&mut out);
                     csv.write_record(CSV_FIELDS)?;
                     for e in &events {

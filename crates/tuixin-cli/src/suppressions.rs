@@ -10,7 +10,7 @@ use tuixin_store::{ImportEntry, ImportFailure, Store, SuppressionFilter, Suppres
 
 use crate::UsageError;
 use crate::args::Config;
-use crate::db::DbArg;
+use crate::db::{DbArg, ExportFormat, ListFormat};
 use crate::output::visible;
 
 /// Entries fetched per query while exporting.
@@ -119,28 +119,6 @@ pub struct FilterArgs {
     /// Only entries made before this time
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
-}
-
-/// Formats of `tuixin suppressions list`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ListFormat {
-    /// One line per entry
-    Human,
-    /// One JSON array
-    Json,
-    /// One JSON object per line
-    Jsonl,
-    /// CSV with a header row
-    Csv,
-}
-
-/// Formats of `tuixin suppressions export`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExportFormat {
-    /// CSV with a header row
-    Csv,
-    /// One JSON object per line
-    Jsonl,
 }
 
 /// An entry as exported: times in RFC 3339.
