@@ -20,6 +20,7 @@ mod lookup;
 mod manual;
 mod postgres;
 mod schema;
+mod sessions;
 mod sql;
 mod sqlite;
 mod store;
@@ -33,6 +34,7 @@ pub use event::{EventFilter, EventRow, IngestSummary, Input, Timestamp, event_id
 pub use manual::{AddressReport, AlertRow, AuditRow, ImportEntry, ImportFailure, TimelineEvent};
 pub use schema::SCHEMA_VERSION;
 pub use store::{Counts, Migrated, OpenOptions, Store};
+pub use sessions::SessionRow;
 pub use suppression::{CheckOutcome, SuppressionFilter, SuppressionRow, valid_scope};
 pub use tokens::TokenRow;
 pub use url::{DbUrl, redact};
