@@ -42,7 +42,11 @@ impl Store {
 
     /// The live session with this id hash at `now`: none when it has ended, was signed out,
     /// or its token was revoked.
-    pub fn session(&self, id_sha256: &str, now: Timestamp) -> Result<Option<SessionRow>, StoreError> {
+    pub fn session(
+        &self,
+        id_sha256: &str,
+        now: Timestamp,
+    ) -> Result<Option<SessionRow>, StoreError> {
         let row = self.read(|tx| {
             tx.query_opt(
                 "SELECT s.id_sha256, s.token_id, s.csrf_secret, s.created_at, s.expires_at FROM sessions s \
