@@ -372,3 +372,230 @@ async fn the_language_follows_accept_language_then_the_switch() {
     }
     s.stop().await;
 }
+
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+
+/// A bounce whose every text field carries markup, script, a `javascript:` link, CSS, a
+/// terminal escape and a bidi override.
+pub const HOSTILE: &str = "From: MAILER-DAEMON@mx.xss.example (Mail Delivery System)\r
+To: bounces@sender.example\r
+Subject: Undelivered Mail Returned to Sender\r
+Date: Tue, 14 Jan 2025 10:43:20 +0000\r
+MIME-Version: 1.0\r
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"BOUND\"\r
+\r
+--BOUND\r
+Content-Type: text/plain; charset=utf-8\r
+\r
+<victim@xss.example>: host mx.xss.example said: 550 5.1.1 <script>window.__xss=1;document.title='pwned'</script> user unknown\r
+\r
+--BOUND\r
+Content-Type: message/delivery-status\r
+\r
+Reporting-MTA: dns; mx.xss.example\r
+\r
+Final-Recipient: rfc822; victim@xss.example\r
+Action: failed\r
+Status: 5.1.1\r
+Diagnostic-Code: smtp; 550 5.1.1 user unknown <script>window.__xss=1;document.title='pwned'</script><img src=x onerror=\"window.__xss=2\"><a id=evil href=\"javascript:window.__xss=3\">click</a><style>body{display:none}</style> \x1b[31mred \u{202E}txt.exe\r
+\r
+--BOUND\r
+Content-Type: text/rfc822-headers\r
+\r
+From: \"<script>window.__xss=4</script>\" <news@sender.example>\r
+To: victim@xss.example\r
+Subject: <img src=x onerror=\"window.__xss=5\"> hello\r
+Message-ID: <xss1@sender.example>\r
+\r
+--BOUND--\r
+";
+
+async fn ingest(s: &Server, body: Vec<u8>) -> serde_json::Value {
+    let r = s
+        .http
+        .post(s.url("/v1/ingest/messages"))
+        .bearer_auth(s.token(TokenScope::Write))
+        .header(header::CONTENT_TYPE, "message/rfc822")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json().await.unwrap()
+}
+
+async fn api(s: &Server, path: &str) -> serde_json::Value {
+    s.http
+        .get(s.url(path))
+        .bearer_auth(s.token(TokenScope::Admin))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_suppression_list_filters_and_removes_only_with_the_form_token_and_a_note() {
+    let (db, dir) = backends().await.swap_remove(0);
+    let s = start(db, dir, None).await;
+    ingest(&s, std::fs::read(format!("{EXAMPLES}/postfix-dsn.eml")).unwrap()).await;
+    ingest(&s, std::fs::read(format!("{EXAMPLES}/arf-complaint.eml")).unwrap()).await;
+    let all = api(&s, "/v1/suppressions").await;
+    let complaint = all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["reason"] == "complaint")
+        .expect("a complaint entry")
+        .clone();
+    let session = sign_in(&s, s.token(TokenScope::Write)).await;
+    let cookie = format!("tuixin_session={session}");
+
+    let html = page(&s, "/suppressions", &session).await.text().await.unwrap();
+    assert!(html.contains("alice.example@mail.example.org"), "{html}");
+    assert!(html.contains(complaint["address"].as_str().unwrap()));
+    // Filters: by reason, by domain, by exact address.
+    let html = page(&s, "/suppressions?reason=complaint", &session).await.text().await.unwrap();
+    assert!(
+        !html.contains("alice.example@mail.example.org")
+            && html.contains(complaint["address"].as_str().unwrap())
+    );
+    for q in ["mail.example.org", "Alice.Example%40MAIL.example.org"] {
+        let html = page(&s, &format!("/suppressions?q={q}"), &session).await.text().await.unwrap();
+        assert!(html.contains("alice.example@mail.example.org"), "q={q}");
+        assert!(!html.contains(complaint["address"].as_str().unwrap()), "q={q}");
+    }
+    let html = page(&s, "/suppressions?q=nowhere.example", &session).await.text().await.unwrap();
+    assert!(html.contains("id=\"empty\""));
+    // The CSV export link gives the entries the filters match.
+    let csv = page(&s, "/suppressions/export?format=csv&reason=hard_bounce", &session)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.contains("alice.example@mail.example.org"));
+
+    let html = page(&s, "/suppressions", &session).await.text().await.unwrap();
+    let csrf = input_value(&html, "csrf");
+    let remove = |form: Vec<(&'static str, String)>| {
+        s.http
+            .post(s.url("/suppressions/remove"))
+            .header(header::COOKIE, &cookie)
+            .form(&form)
+            .send()
+    };
+    let alice = || ("address", "alice.example@mail.example.org".to_owned());
+    // Without the form token, or with another session's, nothing changes.
+    let r = remove(vec![alice(), ("note", "moved".into())]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r =
+        remove(vec![alice(), ("note", "moved".into()), ("csrf", "0".repeat(64))]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(api(&s, "/v1/check?address=alice.example@mail.example.org").await["allowed"], false);
+    // Without a note: refused, saying why.
+    let r = remove(vec![alice(), ("csrf", csrf.clone())]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("A note saying why is required"));
+    // A complaint needs an admin: refused, saying so, and kept.
+    let r = remove(vec![
+        ("address", complaint["address"].as_str().unwrap().to_owned()),
+        ("note", "asked".into()),
+        ("csrf", csrf.clone()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("needs an admin token"));
+    // With both: removed, back to the list, which says so and no longer has it.
+    let r = remove(vec![
+        alice(),
+        ("note", "address fixed <b>by</b> support".into()),
+        ("csrf", csrf.clone()),
+        ("back", "/suppressions?reason=hard_bounce&done=added".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert_eq!(location, "/suppressions?reason=hard_bounce&done=removed");
+    let html = page(&s, &location, &session).await.text().await.unwrap();
+    assert!(html.contains("id=\"notice\"") && !html.contains("alice.example@mail.example.org"));
+    assert_eq!(api(&s, "/v1/check?address=alice.example@mail.example.org").await["allowed"], true);
+    // The address page has the removal, its note shown as text, and the event that caused it.
+    let html = page(&s, "/addresses/alice.example%40mail.example.org", &session)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("address fixed &#60;b&#62;by&#60;/b&#62; support"), "{html}");
+    assert!(html.contains("href=\"/events/"));
+    // Adding by hand.
+    let r = s
+        .http
+        .post(s.url("/suppressions/add"))
+        .header(header::COOKIE, &cookie)
+        .form(&[
+            ("address", "bob@example.com"),
+            ("note", "asked"),
+            ("csrf", &csrf),
+            ("scope", "marketing"),
+            ("expires", "2999-01-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let entry = api(&s, "/v1/suppressions/bob@example.com").await;
+    assert_eq!(
+        (entry[0]["scope"].as_str(), entry[0]["expires_at"].as_str()),
+        (Some("marketing"), Some("2999-01-01T00:00:00Z")),
+        "{entry}"
+    );
+    // A read-only session sees no forms and may not post them.
+    let read = sign_in(&s, s.token(TokenScope::Read)).await;
+    let html = page(&s, "/suppressions", &read).await.text().await.unwrap();
+    assert!(!html.contains("/suppressions/remove"));
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_bounce_text_is_shown_as_text_on_the_event_and_address_pages() {
+    let (db, dir) = backends().await.swap_remove(0);
+    let s = start(db, dir, None).await;
+    let summary = ingest(&s, HOSTILE.as_bytes().to_vec()).await;
+    assert!(summary["new_events"].as_u64().unwrap() >= 1, "{summary}");
+    let events = api(&s, "/v1/events").await;
+    let id = events["data"][0]["id"].as_str().unwrap().to_owned();
+    let session = sign_in(&s, s.token(TokenScope::Read)).await;
+    for path in [
+        format!("/events/{id}"),
+        "/addresses/victim%40xss.example".to_owned(),
+        "/suppressions".to_owned(),
+    ] {
+        let r = page(&s, &path, &session).await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let html = r.text().await.unwrap();
+        for bad in
+            ["<script", "<img", "<style", "href=\"javascript", "onerror=\"", "\u{1b}", "\u{202E}"]
+        {
+            assert!(!html.contains(bad), "{path} carries {bad:?}");
+        }
+        if path.starts_with("/events") {
+            assert!(
+                html.contains("&#60;script&#62;window.__xss=1"),
+                "the payload is shown as text"
+            );
+            assert!(html.contains("⟨U+001B⟩[31mred ⟨U+202E⟩txt.exe"), "controls are made visible");
+            assert!(html.contains("5.1.1") && html.contains("/raw"), "codes and the raw link");
+        }
+    }
+    // The raw download is an attachment in its own type, never a page.
+    let r = page(&s, &format!("/events/{id}/raw"), &session).await;
+    assert_eq!(r.headers()[header::CONTENT_TYPE], "message/rfc822");
+    assert!(r.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(page(&s, "/events/nope", &session).await.status(), StatusCode::NOT_FOUND);
+    s.stop().await;
+}

@@ -11,9 +11,12 @@
 //!
 //! Every response of these routes carries the security headers ([`security_headers`]).
 
+pub mod alerts;
 pub mod auth;
 pub mod i18n;
 pub mod pages;
+pub mod records;
+pub mod suppressions;
 
 use std::sync::{Arc, LazyLock};
 
@@ -36,6 +39,14 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/sign-out", post(auth::sign_out))
         .route("/lang", get(pages::switch_language))
         .route("/static/{file}", get(static_file))
+        .route("/suppressions", get(suppressions::list))
+        .route("/suppressions/export", get(suppressions::export))
+        .route("/suppressions/add", post(suppressions::add))
+        .route("/suppressions/remove", post(suppressions::remove))
+        .route("/addresses/{address}", get(records::address))
+        .route("/events/{id}", get(records::event))
+        .route("/events/{id}/raw", get(records::event_raw))
+        .route("/alerts", get(alerts::alerts))
         .layer(axum::middleware::map_response(security_headers))
 }
 
@@ -117,6 +128,23 @@ pub fn url_encode(text: &str) -> String {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Hostile text made safe to look at: control characters (terminal escapes and the like, but
+/// newline and tab) and the bidi controls that could reorder what is shown are replaced by
+/// their visible `⟨U+XXXX⟩` names. (HTML escaping is askama's job; this is about what a
+/// person sees.)
+pub fn visible(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+        if bidi || (c.is_control() && c != '\n' && c != '\t') {
+            out.push_str(&format!("⟨U+{:04X}⟩", c as u32));
+        } else {
+            out.push(c);
         }
     }
     out
@@ -218,6 +246,14 @@ mod tests {
         {
             assert!(!local_path(bad), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn visible_names_terminal_escapes_and_bidi_controls_but_keeps_lines() {
+        assert_eq!(
+            visible("a\x1b[31mred\u{202E}cba\r\n\tok 中文"),
+            "a⟨U+001B⟩[31mred⟨U+202E⟩cba⟨U+000D⟩\n\tok 中文"
+        );
     }
 
     #[test]
