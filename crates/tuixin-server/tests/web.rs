@@ -599,3 +599,238 @@ async fn hostile_bounce_text_is_shown_as_text_on_the_event_and_address_pages() {
     assert_eq!(page(&s, "/events/nope", &session).await.status(), StatusCode::NOT_FOUND);
     s.stop().await;
 }
+
+/// Browser tests: real headless Chromium driven over WebDriver (chromedriver), one driver
+/// and one browser for the whole binary's browser test.
+mod browser {
+    use std::net::TcpListener;
+    use std::process::{Child, Command, Stdio};
+
+    use fantoccini::{Client as Browser, ClientBuilder, Locator};
+    use hyper_util::client::legacy::connect::HttpConnector;
+    use serde_json::json;
+
+    use super::*;
+
+    /// A program on PATH, if it is there.
+    fn which(name: &str) -> Option<std::path::PathBuf> {
+        std::env::var_os("PATH")?
+            .to_str()?
+            .split(':')
+            .map(|dir| std::path::Path::new(dir).join(name))
+            .find(|p| p.is_file())
+    }
+
+    /// chromedriver, stopped when dropped.
+    struct Driver(Child);
+    impl Drop for Driver {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    /// Starts chromedriver on a free port and connects headless Chromium through it; None
+    /// (with a message) when they are not installed, a failure under CI=true.
+    async fn launch(profile: &std::path::Path) -> Option<(Driver, Browser)> {
+        let (chromium, driver) = match (which("chromium"), which("chromedriver")) {
+            (Some(c), Some(d)) => (c, d),
+            _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+                panic!(
+                    "CI=true but chromium or chromedriver is not installed (apt-get install chromium chromium-driver)"
+                )
+            }
+            _ => {
+                eprintln!("note: chromium or chromedriver not installed: browser test skipped");
+                return None;
+            }
+        };
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let driver = Driver(child);
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         format!("--user-data-dir={}", profile.display()), "--lang=en-US"],
+            }),
+        );
+        let browser = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&url)
+            .await
+            .expect("a Chromium session over chromedriver");
+        Some((driver, browser))
+    }
+
+    async fn text(b: &Browser, css: &str) -> String {
+        b.find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// Waits (up to 10 s) until the browser is at a path starting with `prefix` after a click
+    /// that navigates; the path.
+    async fn wait_path(b: &Browser, prefix: &str) -> String {
+        for _ in 0..100 {
+            let now = path(b).await;
+            if now.starts_with(prefix)
+                && b.execute("return document.readyState", vec![]).await.unwrap()
+                    == json!("complete")
+            {
+                return now;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the browser stayed at {}, not {prefix}", path(b).await)
+    }
+
+    async fn path(b: &Browser) -> String {
+        let url = b.current_url().await.unwrap();
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_person_signs_in_filters_removes_switches_to_chinese_and_reads_a_hostile_event_safely()
+     {
+        let profile = tempfile::tempdir().unwrap();
+        let Some((_driver, b)) = launch(profile.path()).await else { return };
+        let (db, dir) = backends().await.swap_remove(0);
+        let s = start(db, dir, None).await;
+        ingest(&s, std::fs::read(format!("{EXAMPLES}/postfix-dsn.eml")).unwrap()).await;
+        ingest(&s, HOSTILE.as_bytes().to_vec()).await;
+        let events = api(&s, "/v1/events?address=victim@xss.example").await;
+        let hostile_id = events["data"][0]["id"].as_str().expect("the hostile event").to_owned();
+
+        // Without a session the page sends the browser to sign in, and back afterwards.
+        b.goto(&s.url("/suppressions")).await.unwrap();
+        assert_eq!(path(&b).await, "/sign-in?next=%2Fsuppressions");
+        b.find(Locator::Id("token"))
+            .await
+            .unwrap()
+            .send_keys(s.token(TokenScope::Write))
+            .await
+            .unwrap();
+        b.find(Locator::Id("sign-in")).await.unwrap().click().await.unwrap();
+        assert_eq!(wait_path(&b, "/suppressions").await, "/suppressions");
+        assert_eq!(text(&b, "h1").await, "Suppressions");
+        let rows = text(&b, "#list").await;
+        assert!(
+            rows.contains("alice.example@mail.example.org") && rows.contains("victim@xss.example"),
+            "{rows}"
+        );
+
+        // Filter by domain.
+        b.find(Locator::Id("q")).await.unwrap().send_keys("mail.example.org").await.unwrap();
+        b.find(Locator::Id("apply")).await.unwrap().click().await.unwrap();
+        wait_path(&b, "/suppressions?q=mail.example.org").await;
+        let rows = text(&b, "#list").await;
+        assert!(
+            rows.contains("alice.example@mail.example.org") && !rows.contains("victim@xss.example"),
+            "{rows}"
+        );
+
+        // Remove alice with a note; the list says so and no longer has her.
+        let form = b.find(Locator::Css("tr.entry form.remove")).await.unwrap();
+        form.find(Locator::Css("input[name=note]"))
+            .await
+            .unwrap()
+            .send_keys("fixed by support")
+            .await
+            .unwrap();
+        form.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+        wait_path(&b, "/suppressions?q=mail.example.org&reason=&scope=&source=&done=removed").await;
+        assert!(text(&b, "#notice").await.contains("removed"));
+        assert!(b.find(Locator::Id("empty")).await.is_ok(), "the filtered list is empty now");
+        assert_eq!(
+            api(&s, "/v1/check?address=alice.example@mail.example.org").await["allowed"],
+            true
+        );
+
+        // A form posted without its CSRF token, with this browser's session, is refused.
+        let session = b.get_named_cookie("tuixin_session").await.unwrap();
+        let cookie = format!("tuixin_session={}", session.value());
+        let r = s
+            .http
+            .post(s.url("/suppressions/remove"))
+            .header(header::COOKIE, &cookie)
+            .form(&[("address", "chen.jie@example.net"), ("note", "forged")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+        // Switch to Chinese: the UI is in Chinese, here and on the next pages.
+        b.find(Locator::Id("lang-switch")).await.unwrap().click().await.unwrap();
+        wait_path(&b, "/suppressions?q=mail.example.org").await;
+        for _ in 0..50 {
+            if text(&b, "h1").await != "Suppressions" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(text(&b, "h1").await, "抑制列表");
+        let lang = b.execute("return document.documentElement.lang", vec![]).await.unwrap();
+        assert_eq!(lang, json!("zh"));
+
+        // Open the hostile event from its address's timeline.
+        b.goto(&s.url("/addresses/victim%40xss.example")).await.unwrap();
+        b.find(Locator::Css("#timeline a")).await.unwrap().click().await.unwrap();
+        assert_eq!(wait_path(&b, "/events/").await, format!("/events/{hostile_id}"));
+        assert_eq!(text(&b, "h1 .mono").await, hostile_id);
+        let zh = tuixin::Registry::builtin()
+            .explain(tuixin::Code::parse("5.1.1").unwrap(), tuixin::Lang::Zh);
+        assert!(text(&b, "main").await.contains(&zh.title), "the code explained in Chinese");
+
+        // None of its payloads ran or became markup: asked from the page itself.
+        let state = b
+            .execute(
+                "return {xss: typeof window.__xss, title: document.title,
+                    markup: document.querySelectorAll('main script, main img, main style, main a[href^=\"javascript:\"], #evil').length,
+                    hidden: getComputedStyle(document.body).display,
+                    fields: document.getElementById('fields').textContent}",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(state["xss"], "undefined", "{state}");
+        assert_ne!(state["title"], "pwned", "{state}");
+        assert_eq!(state["markup"], 0, "{state}");
+        assert_ne!(state["hidden"], "none", "{state}");
+        assert!(
+            state["fields"].as_str().unwrap().contains("<script>window.__xss=1"),
+            "the payload is there as text: {state}"
+        );
+
+        // Sign out: the session ends, and pages send the browser to sign in again.
+        b.find(Locator::Id("sign-out")).await.unwrap().click().await.unwrap();
+        wait_path(&b, "/sign-in").await;
+        b.goto(&s.url("/alerts")).await.unwrap();
+        assert_eq!(path(&b).await, "/sign-in?next=%2Falerts");
+        let r = s.http.get(s.url("/")).header(header::COOKIE, &cookie).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+        b.close().await.unwrap();
+        s.stop().await;
+    }
+}
