@@ -600,6 +600,65 @@ async fn hostile_bounce_text_is_shown_as_text_on_the_event_and_address_pages() {
     s.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_pages_through_every_entry_once_and_every_page_has_the_headers() {
+    let (db, dir) = backends().await.swap_remove(0);
+    let s = start(db, dir, None).await;
+    let upsert: Vec<serde_json::Value> =
+        (0..120).map(|i| serde_json::json!({"address": format!("user{i:03}@page.example"), "note": "paging"})).collect();
+    let r = s
+        .http
+        .post(s.url("/v1/suppressions/batch"))
+        .bearer_auth(s.token(TokenScope::Write))
+        .json(&serde_json::json!({ "upsert": upsert }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let session = sign_in(&s, s.token(TokenScope::Read)).await;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut pages = 0;
+    let mut next = Some("/suppressions?q=page.example".to_owned());
+    while let Some(path) = next.take() {
+        let html = page(&s, &path, &session).await.text().await.unwrap();
+        pages += 1;
+        let rows = html.matches("<tr class=\"entry\">").count();
+        for (at, _) in html.match_indices(">user") {
+            let name = &html[at + 1..at + 1 + "user000@page.example".len()];
+            assert!(seen.insert(name.to_owned()), "{name} shown twice");
+        }
+        assert_eq!(rows, html.matches(">user").count());
+        if let Some(at) = html.find("\" id=\"next\"") {
+            let start = html[..at].rfind("href=\"").unwrap() + 6;
+            next = Some(html[start..at].replace("&#38;", "&"));
+        }
+        assert!(pages < 10);
+    }
+    assert_eq!((seen.len(), pages), (120, 3));
+
+    // Every page, signed in or not, found or not, carries the security headers.
+    for path in [
+        "/", "/suppressions", "/alerts", "/addresses/user001%40page.example",
+        "/addresses/nobody%40page.example", "/addresses/not-an-address", "/events/nope",
+        "/sign-in",
+    ] {
+        let r = page(&s, path, &session).await;
+        assert!(matches!(r.status().as_u16(), 200 | 404 | 422), "{path}: {}", r.status());
+        let h = r.headers();
+        assert!(
+            h[header::CONTENT_SECURITY_POLICY].to_str().unwrap().starts_with("default-src 'self'"),
+            "{path}"
+        );
+        assert_eq!(h[header::X_FRAME_OPTIONS], "DENY", "{path}");
+        assert_eq!(h[header::CACHE_CONTROL], "no-store", "{path}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("<html lang=\"en\">"), "{path}: a page in the layout");
+    }
+    let html = page(&s, "/alerts", &session).await.text().await.unwrap();
+    assert!(html.contains("id=\"no-open\""));
+    s.stop().await;
+}
+
 /// Browser tests: real headless Chromium driven over WebDriver (chromedriver), one driver
 /// and one browser for the whole binary's browser test.
 mod browser {

@@ -128,12 +128,10 @@ fn filter_of(query: &ListQuery) -> Result<SuppressionFilter, ApiError> {
         source: some(&query.source),
         scope: some(&query.scope),
         domain,
-        since: None,
-        until: None,
         after: some(&query.cursor)
             .map(|c| decode_cursor::<(i64, String, String)>(&c))
             .transpose()?,
-        limit: None,
+        ..SuppressionFilter::default()
     })
 }
 
@@ -334,7 +332,12 @@ pub async fn add(
     } else {
         Some(expires.to_owned())
     };
-    let entry = PutEntry { scope: some(&form.scope), note: some(&form.note), expires_at };
+    let entry = PutEntry {
+        scope: some(&form.scope),
+        note: some(&form.note),
+        expires_at,
+        ..PutEntry::default()
+    };
     let caller = v.caller.clone();
     let address = form.address.trim().to_owned();
     match app.blocking(move |store| upsert(store, &caller, &address, &entry)).await {
@@ -382,7 +385,8 @@ pub async fn remove(
     if let Err(e) = tuixin_store::address_key(&form.address) {
         return refused(&v, ApiError::from_store(e, "address"));
     }
-    let entry = DeleteEntry { scope: some(&form.scope), note: some(&form.note) };
+    let entry =
+        DeleteEntry { scope: some(&form.scope), note: some(&form.note), ..DeleteEntry::default() };
     let caller = v.caller.clone();
     let address = form.address.clone();
     match app.blocking(move |store| delete(store, &caller, &address, &entry)).await {
