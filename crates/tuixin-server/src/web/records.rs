@@ -332,6 +332,7 @@ pub async fn address(
             let href = format!("/events/{}", url_encode(&e.id));
             let mut item = TimelineItem::from(e);
             item.source = visible(&item.source);
+            item.deliverystatus = visible(&item.deliverystatus);
             TimelineRow { item, href }
         })
         .collect();
