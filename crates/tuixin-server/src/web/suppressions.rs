@@ -385,8 +385,7 @@ pub async fn remove(
     if let Err(e) = tuixin_store::address_key(&form.address) {
         return refused(&v, ApiError::from_store(e, "address"));
     }
-    let entry =
-        DeleteEntry { scope: some(&form.scope), note: some(&form.note), ..DeleteEntry::default() };
+    let entry = DeleteEntry { scope: some(&form.scope), note: some(&form.note) };
     let caller = v.caller.clone();
     let address = form.address.clone();
     match app.blocking(move |store| delete(store, &caller, &address, &entry)).await {
