@@ -332,12 +332,7 @@ pub async fn add(
     } else {
         Some(expires.to_owned())
     };
-    let entry = PutEntry {
-        scope: some(&form.scope),
-        note: some(&form.note),
-        expires_at,
-        ..PutEntry::default()
-    };
+    let entry = PutEntry { scope: some(&form.scope), note: some(&form.note), expires_at };
     let caller = v.caller.clone();
     let address = form.address.trim().to_owned();
     match app.blocking(move |store| upsert(store, &caller, &address, &entry)).await {
