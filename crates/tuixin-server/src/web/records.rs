@@ -319,10 +319,21 @@ pub async fn address(
         }
         Err(e) => return e.into_response(),
     };
+    // The entries are in their own table; times are shown as times.
     let state = match report.state.as_object() {
-        Some(map) => {
-            map.iter().map(|(k, v)| Field { name: visible(k), value: text_of(v) }).collect()
-        }
+        Some(map) => map
+            .iter()
+            .filter(|(k, _)| k.as_str() != "suppressions")
+            .map(|(k, v)| {
+                let time = k.ends_with("_at") || k.starts_with("last_");
+                let value = match v.as_i64() {
+                    Some(ts) if time => rfc3339(ts),
+                    _ if v.is_null() => "—".to_owned(),
+                    _ => text_of(v),
+                };
+                Field { name: visible(k), value }
+            })
+            .collect(),
         None => Vec::new(),
     };
     let timeline = report
