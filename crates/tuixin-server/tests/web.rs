@@ -663,6 +663,7 @@ async fn the_list_pages_through_every_entry_once_and_every_page_has_the_headers(
 /// and one browser for the whole binary's browser test.
 mod browser {
     use std::net::TcpListener;
+    use std::os::unix::process::CommandExt;
     use std::process::{Child, Command, Stdio};
 
     use fantoccini::{Client as Browser, ClientBuilder, Locator};
@@ -680,10 +681,14 @@ mod browser {
             .find(|p| p.is_file())
     }
 
-    /// chromedriver, stopped when dropped.
+    /// chromedriver in a process group of its own, which Chromium joins: dropping it (also
+    /// when a test fails before the browser is closed) kills the whole group, so no browser
+    /// is left running.
     struct Driver(Child);
     impl Drop for Driver {
         fn drop(&mut self) {
+            let group = format!("-{}", self.0.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
             let _ = self.0.kill();
             let _ = self.0.wait();
         }
@@ -707,6 +712,7 @@ mod browser {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(driver)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -724,7 +730,7 @@ mod browser {
             "goog:chromeOptions".into(),
             json!({
                 "binary": chromium,
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-crash-reporter", "--disable-breakpad",
                          format!("--user-data-dir={}", profile.display()), "--lang=en-US"],
             }),
         );
