@@ -554,6 +554,19 @@ async fn the_suppression_list_filters_and_removes_only_with_the_form_token_and_a
         (Some("marketing"), Some("2999-01-01T00:00:00Z")),
         "{entry}"
     );
+    // Removing from the address page goes back to it, which says so.
+    let r = remove(vec![
+        ("address", "bob@example.com".into()),
+        ("note", "asked".into()),
+        ("csrf", csrf.clone()),
+        ("back", "/addresses/bob%40example.com".into()),
+    ])
+    .await
+    .unwrap();
+    let location = r.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert_eq!(location, "/addresses/bob%40example.com?done=removed");
+    let html = page(&s, &location, &session).await.text().await.unwrap();
+    assert!(html.contains("id=\"notice\"") && html.contains("id=\"not-suppressed\""), "{html}");
     // A read-only session sees no forms and may not post them.
     let read = sign_in(&s, s.token(TokenScope::Read)).await;
     let html = page(&s, "/suppressions", &read).await.text().await.unwrap();

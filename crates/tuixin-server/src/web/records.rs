@@ -280,6 +280,12 @@ pub struct AddressPage {
     pub audit: Vec<AuditLine>,
     /// The link to the list filtered to it.
     pub list_href: String,
+    /// The address as stored, for the remove forms.
+    pub raw_address: String,
+    /// Whether the viewer may change the list.
+    pub can_write: bool,
+    /// What was just done (a UI string key), if anything.
+    pub notice: Option<&'static str>,
 }
 
 fn visible_entry(mut s: Suppression) -> Suppression {
@@ -358,8 +364,12 @@ pub async fn address(
             AuditLine { audit, href }
         })
         .collect();
+    let notice = uri.query().is_some_and(|q| q.split('&').any(|p| p == "done=removed"));
     render(&AddressPage {
         list_href: format!("/suppressions?q={}", url_encode(&report.address)),
+        raw_address: report.address.clone(),
+        can_write: v.caller.scope >= TokenScope::Write,
+        notice: notice.then_some("suppressions.removed"),
         address: visible(&report.address),
         entries: report.suppressions.into_iter().map(|s| visible_entry(s.into())).collect(),
         state,

@@ -298,8 +298,8 @@ fn refused(v: &Viewer, e: ApiError) -> Response {
 }
 
 fn back_to(back: &str, done: &str) -> Response {
-    let back =
-        if local_path(back) && back.starts_with("/suppressions") { back } else { "/suppressions" };
+    let ours = back.starts_with("/suppressions") || back.starts_with("/addresses/");
+    let back = if local_path(back) && ours { back } else { "/suppressions" };
     let (path, query) = back.split_once('?').unwrap_or((back, ""));
     let mut params: Vec<&str> =
         query.split('&').filter(|p| !p.is_empty() && !p.starts_with("done=")).collect();
