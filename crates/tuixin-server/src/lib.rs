@@ -12,6 +12,7 @@ pub mod rate;
 pub mod telemetry;
 pub mod time;
 pub mod token;
+pub mod web;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -49,6 +50,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/ingest/messages", post(ingest::messages_handler))
         .route("/v1/policy", get(policy::get).put(policy::put))
         .route("/v1/alerts", get(alerts::list))
+        // The web page (helper "web"): its own routes, with the page security headers.
+        .merge(web::routes())
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

@@ -21,6 +21,7 @@ mod manual;
 mod postgres;
 mod raw;
 mod schema;
+mod sessions;
 mod sql;
 mod sqlite;
 mod store;
@@ -34,6 +35,7 @@ pub use event::{EventFilter, EventRow, IngestSummary, Input, Timestamp, event_id
 pub use manual::{AddressReport, AlertRow, AuditRow, ImportEntry, ImportFailure, TimelineEvent};
 pub use raw::PackedRaw;
 pub use schema::SCHEMA_VERSION;
+pub use sessions::SessionRow;
 pub use store::{Counts, Migrated, OpenOptions, Store};
 pub use suppression::{CheckOutcome, SuppressionFilter, SuppressionRow, valid_scope};
 pub use tokens::TokenRow;

@@ -7,14 +7,14 @@
 use std::sync::LazyLock;
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// SQLite's `application_id` for a tuixin database ("tuix").
 pub const APPLICATION_ID: i64 = 0x7475_6978;
 
 /// Each version's statements, with `{INT}`, `{BLOB}` and `{SERIAL}` standing for the types
 /// that differ between the backends.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 const V1: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -137,8 +137,28 @@ CREATE TABLE tokens (
 );
 ";
 
-/// Version 3: raw inputs may be kept compressed; `encoding` says how (`identity`, `deflate`).
+/// Version 3: the web page's sign-in sessions, kept as the SHA-256 of their id, each with its
+/// token (a revoked token ends them) and the secret its forms' CSRF tokens are made from.
 const V3: &str = "
+CREATE TABLE sessions (
+    id_sha256 TEXT PRIMARY KEY,
+    token_id TEXT NOT NULL,
+    csrf_secret TEXT NOT NULL,
+    created_at {INT} NOT NULL,
+    expires_at {INT} NOT NULL
+);
+CREATE INDEX sessions_expires ON sessions (expires_at);
+CREATE INDEX sessions_token ON sessions (token_id);
+";
+
+/// Version 4: reserved (import jobs, being merged).
+const V4: &str = "";
+
+/// Version 5: reserved (statistics, being merged).
+const V5: &str = "";
+
+/// Version 6: raw inputs may be kept compressed; `encoding` says how (`identity`, `deflate`).
+const V6: &str = "
 ALTER TABLE raw_inputs ADD COLUMN encoding TEXT NOT NULL DEFAULT 'identity';
 ";
 
