@@ -28,6 +28,8 @@ pub struct Settings {
     pub token_refresh: Duration,
     /// Calls per second one token may make (bursts of twice that); unlimited when None.
     pub rate_per_second: Option<u32>,
+    /// Bytes of one import file (`POST /v1/imports`) at most (413 past it).
+    pub max_import_bytes: u64,
 }
 
 impl Default for Settings {
@@ -39,6 +41,7 @@ impl Default for Settings {
             policy: Policy::builtin().clone(),
             token_refresh: Duration::from_secs(2),
             rate_per_second: None,
+            max_import_bytes: 1 << 30,
         }
     }
 }
@@ -95,6 +98,15 @@ impl App {
             }
             None => settings.policy.clone(),
         };
+        let now = crate::time::now();
+        let failed =
+            store.fail_stale_import_jobs(now - crate::api::imports::STALE_JOB_SECS, now)?;
+        if failed > 0 {
+            tracing::warn!(
+                jobs = failed,
+                "import jobs left by a server that stopped marked failed"
+            );
+        }
         let tokens = Tokens::new(settings.token_refresh);
         tokens.reload(&store)?;
         Ok(Arc::new(App {

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod app;
 pub mod error;
+pub mod import;
 pub mod openapi;
 pub mod rate;
 pub mod telemetry;
@@ -49,6 +50,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/ingest/messages", post(ingest::messages_handler))
         .route("/v1/policy", get(policy::get).put(policy::put))
         .route("/v1/alerts", get(alerts::list))
+        // Import jobs (helper "api").
+        .route("/v1/imports", post(imports::create))
+        .route("/v1/imports/{id}", get(imports::get_one))
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

@@ -591,3 +591,141 @@ async fn a_token_past_its_rate_gets_429_with_retry_after_and_others_go_on() {
     assert_eq!(s.get(path, &s.check).await.status(), StatusCode::OK);
     s.stop().await;
 }
+
+async fn import_job(s: &Server, body: String) -> Value {
+    let r = s
+        .http
+        .post(s.url("/v1/imports"))
+        .bearer_auth(&s.write)
+        .header("content-type", "text/csv")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let job: Value = r.json().await.unwrap();
+    assert_eq!(location, format!("/v1/imports/{}", job["id"].as_str().unwrap()));
+    for _ in 0..600 {
+        let now: Value = s.get(&location, &s.read).await.json().await.unwrap();
+        if now["status"] == "done" || now["status"] == "failed" {
+            return now;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the import job did not end within a minute");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_job_runs_in_the_background_in_batches_and_reports_refused_rows_by_line() {
+    let settings = Settings { max_import_bytes: 2 << 20, ..Settings::default() };
+    each_backend(settings, |s| async move {
+        // More rows than one batch, with a bad address and a bad reason in different batches.
+        let mut csv = String::from("address,reason,created_at,code,error\n");
+        for i in 0..12_000 {
+            match i {
+                7000 => csv.push_str("not-an-address,bounce,,,\n"),
+                11_000 => csv.push_str("x@example.com,weird,,,\n"),
+                _ => csv.push_str(&format!(
+                    "imp{i}@example.com,bounce,2026-01-02T00:00:00Z,550,user unknown\n"
+                )),
+            }
+        }
+        let r = s
+            .http
+            .post(s.url("/v1/imports"))
+            .bearer_auth(&s.read)
+            .body(csv.clone())
+            .send()
+            .await
+            .unwrap();
+        error_of(r, StatusCode::FORBIDDEN).await;
+        let job = import_job(&s, csv.clone()).await;
+        assert_eq!(job["status"], "done", "{job}");
+        assert_eq!(
+            (job["rows_read"].as_i64(), job["imported"].as_i64(), job["refused"].as_i64()),
+            (Some(12_000), Some(11_998), Some(2)),
+            "{job}"
+        );
+        let lines: Vec<i64> = job["failures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["line"].as_i64().unwrap())
+            .collect();
+        assert_eq!(lines, [7002, 11_002], "{job}");
+        assert!(job["failures"][1]["error"].as_str().unwrap().contains("weird"), "{job}");
+        assert!(job["finished_at"].as_str().unwrap().ends_with('Z'));
+        let check: Value =
+            s.get("/v1/check?address=imp11999@example.com", &s.check).await.json().await.unwrap();
+        assert_eq!(
+            (check["allowed"].as_bool(), check["reason"].as_str()),
+            (Some(false), Some("hard_bounce")),
+            "{check}"
+        );
+        // The same file again: the same counts, and no entry twice.
+        let again = import_job(&s, csv).await;
+        assert_eq!(
+            (again["imported"].as_i64(), again["refused"].as_i64()),
+            (Some(11_998), Some(2)),
+            "{again}"
+        );
+        let export = s
+            .http
+            .get(s.url("/v1/suppressions"))
+            .bearer_auth(&s.read)
+            .header("accept", "text/csv")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(export.lines().count(), 1 + 11_998);
+        // A header without the needed columns: the job ends with line 1 refused.
+        let bad = import_job(&s, "email,why\na@example.com,bounce\n".into()).await;
+        assert_eq!(
+            (bad["status"].as_str(), bad["refused"].as_i64()),
+            (Some("done"), Some(1)),
+            "{bad}"
+        );
+        assert_eq!(bad["failures"][0]["line"], 1);
+        // Too large, and unknown jobs.
+        let big = "address,reason\n".to_owned() + &"a@example.com,bounce\n".repeat(120_000);
+        let r =
+            s.http.post(s.url("/v1/imports")).bearer_auth(&s.write).body(big).send().await.unwrap();
+        assert_eq!(error_of(r, StatusCode::PAYLOAD_TOO_LARGE).await["code"], "too_large");
+        error_of(s.get("/v1/imports/nope", &s.read).await, StatusCode::NOT_FOUND).await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_job_left_running_by_a_stopped_server_is_marked_failed_on_the_next_start() {
+    for (db, _dir) in backends().await {
+        let url = db.clone();
+        let (left, fresh) = tokio::task::spawn_blocking(move || {
+            let store = Store::open(&url).unwrap();
+            let now = tuixin_server::time::now();
+            // One whose server went away an hour ago, one whose server is still at it.
+            let mut left = tuixin_store::ImportJob::queued("left", "write", now - 3600);
+            left.status = tuixin_store::JobStatus::Running;
+            store.save_import_job(&left).unwrap();
+            let mut fresh = tuixin_store::ImportJob::queued("fresh", "write", now);
+            fresh.status = tuixin_store::JobStatus::Running;
+            store.save_import_job(&fresh).unwrap();
+            drop(App::new(store, Settings::default()).unwrap());
+            let store = Store::open(&url).unwrap();
+            (
+                store.import_job("left").unwrap().unwrap(),
+                store.import_job("fresh").unwrap().unwrap(),
+            )
+        })
+        .await
+        .unwrap();
+        assert_eq!(left.status, tuixin_store::JobStatus::Failed, "{left:?}");
+        assert!(left.error.as_deref().unwrap().contains("interrupted"), "{left:?}");
+        assert!(left.finished_at.is_some());
+        assert_eq!(fresh.status, tuixin_store::JobStatus::Running, "{fresh:?}");
+    }
+}

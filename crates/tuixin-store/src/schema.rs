@@ -7,14 +7,14 @@
 use std::sync::LazyLock;
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// SQLite's `application_id` for a tuixin database ("tuix").
 pub const APPLICATION_ID: i64 = 0x7475_6978;
 
 /// Each version's statements, with `{INT}`, `{BLOB}` and `{SERIAL}` standing for the types
 /// that differ between the backends.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 const V1: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -139,6 +139,26 @@ CREATE TABLE tokens (
 
 /// Version 3: kept for the sessions of the web page (helper "web"'s number); empty here.
 const V3: &str = "";
+
+/// Version 4: import jobs of `POST /v1/imports`: status, counts, the first failures, and a
+/// heartbeat by which a job whose server went away is told from one still running.
+const V4: &str = "
+CREATE TABLE import_jobs (
+    id TEXT PRIMARY KEY,
+    actor TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at {INT} NOT NULL,
+    started_at {INT},
+    finished_at {INT},
+    heartbeat_at {INT} NOT NULL,
+    rows_read {INT} NOT NULL DEFAULT 0,
+    imported {INT} NOT NULL DEFAULT 0,
+    refused {INT} NOT NULL DEFAULT 0,
+    failures TEXT NOT NULL DEFAULT '[]',
+    error TEXT
+);
+CREATE INDEX import_jobs_status ON import_jobs (status, heartbeat_at);
+";
 
 fn render(sql: &str, int: &str, blob: &str, serial: &str) -> String {
     sql.replace("{INT}", int).replace("{BLOB}", blob).replace("{SERIAL}", serial)
