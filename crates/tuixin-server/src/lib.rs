@@ -53,6 +53,8 @@ pub fn router(app: Arc<App>) -> Router {
         // Import jobs (helper "api").
         .route("/v1/imports", post(imports::create))
         .route("/v1/imports/{id}", get(imports::get_one))
+        // Alert acknowledgement (helper "api").
+        .route("/v1/alerts/{id}/ack", post(alerts::ack))
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

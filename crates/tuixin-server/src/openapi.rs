@@ -30,6 +30,7 @@ use crate::api;
         api::alerts::list,
         api::imports::create,
         api::imports::get_one,
+        api::alerts::ack,
     ),
     modifiers(&Bearer)
 )]

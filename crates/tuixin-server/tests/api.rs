@@ -729,3 +729,155 @@ async fn an_import_job_left_running_by_a_stopped_server_is_marked_failed_on_the_
         assert_eq!(fresh.status, tuixin_store::JobStatus::Running, "{fresh:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_is_acknowledged_with_a_note_once_and_audited() {
+    each_backend(Settings::default(), |s| async move {
+        // One sender-category bounce opens an alert under this policy.
+        let r = s.http.put(s.url("/v1/policy")).bearer_auth(&s.admin).json(&json!({"alerts": {"events": 1}})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        for name in std::fs::read_dir(EXAMPLES).unwrap() {
+            let raw = std::fs::read(name.unwrap().path()).unwrap();
+            assert_eq!(ingest(&s, &s.write, raw, "message/rfc822").await.status(), StatusCode::OK);
+        }
+        let alerts: Value = s.get("/v1/alerts?open=false", &s.read).await.json().await.unwrap();
+        let alert = alerts["data"][0].clone();
+        let id = alert["id"].as_str().expect("an alert was opened").to_owned();
+        assert_eq!(alert["acked_at"], Value::Null);
+        let path = format!("/v1/alerts/{}/ack", id.replace('%', "%25").replace('|', "%7C"));
+        let ack = |token: String, body: Value| {
+            let (s, path) = (s.clone(), path.clone());
+            async move { s.http.post(s.url(&path)).bearer_auth(token).json(&body).send().await.unwrap() }
+        };
+        error_of(ack(s.read.clone(), json!({"note": "seen"})).await, StatusCode::FORBIDDEN).await;
+        let e = error_of(ack(s.write.clone(), json!({"note": " "})).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(e["field"], "note");
+        let audit = |db: String| async move {
+            tokio::task::spawn_blocking(move || Store::open(&db).unwrap().counts().unwrap().audit).await.unwrap()
+        };
+        let before = audit(s.db.clone()).await;
+        let r = ack(s.write.clone(), json!({"note": "SPF record fixed"})).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let acked: Value = r.json().await.unwrap();
+        assert_eq!(acked["id"], id.as_str());
+        let at = acked["acked_at"].as_str().unwrap().to_owned();
+        let audited = audit(s.db.clone()).await;
+        assert_eq!(audited, before + 1);
+        // Again: the same answer, no second audit row.
+        let again: Value = ack(s.admin.clone(), json!({"note": "again"})).await.json().await.unwrap();
+        assert_eq!(again["acked_at"], at.as_str());
+        assert_eq!(audit(s.db.clone()).await, audited);
+        let listed: Value = s.get("/v1/alerts?open=false", &s.read).await.json().await.unwrap();
+        assert!(listed["data"].as_array().unwrap().iter().any(|a| a["id"] == id.as_str() && a["acked_at"] == at.as_str()), "{listed}");
+        let r = s.http.post(s.url("/v1/alerts/nope/ack")).bearer_auth(&s.write).json(&json!({"note": "x"})).send().await.unwrap();
+        error_of(r, StatusCode::NOT_FOUND).await;
+    })
+    .await;
+}
+
+/// Every page of `path` (which has a query already), `limit` at a time: the addresses in order.
+async fn all_pages(s: &Server, path: &str, limit: usize) -> Vec<Value> {
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("{path}&limit={limit}&cursor={c}"),
+            None => format!("{path}&limit={limit}"),
+        };
+        let r = s.get(&url, &s.read).await;
+        assert_eq!(r.status(), StatusCode::OK, "{url}");
+        let page: Value = r.json().await.unwrap();
+        let data = page["data"].as_array().unwrap();
+        assert!(data.len() <= limit);
+        seen.extend(data.iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return seen,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn searching_and_sorting_the_list_pages_every_entry_once_in_order() {
+    each_backend(Settings::default(), |s| async move {
+        // Four creation days shared by many entries (ties), three domains, and addresses with
+        // LIKE's wildcards in them.
+        let mut csv = String::from("address,reason,created_at,code,error\n");
+        let domains = ["alpha.example", "beta.example", "Gamma.example"];
+        for i in 0..40 {
+            csv.push_str(&format!(
+                "P{i:02}_x@{},manual,2026-01-0{}T00:00:00Z,,\n",
+                domains[i % 3],
+                1 + i % 4
+            ));
+        }
+        csv.push_str(
+            "a%b@alpha.example,manual,2026-01-05,,\nzab@beta.example,manual,2026-01-05,,\n",
+        );
+        assert_eq!(import_job(&s, csv).await["imported"], 42);
+        for sort in ["created_at", "-created_at", "address"] {
+            for (q, expected) in
+                [("", 42), ("BETA.example", 14), ("a%25b", 1), ("p1", 10), ("nothing", 0)]
+            {
+                let path = format!("/v1/suppressions?sort={}&q={q}", sort.replace('-', "%2D"));
+                let paged = all_pages(&s, &path, 3).await;
+                let whole = all_pages(&s, &path, 1000).await;
+                assert_eq!(paged, whole, "{path}: pages differ from one page");
+                assert_eq!(paged.len(), expected, "{path}");
+                let keys: Vec<(String, String)> = paged
+                    .iter()
+                    .map(|e| {
+                        (
+                            e["created_at"].as_str().unwrap().to_owned(),
+                            e["address"].as_str().unwrap().to_lowercase(),
+                        )
+                    })
+                    .collect();
+                let mut sorted = keys.clone();
+                match sort {
+                    "created_at" => sorted.sort(),
+                    "-created_at" => sorted.sort_by(|a, b| b.cmp(a)),
+                    _ => sorted.sort_by(|a, b| a.1.cmp(&b.1)),
+                }
+                assert_eq!(keys, sorted, "{path}: not in {sort} order");
+                let mut unique = keys.clone();
+                unique.dedup();
+                assert_eq!(unique.len(), keys.len(), "{path}: an entry twice");
+            }
+        }
+        // A cursor belongs to its sort; an unknown sort is refused.
+        let page: Value =
+            s.get("/v1/suppressions?sort=address&limit=2", &s.read).await.json().await.unwrap();
+        let cursor = page["next_cursor"].as_str().unwrap();
+        let r = s
+            .get(&format!("/v1/suppressions?sort=created_at&limit=2&cursor={cursor}"), &s.read)
+            .await;
+        assert_eq!(error_of(r, StatusCode::BAD_REQUEST).await["field"], "cursor");
+        let r = s.get("/v1/suppressions?sort=reason", &s.read).await;
+        assert_eq!(error_of(r, StatusCode::UNPROCESSABLE_ENTITY).await["field"], "sort");
+        // The CSV export takes the same search.
+        let csv = s
+            .http
+            .get(s.url("/v1/suppressions?q=gamma"))
+            .bearer_auth(&s.read)
+            .header("accept", "text/csv")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(csv.lines().count(), 1 + 13, "{csv}");
+        // Events are searched by recipient the same way.
+        assert_eq!(
+            ingest(&s, &s.write, example("postfix-dsn.eml"), "message/rfc822").await.status(),
+            StatusCode::OK
+        );
+        let events: Value = s.get("/v1/events?q=CHEN.jie", &s.read).await.json().await.unwrap();
+        let data = events["data"].as_array().unwrap();
+        assert_eq!(data.len(), 1, "{events}");
+        let all: Value = s.get("/v1/events", &s.read).await.json().await.unwrap();
+        assert_eq!(all["data"].as_array().unwrap().len(), 2);
+    })
+    .await;
+}

@@ -35,6 +35,8 @@ pub use jobs::{ImportJob, JobStatus, MAX_JOB_FAILURES};
 pub use manual::{AddressReport, AlertRow, AuditRow, ImportEntry, ImportFailure, TimelineEvent};
 pub use schema::SCHEMA_VERSION;
 pub use store::{Counts, Migrated, OpenOptions, Store};
-pub use suppression::{CheckOutcome, SuppressionFilter, SuppressionRow, valid_scope};
+pub use suppression::{
+    CheckOutcome, SuppressionFilter, SuppressionRow, SuppressionSort, valid_scope,
+};
 pub use tokens::TokenRow;
 pub use url::{DbUrl, redact};

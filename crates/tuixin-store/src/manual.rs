@@ -107,6 +107,8 @@ pub struct AlertRow {
     pub events: i64,
     /// When it closed (after the quiet hours), if it has.
     pub closed_at: Option<Timestamp>,
+    /// When someone acknowledged it, if anyone has.
+    pub acked_at: Option<Timestamp>,
 }
 
 /// Whether `state` already holds `entry` as given (all but its update time), still blocking.
@@ -114,6 +116,22 @@ fn held(state: &tuixin::lifecycle::AddressState, entry: &Suppression, now: Times
     state.suppression(&entry.scope).is_some_and(|old| {
         old.is_active(now) && Suppression { updated_at: old.updated_at, ..entry.clone() } == *old
     })
+}
+
+/// The columns [`alert_row`] reads, in its order.
+const ALERT_COLUMNS: &str = "id, category, key, opened_at, last_at, events, closed_at, acked_at";
+
+fn alert_row(mut r: Vec<crate::sql::Value>) -> AlertRow {
+    AlertRow {
+        id: r[0].take_text(),
+        category: r[1].take_text(),
+        key: r[2].take_text(),
+        opened_at: r[3].int(),
+        last_at: r[4].int(),
+        events: r[5].int(),
+        closed_at: r[6].opt_int(),
+        acked_at: r[7].opt_int(),
+    }
 }
 
 fn entry_of(
@@ -342,20 +360,37 @@ impl Store {
             ("", Vec::new())
         };
         let sql = format!(
-            "SELECT id, category, key, opened_at, last_at, events, closed_at FROM alerts{filter} ORDER BY opened_at DESC, id LIMIT {limit}"
+            "SELECT {ALERT_COLUMNS} FROM alerts{filter} ORDER BY opened_at DESC, id LIMIT {limit}"
         );
         let rows = self.read(|tx| tx.query(&sql, &params))?;
-        Ok(rows
-            .into_iter()
-            .map(|mut r| AlertRow {
-                id: r[0].take_text(),
-                category: r[1].take_text(),
-                key: r[2].take_text(),
-                opened_at: r[3].int(),
-                last_at: r[4].int(),
-                events: r[5].int(),
-                closed_at: r[6].opt_int(),
-            })
-            .collect())
+        Ok(rows.into_iter().map(alert_row).collect())
+    }
+
+    /// Acknowledges the alert `id` with a note (one audit row); acknowledging it again changes
+    /// nothing. The alert, or None when there is no such alert.
+    pub fn ack_alert(
+        &self,
+        id: &str,
+        actor: &str,
+        note: &str,
+        now: Timestamp,
+    ) -> Result<Option<AlertRow>, StoreError> {
+        let select = format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE id = $1{{lock}}");
+        self.write(|tx| {
+            let sql = select.replace("{lock}", tx.for_update());
+            let Some(row) = tx.query_opt(&sql, &[id.into()])? else {
+                return Ok(None);
+            };
+            let mut alert = alert_row(row);
+            if alert.acked_at.is_none() {
+                tx.execute("UPDATE alerts SET acked_at = $1 WHERE id = $2", &[now.into(), id.into()])?;
+                tx.execute(
+                    "INSERT INTO audit (at, actor, action, address_key, scope, event_id, note) VALUES ($1, $2, 'alert_ack', NULL, NULL, NULL, $3)",
+                    &[now.into(), actor.into(), format!("alert {id}: {note}").into()],
+                )?;
+                alert.acked_at = Some(now);
+            }
+            Ok(Some(alert))
+        })
     }
 }
