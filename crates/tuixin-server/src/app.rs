@@ -30,6 +30,15 @@ pub struct Settings {
     pub rate_per_second: Option<u32>,
     /// Bytes of one import file (`POST /v1/imports`) at most (413 past it).
     pub max_import_bytes: u64,
+    /// How long a client may take to send a request's head (request line and headers), and
+    /// how long a connection may sit idle before one; the connection is closed past it.
+    pub header_read_timeout: Duration,
+    /// Bytes of a request's head at most (431 past it; at least 8192).
+    pub max_header_bytes: usize,
+    /// Bytes of a request's URI at most (414 past it).
+    pub max_uri_bytes: usize,
+    /// Connections open at once; more wait in the listen queue.
+    pub max_connections: usize,
 }
 
 impl Default for Settings {
@@ -42,6 +51,10 @@ impl Default for Settings {
             token_refresh: Duration::from_secs(2),
             rate_per_second: None,
             max_import_bytes: 1 << 30,
+            header_read_timeout: Duration::from_secs(10),
+            max_header_bytes: 64 * 1024,
+            max_uri_bytes: 8 * 1024,
+            max_connections: 4096,
         }
     }
 }

@@ -32,6 +32,8 @@ pub fn router(app: Arc<App>) -> Router {
     let limit = app.settings.max_body_bytes;
     let timeout = app.settings.request_timeout;
     let concurrent = app.settings.max_concurrent;
+    let max_uri = app.settings.max_uri_bytes;
+    let max_head = app.settings.max_header_bytes;
     Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
@@ -64,6 +66,9 @@ pub fn router(app: Arc<App>) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            head_bounds(max_uri, max_head, request, next)
+        }))
         .layer(axum::middleware::from_fn(telemetry::track))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -74,12 +79,17 @@ pub fn router(app: Arc<App>) -> Router {
 }
 
 /// Serves the API on `listener` until `shutdown` resolves; then stops accepting, lets the
-/// requests in flight finish, and returns.
+/// requests in flight finish, and returns. A connection that sends no complete request head
+/// within the header read timeout (idle, or slow on purpose) is closed; at most
+/// `max_connections` are open at once.
 pub async fn serve(
     listener: TcpListener,
     app: Arc<App>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto;
+
     telemetry::install();
     if let Some(handle) = telemetry::install() {
         let handle = handle.clone();
@@ -91,7 +101,97 @@ pub async fn serve(
             }
         });
     }
-    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await
+    let settings = app.settings.clone();
+    let service = hyper_util::service::TowerToHyperService::new(router(app));
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(settings.header_read_timeout)
+        .max_buf_size(settings.max_header_bytes.max(8192));
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(settings.max_header_bytes).unwrap_or(u32::MAX))
+        .keep_alive_interval(settings.header_read_timeout)
+        .keep_alive_timeout(settings.header_read_timeout);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(settings.max_connections.max(1)));
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            () = shutdown.as_mut() => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little, keep serving.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = shutdown.as_mut() => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let (builder, service, watcher) = (builder.clone(), service.clone(), graceful.watcher());
+        let wait = settings.header_read_timeout;
+        tokio::spawn(async move {
+            // The protocol is told by the first bytes, before HTTP/1's header read timeout
+            // starts: a connection that sends nothing at all is closed here.
+            let mut first = [0u8; 1];
+            if !matches!(tokio::time::timeout(wait, stream.peek(&mut first)).await, Ok(Ok(1..))) {
+                drop(slot);
+                return;
+            }
+            let connection =
+                builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
+            if let Err(e) = watcher.watch(connection).await {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// 414 for a request whose URI is longer than `max_uri` bytes, 431 for one whose headers
+/// have more than `max_head` bytes (hyper's read buffer, set to the same size, cuts off a head
+/// much larger than that before it is parsed).
+async fn head_bounds(
+    max_uri: usize,
+    max_head: usize,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let length = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if length > max_uri {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("the request's URI has {length} bytes; at most {max_uri} are taken"),
+        )
+        .into_response();
+    }
+    let head: usize =
+        request.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum();
+    if head > max_head {
+        return ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+            format!("the request's headers have {head} bytes; at most {max_head} are taken"),
+        )
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// Resolves on SIGTERM or SIGINT (Ctrl-C).

@@ -881,3 +881,88 @@ async fn searching_and_sorting_the_list_pages_every_entry_once_in_order() {
     })
     .await;
 }
+
+/// Reads what the server sends on `stream` until it closes it (or 20 s pass: then None).
+async fn until_closed(stream: &mut tokio::net::TcpStream) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let read = async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), read).await.ok()?;
+    Some(String::from_utf8_lossy(&got).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_idle_clients_are_cut_off_while_others_are_served_and_heads_are_bounded() {
+    use tokio::io::AsyncWriteExt;
+    let settings = Settings {
+        header_read_timeout: Duration::from_secs(1),
+        request_timeout: Duration::from_secs(2),
+        ..Settings::default()
+    };
+    let (db, dir) = backends().await.remove(0);
+    let s = start_with(db, dir, settings).await;
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    // One sends a request line and a header, then nothing; one sends nothing at all; one sends
+    // a head and a few bytes of the body it announced.
+    let mut stalled = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stalled.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let mut idle = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    // And one asks once, then keeps the connection open and says nothing more.
+    let mut kept = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let mut slow_body = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "PUT /v1/suppressions/slow@example.org HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Length: 100\r\n\r\n{{",
+        s.write
+    );
+    slow_body.write_all(head.as_bytes()).await.unwrap();
+    // Meanwhile others are served.
+    for _ in 0..20 {
+        assert_eq!(s.http.get(s.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);
+        assert_eq!(
+            s.get("/v1/check?address=a@example.org", &s.check).await.status(),
+            StatusCode::OK
+        );
+    }
+    let stalled_saw = until_closed(&mut stalled).await.expect("a stalled head is cut off");
+    assert!(!stalled_saw.contains("200 OK"), "{stalled_saw}");
+    until_closed(&mut idle).await.expect("an idle connection is closed");
+    let kept_saw = until_closed(&mut kept).await.expect("an idle kept-alive connection is closed");
+    assert!(kept_saw.starts_with("HTTP/1.1 200"), "{kept_saw}");
+    let slow_saw = until_closed(&mut slow_body).await.expect("a slow body is cut off");
+    assert!(slow_saw.starts_with("HTTP/1.1 408"), "{slow_saw}");
+    // Nothing of the slow request was written.
+    assert_eq!(
+        s.get("/v1/suppressions/slow@example.org", &s.read).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // A URI past its bound: 414 with the API's error body; a head past its bound: 431.
+    let long = format!("/v1/check?address={}@example.org", "a".repeat(9000));
+    let r = s.get(&long, &s.check).await;
+    assert_eq!(error_of(r, StatusCode::URI_TOO_LONG).await["code"], "uri_too_long");
+    let r = s
+        .http
+        .get(s.url("/healthz"))
+        .header("x-filler", "b".repeat(70 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_of(r, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE).await["code"],
+        "headers_too_large"
+    );
+    // Far past it, hyper refuses the head before it is read whole.
+    let r = s.http.get(s.url("/healthz")).header("x-filler", "b".repeat(1024 * 1024)).send().await;
+    assert!(r.is_err() || r.unwrap().status() == StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    assert_eq!(s.http.get(s.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);
+    s.stop().await;
+}
