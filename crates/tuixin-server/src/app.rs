@@ -39,6 +39,11 @@ pub struct Settings {
     pub max_uri_bytes: usize,
     /// Connections open at once; more wait in the listen queue.
     pub max_connections: usize,
+    /// How often `serve` runs its upkeep: the sweep of expired suppressions, the pruning of raw
+    /// inputs past their retention, and failing import jobs whose server went away.
+    pub upkeep_interval: Duration,
+    /// Days raw inputs are kept (events keep their records).
+    pub raw_retention_days: u32,
 }
 
 impl Default for Settings {
@@ -55,8 +60,21 @@ impl Default for Settings {
             max_header_bytes: 64 * 1024,
             max_uri_bytes: 8 * 1024,
             max_connections: 4096,
+            upkeep_interval: Duration::from_secs(300),
+            raw_retention_days: 30,
         }
     }
+}
+
+/// What one round of upkeep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Upkeep {
+    /// Expired suppressions lifted.
+    pub lifted: usize,
+    /// Raw inputs pruned.
+    pub pruned: u64,
+    /// Import jobs marked failed.
+    pub failed_jobs: u64,
 }
 
 /// What every handler shares.
@@ -136,6 +154,18 @@ impl App {
     /// The policy in force now.
     pub fn policy(&self) -> Arc<Policy> {
         self.policy.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// One round of upkeep (blocking): expired suppressions swept, raw inputs past their
+    /// retention pruned, import jobs left by a stopped server marked failed.
+    pub fn upkeep(&self) -> Result<Upkeep, StoreError> {
+        let now = crate::time::now();
+        let lifted = self.store.sweep(now)?;
+        let pruned =
+            self.store.prune_raw(now - i64::from(self.settings.raw_retention_days) * 86_400)?;
+        let failed_jobs =
+            self.store.fail_stale_import_jobs(now - crate::api::imports::STALE_JOB_SECS, now)?;
+        Ok(Upkeep { lifted, pruned, failed_jobs })
     }
 
     /// Runs a store call on a blocking thread.

@@ -74,6 +74,7 @@ pub fn router(app: Arc<App>) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+        .layer(axum::middleware::from_fn(json_errors))
         .layer(tower::limit::ConcurrencyLimitLayer::new(concurrent))
         .with_state(app)
 }
@@ -102,6 +103,7 @@ pub async fn serve(
         });
     }
     let settings = app.settings.clone();
+    let upkeep = tokio::spawn(upkeep(app.clone()));
     let service = hyper_util::service::TowerToHyperService::new(router(app));
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
@@ -158,8 +160,73 @@ pub async fn serve(
         });
     }
     drop(listener);
+    upkeep.abort();
     graceful.shutdown().await;
     Ok(())
+}
+
+/// Runs the store's upkeep every `upkeep_interval` (the first round at once); a round that
+/// fails (the store unavailable) is logged and the next one tried in its turn.
+async fn upkeep(app: Arc<App>) {
+    let mut tick = tokio::time::interval(app.settings.upkeep_interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let round = app.clone();
+        match tokio::task::spawn_blocking(move || round.upkeep()).await {
+            Ok(Ok(done)) if done != app::Upkeep::default() => tracing::info!(
+                lifted = done.lifted,
+                raw_pruned = done.pruned,
+                import_jobs_failed = done.failed_jobs,
+                "upkeep"
+            ),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "upkeep failed; trying again next round"),
+            Err(e) => tracing::warn!(error = %e, "upkeep stopped"),
+        }
+    }
+}
+
+/// Gives an error answer made outside the handlers (an extractor's rejection, the request
+/// timeout) the API's JSON shape, keeping its status and words.
+async fn json_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let code = match status {
+        StatusCode::BAD_REQUEST => "malformed",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        s if s.is_server_error() => "internal",
+        _ => "error",
+    };
+    let retry_after = response.headers().get(axum::http::header::RETRY_AFTER).cloned();
+    let words = axum::body::to_bytes(response.into_body(), 4096).await.unwrap_or_default();
+    let words = String::from_utf8_lossy(&words).trim().to_owned();
+    let message = if words.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_owned()
+    } else {
+        words
+    };
+    let mut response = ApiError::new(status, code, message).into_response();
+    if let Some(value) = retry_after {
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+    }
+    response
 }
 
 /// 414 for a request whose URI is longer than `max_uri` bytes, 431 for one whose headers

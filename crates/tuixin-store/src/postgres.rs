@@ -242,7 +242,12 @@ impl PgDb {
             Some(code) if *code == SqlState::DISK_FULL => {
                 StoreError::DiskFull { db: self.name.clone() }
             }
+            // The connection went away: closed, or ended by the server (class 08, connection
+            // exceptions; class 57, an operator's shutdown or termination).
             None if e.is_closed() => {
+                StoreError::Unreachable { url: self.name.clone(), cause: pg_cause(&e) }
+            }
+            Some(code) if code.code().starts_with("08") || code.code().starts_with("57") => {
                 StoreError::Unreachable { url: self.name.clone(), cause: pg_cause(&e) }
             }
             _ => StoreError::Database { db: self.name.clone(), cause: pg_cause(&e) },
