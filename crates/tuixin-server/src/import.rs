@@ -365,3 +365,55 @@ pub fn run<R: BufRead>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(text: &[u8]) -> (Vec<ImportEntry>, Vec<RowFailure>) {
+        let mut rows = rows(text).unwrap();
+        let (mut entries, mut failures) = (Vec::new(), Vec::new());
+        while let Some(row) = rows.next_row() {
+            match row {
+                Ok(e) => entries.push(e),
+                Err(f) => failures.push(f),
+            }
+        }
+        assert_eq!(rows.fatal(), None);
+        (entries, failures)
+    }
+
+    #[test]
+    fn a_csv_row_is_named_by_its_first_line_even_after_a_quoted_line_break() {
+        let text = b"\n\nAddress,Reason,Error\n\"a@example.org\",bounce,\"two\nlines\"\nb@example.org,nope,\nc@example.org,complaint,\n";
+        let (entries, failures) = read_all(text);
+        assert_eq!(entries.iter().map(|e| e.line).collect::<Vec<_>>(), [4, 7]);
+        assert_eq!(entries[0].description, "two\nlines");
+        assert_eq!(entries[1].scope, Scope::Marketing, "a complaint defaults to marketing");
+        assert_eq!(failures, [RowFailure { line: 6, error: RowError::BadReason("nope".into()) }]);
+    }
+
+    #[test]
+    fn an_overlong_jsonl_line_is_refused_and_the_next_lines_still_read() {
+        let mut text =
+            b"{\"address\":\"a@example.org\",\"reason\":\"manual\"}\n{\"error\":\"".to_vec();
+        text.extend(std::iter::repeat_n(b'x', 3 * MAX_LINE_BYTES));
+        text.extend_from_slice(b"\"}\n\n{\"address\":\"b@example.org\",\"reason\":\"hard_bounce\",\"created_at\":\"yesterday\"}\n{\"address\":\"c@example.org\",\"reason\":\"unsubscribe\",\"scope\":\"news\"}");
+        let (entries, failures) = read_all(&text);
+        assert_eq!(
+            entries.iter().map(|e| (e.line, e.address.as_str())).collect::<Vec<_>>(),
+            [(1, "a@example.org"), (5, "c@example.org")]
+        );
+        assert_eq!(failures.iter().map(|f| f.line).collect::<Vec<_>>(), [2, 4]);
+        assert!(matches!(failures[0].error, RowError::Unreadable(_)));
+        assert_eq!(failures[1].error, RowError::BadTime("yesterday".into()));
+    }
+
+    #[test]
+    fn a_header_without_address_or_reason_is_refused_before_any_row() {
+        assert!(matches!(
+            rows(&b"email,why\na@example.org,bounce\n"[..]),
+            Err(ImportReadError::Header(RowError::BadHeader))
+        ));
+    }
+}
