@@ -81,12 +81,15 @@ fn shape(kind: Option<&str>, body: &Value, shown: &str) -> (String, Option<Strin
     (error["code"].as_str().unwrap().to_owned(), error["field"].as_str().map(str::to_owned))
 }
 
+/// A request (method, URI, token, body) and the error it must get (status, code, field).
+type Case<'a> = (&'a str, String, Option<&'a str>, Vec<u8>, StatusCode, &'a str, Option<&'a str>);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_error_status_has_the_one_json_shape_with_its_code_and_field() {
     let f = fixture();
     let (check, read, write) =
         (f.token(TokenScope::Check), f.token(TokenScope::Read), f.token(TokenScope::Write));
-    let cases: Vec<(&str, String, Option<&str>, Vec<u8>, StatusCode, &str, Option<&str>)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         // 400: a body that is not JSON, a cursor this API never gave.
         (
             "POST",
