@@ -268,6 +268,23 @@ impl Store {
                         locked: entry.reason == SuppressionReason::Complaint,
                         review: false,
                     };
+                    // A row without a time says nothing of when: an entry held as given
+                    // but for its time keeps it.
+                    let undated = entry
+                        .created_at
+                        .is_none()
+                        .then(|| state.suppression(&entry.scope))
+                        .flatten();
+                    if let Some(old) = undated
+                        && held(
+                            &state,
+                            &Suppression { created_at: old.created_at, ..suppression.clone() },
+                            now,
+                        )
+                    {
+                        done += 1;
+                        continue;
+                    }
                     if held(&state, &suppression, now) {
                         done += 1;
                         continue;
