@@ -1087,3 +1087,50 @@ async fn a_postgres_gone_mid_test_gives_503_with_retry_after_and_the_server_reco
     assert_eq!(s.get("/v1/check?address=a@example.org", &s.check).await.status(), StatusCode::OK);
     s.stop().await;
 }
+
+/// A Postfix DSN saying `rcpt` does not exist.
+fn dsn(i: usize, rcpt: &str) -> String {
+    format!(
+        "From: MAILER-DAEMON@mta.example.com (Mail Delivery System)\nTo: news-bounces@example.com\nSubject: Undelivered Mail Returned to Sender\nMessage-Id: <q{i}@mta.example.com>\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B{i}\"\n\n--B{i}\nContent-Type: text/plain\n\n<{rcpt}>: host mx.example.org said: 550 5.1.1 User unknown\n\n--B{i}\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mta.example.com\n\nFinal-Recipient: rfc822; {rcpt}\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 <{rcpt}>: User unknown\n\n--B{i}--\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_mbox_upload_decoded_on_every_core_keeps_each_message_in_its_place() {
+    each_backend(Settings::default(), |s| async move {
+        // 40 messages; the 23rd is empty: it alone fails, named by its place in the upload.
+        let mut mbox = String::new();
+        for i in 1..=40 {
+            mbox.push_str(&format!("From MAILER-DAEMON Mon Dec  7 03:00:{:02} 2026\n", i % 60));
+            if i != 23 {
+                mbox.push_str(&dsn(i, &format!("gone{i}@example.org")));
+            }
+            mbox.push('\n');
+        }
+        let r: Value =
+            ingest(&s, &s.write, mbox.into_bytes(), "application/mbox").await.json().await.unwrap();
+        assert_eq!((r["messages"].as_u64(), r["new_events"].as_u64()), (Some(40), Some(39)), "{r}");
+        let failures = r["failures"].as_array().unwrap();
+        assert_eq!(failures.len(), 1, "{r}");
+        assert_eq!(failures[0]["message"], 23, "{r}");
+        let addresses: Vec<String> = (1..=40).map(|i| format!("gone{i}@example.org")).collect();
+        let checked: Value = s
+            .http
+            .post(s.url("/v1/check"))
+            .bearer_auth(&s.check)
+            .json(&json!({"addresses": addresses}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for (i, result) in checked["results"].as_array().expect("results").iter().enumerate() {
+            assert_eq!(result["allowed"], i + 1 == 23, "{result}");
+        }
+        // Each event names its message's place.
+        let events: Value = s.get("/v1/events?q=gone40@", &s.read).await.json().await.unwrap();
+        assert_eq!(events["data"].as_array().unwrap().len(), 1, "{events}");
+    })
+    .await;
+}
