@@ -101,7 +101,7 @@ const ARGS: &[(&str, &str, &str)] = &[
     (
         "serve",
         "config",
-        "TOML 配置文件\u{ff0c}可含 db、http、policy、log_json、max_body_bytes、request_timeout_secs、max_concurrent、rate_limit_per_second（每个令牌）（命令行参数和 TUIXIN_* 环境变量优先）",
+        "TOML 配置文件\u{ff0c}可含 db、http、policy、log_json、max_body_bytes、request_timeout_secs、max_concurrent、rate_limit_per_second（每个令牌）、max_import_bytes、header_read_timeout_secs、max_connections、raw_retention_days、upkeep_interval_secs（命令行参数和 TUIXIN_* 环境变量优先）",
     ),
     (
         "serve",

@@ -34,7 +34,9 @@ pub struct ServeArgs {
     pub http: Option<String>,
 
     /// A TOML file with any of: db, http, policy, log_json, max_body_bytes, request_timeout_secs,
-    /// max_concurrent, rate_limit_per_second (per token) (flags and TUIXIN_* variables win over it)
+    /// max_concurrent, rate_limit_per_second (per token), max_import_bytes,
+    /// header_read_timeout_secs, max_connections, raw_retention_days, upkeep_interval_secs (flags
+    /// and TUIXIN_* variables win over it)
     #[arg(long, env = "TUIXIN_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -63,6 +65,11 @@ struct FileConfig {
     request_timeout_secs: Option<u64>,
     max_concurrent: Option<usize>,
     rate_limit_per_second: Option<u32>,
+    max_import_bytes: Option<u64>,
+    header_read_timeout_secs: Option<u64>,
+    max_connections: Option<usize>,
+    raw_retention_days: Option<u32>,
+    upkeep_interval_secs: Option<u64>,
 }
 
 fn read_config(path: &Path, config: &Config) -> anyhow::Result<FileConfig> {
@@ -112,6 +119,16 @@ pub fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
         policy,
         token_refresh: defaults.token_refresh,
         rate_per_second: file.rate_limit_per_second,
+        max_import_bytes: file.max_import_bytes.unwrap_or(defaults.max_import_bytes),
+        header_read_timeout: file
+            .header_read_timeout_secs
+            .map_or(defaults.header_read_timeout, |s| Duration::from_secs(s.max(1))),
+        max_connections: file.max_connections.unwrap_or(defaults.max_connections).max(1),
+        raw_retention_days: file.raw_retention_days.unwrap_or(defaults.raw_retention_days),
+        upkeep_interval: file
+            .upkeep_interval_secs
+            .map_or(defaults.upkeep_interval, |s| Duration::from_secs(s.max(1))),
+        ..defaults
     };
     let store = crate::db::open(&crate::db::DbArg { db })?;
     let shown_db = store.display_url();

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use serde::Serialize;
 use tuixin::Lang;
 use tuixin::lifecycle::{Scope, SuppressionReason};
-use tuixin_store::{ImportEntry, ImportFailure, Store, SuppressionFilter, SuppressionRow};
+use tuixin_server::import;
+use tuixin_store::{Store, SuppressionFilter, SuppressionRow};
 
 use crate::UsageError;
 use crate::args::Config;
@@ -288,35 +289,60 @@ pub fn run(config: &Config, command: &SuppressionsCommand) -> anyhow::Result<()>
             Ok(out.flush()?)
         }
         SuppressionsCommand::Import { file, db } => {
-            let text = if file.as_os_str() == "-" {
-                std::io::read_to_string(std::io::stdin())
+            let unreadable = |e: &str| {
+                UsageError(format!("{}: {}", file.display(), crate::say::unreadable(e, lang)))
+            };
+            let input: Box<dyn std::io::BufRead> = if file.as_os_str() == "-" {
+                Box::new(std::io::stdin().lock())
             } else {
-                std::fs::read_to_string(file)
-            }
-            .map_err(|e| {
-                UsageError(format!(
-                    "{}: {}",
-                    file.display(),
-                    crate::say::unreadable(&e.to_string(), lang)
-                ))
-            })?;
-            let (entries, mut failures) = read_import(&text, lang);
-            let store = crate::db::open(db)?;
-            let (done, refused) = store.import(&entries, &actor(), now)?;
-            failures.extend(refused);
-            failures.sort_by_key(|f| f.line);
-            for f in &failures {
+                let f = std::fs::File::open(file).map_err(|e| unreadable(&e.to_string()))?;
+                Box::new(std::io::BufReader::with_capacity(256 * 1024, f))
+            };
+            let report = |line: usize, error: &str| {
                 crate::note(format_args!(
                     "tuixin: {}",
-                    visible(&format!("{}: line {}: {}", file.display(), f.line, f.error))
+                    visible(&format!("{}: line {line}: {error}", file.display()))
                 ));
-            }
-            crate::note(format_args!("{}", crate::say::imported(done, failures.len(), lang)));
-            if !failures.is_empty() {
+            };
+            let rows = match import::rows(input) {
+                Ok(rows) => rows,
+                Err(import::ImportReadError::Read(e)) => return Err(unreadable(&e).into()),
+                Err(import::ImportReadError::Header(e)) => {
+                    report(1, &row_error(&e, lang));
+                    crate::note(format_args!("{}", crate::say::imported(0, 1, lang)));
+                    return Err(crate::Exit(1).into());
+                }
+            };
+            let store = crate::db::open(db)?;
+            let progress = import::run(&store, rows, &actor(), now, |_, failures| {
+                for f in failures {
+                    report(f.line, &row_error(&f.error, lang));
+                }
+                Ok(())
+            })
+            .map_err(|e| match e {
+                import::ImportError::Read(e) => anyhow::Error::from(unreadable(&e)),
+                import::ImportError::Store(e) => e.into(),
+            })?;
+            crate::note(format_args!(
+                "{}",
+                crate::say::imported(progress.imported as usize, progress.refused as usize, lang)
+            ));
+            if progress.refused > 0 {
                 return Err(crate::Exit(1).into());
             }
             Ok(())
         }
+    }
+}
+
+/// Why an import row was refused, in `lang`.
+fn row_error(error: &import::RowError, lang: Lang) -> String {
+    match error {
+        import::RowError::BadReason(reason) => crate::say::bad_reason(reason, lang),
+        import::RowError::BadTime(text) => crate::say::bad_time(text, lang),
+        import::RowError::BadHeader => crate::say::bad_import_header(lang),
+        other => other.to_string(),
     }
 }
 
@@ -373,134 +399,4 @@ fn pages(
             _ => return Ok(()),
         }
     }
-}
-
-/// A reason as import files write it: ours, or the names SES and Postmark export.
-fn import_reason(text: &str) -> Option<SuppressionReason> {
-    let lower = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-    SuppressionReason::from_name(&lower).or(match lower.as_str() {
-        "bounce" | "hardbounce" | "hard" => Some(SuppressionReason::HardBounce),
-        "spamcomplaint" | "spam_complaint" => Some(SuppressionReason::Complaint),
-        "manualsuppression" | "manual_suppression" => Some(SuppressionReason::Manual),
-        _ => None,
-    })
-}
-
-/// The entries of an import file, and the rows that cannot be read.
-fn read_import(text: &str, lang: Lang) -> (Vec<ImportEntry>, Vec<ImportFailure>) {
-    let mut entries = Vec::new();
-    let mut failures = Vec::new();
-    let jsonl = text.trim_start().starts_with('{');
-    let mut push = |line: usize,
-                    address: &str,
-                    reason: &str,
-                    created: &str,
-                    code: &str,
-                    error: &str,
-                    scope_text: &str| {
-        let fail = |e: String| ImportFailure { line, error: e };
-        let Some(reason) = import_reason(reason) else {
-            return Err(fail(crate::say::bad_reason(reason, lang)));
-        };
-        let created_at = match created.trim() {
-            "" => None,
-            t => Some(crate::time::parse(t).ok_or_else(|| fail(crate::say::bad_time(t, lang)))?),
-        };
-        let scope = match scope_text.trim() {
-            "" if matches!(
-                reason,
-                SuppressionReason::Complaint | SuppressionReason::Unsubscribe
-            ) =>
-            {
-                Scope::Marketing
-            }
-            "" => Scope::All,
-            s => s.parse().map_err(|e: tuixin::lifecycle::ScopeError| fail(e.to_string()))?,
-        };
-        let description = [code.trim(), error.trim()]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join(" ");
-        entries.push(ImportEntry {
-            line,
-            address: address.trim().to_owned(),
-            scope,
-            reason,
-            created_at,
-            description,
-        });
-        Ok(())
-    };
-    if jsonl {
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let result = match serde_json::from_str::<serde_json::Value>(line) {
-                Ok(v) => {
-                    let s = |k: &str| {
-                        v[k].as_str().map(str::to_owned).unwrap_or_else(|| {
-                            v[k].as_i64().map(|n| n.to_string()).unwrap_or_default()
-                        })
-                    };
-                    push(
-                        i + 1,
-                        &s("address"),
-                        &s("reason"),
-                        &s("created_at"),
-                        &s("code"),
-                        &s("error"),
-                        &s("scope"),
-                    )
-                }
-                Err(e) => Err(ImportFailure { line: i + 1, error: e.to_string() }),
-            };
-            if let Err(f) = result {
-                failures.push(f);
-            }
-        }
-        return (entries, failures);
-    }
-    let mut reader =
-        csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = match reader.headers() {
-        Ok(h) => h.iter().map(|h| h.to_ascii_lowercase()).collect::<Vec<_>>(),
-        Err(e) => {
-            failures.push(ImportFailure { line: 1, error: e.to_string() });
-            return (entries, failures);
-        }
-    };
-    let column = |name: &str| headers.iter().position(|h| h == name);
-    let (Some(address), Some(reason)) = (column("address"), column("reason")) else {
-        failures.push(ImportFailure { line: 1, error: crate::say::bad_import_header(lang) });
-        return (entries, failures);
-    };
-    let (created, code, error, scope) =
-        (column("created_at"), column("code"), column("error"), column("scope"));
-    for record in reader.records() {
-        match record {
-            Ok(row) => {
-                let line = row.position().map_or(0, |p| p.line() as usize);
-                let get = |i: Option<usize>| i.and_then(|i| row.get(i)).unwrap_or("");
-                if let Err(f) = push(
-                    line,
-                    get(Some(address)),
-                    get(Some(reason)),
-                    get(created),
-                    get(code),
-                    get(error),
-                    get(scope),
-                ) {
-                    failures.push(f);
-                }
-            }
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
-                failures.push(ImportFailure { line, error: e.to_string() });
-            }
-        }
-    }
-    (entries, failures)
 }

@@ -337,6 +337,42 @@ fn people_add_remove_import_and_export_entries() {
         assert!(err.contains("line 3: invalid address \"broken\""), "{err}");
         assert!(err.contains("line 5: invalid reason \"weird\""), "{err}");
         assert!(err.contains("2 entries imported, 2 rows refused"), "{err}");
+        // The same file again changes nothing, the locked complaint it added included.
+        let counts = || tuixin_store::Store::open(db).unwrap().counts().unwrap();
+        let before = counts();
+        let again = tuixin(&["suppressions", "import", import.to_str().unwrap()], db);
+        assert!(
+            text(&again.stderr).contains("2 entries imported, 2 rows refused"),
+            "{}",
+            text(&again.stderr)
+        );
+        assert_eq!(counts(), before);
+        // JSONL reads the same; a line that is not JSON is named and the rest go in.
+        let jsonl = dir.path().join("import.jsonl");
+        std::fs::write(
+            &jsonl,
+            "{\"address\":\"new4@example.com\",\"reason\":\"unsubscribe\"}\n\nnot json\n{\"address\":\"new5@example.com\",\"reason\":\"manual\",\"scope\":\"news\"}\n",
+        )
+        .unwrap();
+        let imported = tuixin(&["suppressions", "import", jsonl.to_str().unwrap()], db);
+        let err = text(&imported.stderr);
+        assert!(err.contains("line 3: "), "{err}");
+        assert!(err.contains("2 entries imported, 1 rows refused"), "{err}");
+        assert_eq!(
+            tuixin(&["check", "--scope", "news", "new5@example.com"], db).status.code(),
+            Some(1)
+        );
+        assert_eq!(
+            tuixin(&["check", "--scope", "marketing", "new4@example.com"], db).status.code(),
+            Some(1)
+        );
+        for (address, scope) in [("new4@example.com", "marketing"), ("new5@example.com", "news")] {
+            let removed = tuixin(
+                &["suppressions", "remove", address, "--scope", scope, "--note", "test over"],
+                db,
+            );
+            assert!(removed.status.success(), "{}", text(&removed.stderr));
+        }
         assert_eq!(tuixin(&["check", "new1@example.com"], db).status.code(), Some(1));
         assert_eq!(
             tuixin(&["check", "--scope", "marketing", "new2@example.com"], db).status.code(),

@@ -28,6 +28,22 @@ pub struct Settings {
     pub token_refresh: Duration,
     /// Calls per second one token may make (bursts of twice that); unlimited when None.
     pub rate_per_second: Option<u32>,
+    /// Bytes of one import file (`POST /v1/imports`) at most (413 past it).
+    pub max_import_bytes: u64,
+    /// How long a client may take to send a request's head (request line and headers), and
+    /// how long a connection may sit idle before one; the connection is closed past it.
+    pub header_read_timeout: Duration,
+    /// Bytes of a request's head at most (431 past it; at least 8192).
+    pub max_header_bytes: usize,
+    /// Bytes of a request's URI at most (414 past it).
+    pub max_uri_bytes: usize,
+    /// Connections open at once; more wait in the listen queue.
+    pub max_connections: usize,
+    /// How often `serve` runs its upkeep: the sweep of expired suppressions, the pruning of raw
+    /// inputs past their retention, and failing import jobs whose server went away.
+    pub upkeep_interval: Duration,
+    /// Days raw inputs are kept (events keep their records).
+    pub raw_retention_days: u32,
 }
 
 impl Default for Settings {
@@ -39,8 +55,26 @@ impl Default for Settings {
             policy: Policy::builtin().clone(),
             token_refresh: Duration::from_secs(2),
             rate_per_second: None,
+            max_import_bytes: 1 << 30,
+            header_read_timeout: Duration::from_secs(10),
+            max_header_bytes: 64 * 1024,
+            max_uri_bytes: 8 * 1024,
+            max_connections: 4096,
+            upkeep_interval: Duration::from_secs(300),
+            raw_retention_days: 30,
         }
     }
+}
+
+/// What one round of upkeep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Upkeep {
+    /// Expired suppressions lifted.
+    pub lifted: usize,
+    /// Raw inputs pruned.
+    pub pruned: u64,
+    /// Import jobs marked failed.
+    pub failed_jobs: u64,
 }
 
 /// What every handler shares.
@@ -95,6 +129,15 @@ impl App {
             }
             None => settings.policy.clone(),
         };
+        let now = crate::time::now();
+        let failed =
+            store.fail_stale_import_jobs(now - crate::api::imports::STALE_JOB_SECS, now)?;
+        if failed > 0 {
+            tracing::warn!(
+                jobs = failed,
+                "import jobs left by a server that stopped marked failed"
+            );
+        }
         let tokens = Tokens::new(settings.token_refresh);
         tokens.reload(&store)?;
         Ok(Arc::new(App {
@@ -111,6 +154,18 @@ impl App {
     /// The policy in force now.
     pub fn policy(&self) -> Arc<Policy> {
         self.policy.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// One round of upkeep (blocking): expired suppressions swept, raw inputs past their
+    /// retention pruned, import jobs left by a stopped server marked failed.
+    pub fn upkeep(&self) -> Result<Upkeep, StoreError> {
+        let now = crate::time::now();
+        let lifted = self.store.sweep(now)?;
+        let pruned =
+            self.store.prune_raw(now - i64::from(self.settings.raw_retention_days) * 86_400)?;
+        let failed_jobs =
+            self.store.fail_stale_import_jobs(now - crate::api::imports::STALE_JOB_SECS, now)?;
+        Ok(Upkeep { lifted, pruned, failed_jobs })
     }
 
     /// Runs a store call on a blocking thread.

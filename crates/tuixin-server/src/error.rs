@@ -37,7 +37,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// A stable code: `malformed`, `unauthorized`, `forbidden`, `not_found`, `method_not_allowed`,
-    /// `locked`, `too_large`, `invalid`, `invalid_address`, `rate_limited`, `unavailable`, `internal`.
+    /// `locked`, `timeout`, `too_large`, `uri_too_long`, `headers_too_large`, `unsupported_media_type`, `invalid`, `invalid_address`, `rate_limited`, `unavailable`, `internal`.
     pub code: String,
     /// What went wrong, for people.
     pub message: String,

@@ -28,6 +28,9 @@ use crate::api;
         api::policy::get,
         api::policy::put,
         api::alerts::list,
+        api::imports::create,
+        api::imports::get_one,
+        api::alerts::ack,
     ),
     modifiers(&Bearer)
 )]

@@ -144,6 +144,8 @@ pub struct EventFilter {
     pub since: Option<Timestamp>,
     /// Events before this time.
     pub until: Option<Timestamp>,
+    /// Only recipients whose key or spelling holds this text (any case).
+    pub q: Option<String>,
     /// Resume after this (received_at, id): the previous page's last row.
     pub after: Option<(Timestamp, String)>,
     /// At most this many (default 1000).

@@ -15,6 +15,7 @@ mod alerts;
 mod error;
 mod event;
 mod ingest;
+mod jobs;
 mod lifecycle;
 mod lookup;
 mod manual;
@@ -32,11 +33,14 @@ mod url;
 pub use address::address_key;
 pub use error::StoreError;
 pub use event::{EventFilter, EventRow, IngestSummary, Input, Timestamp, event_id, raw_id};
+pub use jobs::{ImportJob, JobStatus, MAX_JOB_FAILURES};
 pub use manual::{AddressReport, AlertRow, AuditRow, ImportEntry, ImportFailure, TimelineEvent};
 pub use raw::PackedRaw;
 pub use schema::SCHEMA_VERSION;
 pub use sessions::SessionRow;
 pub use store::{Counts, Migrated, OpenOptions, Store};
-pub use suppression::{CheckOutcome, SuppressionFilter, SuppressionRow, valid_scope};
+pub use suppression::{
+    CheckOutcome, SuppressionFilter, SuppressionRow, SuppressionSort, valid_scope,
+};
 pub use tokens::TokenRow;
 pub use url::{DbUrl, redact};

@@ -10,7 +10,7 @@ use tuixin::lifecycle::{
 use crate::StoreError;
 use crate::address::address_key;
 use crate::event::Timestamp;
-use crate::lifecycle::{self, Audit};
+use crate::lifecycle::{self, Audit, Writes};
 use crate::sql::Tx;
 use crate::store::{SUPPRESSION_COLUMNS, Store, suppression_row};
 use crate::suppression::SuppressionRow;
@@ -33,7 +33,7 @@ pub struct ImportEntry {
 }
 
 /// An import row that was not taken, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ImportFailure {
     /// Its line.
     pub line: usize,
@@ -107,6 +107,31 @@ pub struct AlertRow {
     pub events: i64,
     /// When it closed (after the quiet hours), if it has.
     pub closed_at: Option<Timestamp>,
+    /// When someone acknowledged it, if anyone has.
+    pub acked_at: Option<Timestamp>,
+}
+
+/// Whether `state` already holds `entry` as given (all but its update time), still blocking.
+fn held(state: &tuixin::lifecycle::AddressState, entry: &Suppression, now: Timestamp) -> bool {
+    state.suppression(&entry.scope).is_some_and(|old| {
+        old.is_active(now) && Suppression { updated_at: old.updated_at, ..entry.clone() } == *old
+    })
+}
+
+/// The columns [`alert_row`] reads, in its order.
+const ALERT_COLUMNS: &str = "id, category, key, opened_at, last_at, events, closed_at, acked_at";
+
+fn alert_row(mut r: Vec<crate::sql::Value>) -> AlertRow {
+    AlertRow {
+        id: r[0].take_text(),
+        category: r[1].take_text(),
+        key: r[2].take_text(),
+        opened_at: r[3].int(),
+        last_at: r[4].int(),
+        events: r[5].int(),
+        closed_at: r[6].opt_int(),
+        acked_at: r[7].opt_int(),
+    }
 }
 
 fn entry_of(
@@ -191,54 +216,96 @@ impl Store {
         })
     }
 
-    /// Imports entries in one transaction; a row that cannot go in (an invalid address, a
-    /// locked entry in its place) is reported by line and the rest go in. How many went in.
+    /// Imports entries in one transaction (call it once per batch of a few thousand rows); a
+    /// row that cannot go in (an invalid address, a locked entry in its place) is reported by
+    /// line and the rest go in. An entry the list already holds as given changes nothing, so
+    /// importing the same file again is harmless. How many rows went in (or were there).
     pub fn import(
         &self,
         entries: &[ImportEntry],
         actor: &str,
         now: Timestamp,
     ) -> Result<(usize, Vec<ImportFailure>), StoreError> {
-        // Lock order: by address key.
-        let mut keyed: Vec<(Result<String, StoreError>, &ImportEntry)> =
-            entries.iter().map(|e| (address_key(&e.address), e)).collect();
-        keyed.sort_by(|a, b| match (&a.0, &b.0) {
-            (Ok(x), Ok(y)) => x.cmp(y).then(a.1.line.cmp(&b.1.line)),
-            _ => a.1.line.cmp(&b.1.line),
-        });
+        let mut refused = Vec::new();
+        let mut keyed: Vec<(String, &ImportEntry)> = Vec::with_capacity(entries.len());
+        for entry in entries {
+            match address_key(&entry.address) {
+                Ok(key) => keyed.push((key, entry)),
+                Err(e) => refused.push(ImportFailure { line: entry.line, error: e.to_string() }),
+            }
+        }
+        // Lock order: by address key; one address's rows in file order.
+        keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.line.cmp(&b.1.line)));
+        let mut addresses: Vec<(String, String, Timestamp)> = Vec::new();
+        for (key, entry) in &keyed {
+            if addresses.last().is_none_or(|(last, _, _)| last != key) {
+                addresses.push((key.clone(), entry.address.clone(), now));
+            }
+        }
+        let source = format!("import:{actor}");
         self.write(|tx| {
+            let mut states = lifecycle::load_many(tx, &addresses, now)?;
+            let mut writes = Writes::default();
+            let audit = Audit { actor, event_id: None, at: now };
             let mut done = 0;
-            let mut failures = Vec::new();
-            for (key, entry) in &keyed {
-                if let Err(e) = key {
-                    failures.push(ImportFailure { line: entry.line, error: e.to_string() });
-                    continue;
-                }
-                let created = entry.created_at.unwrap_or(now);
-                let suppression = Suppression {
-                    scope: entry.scope.clone(),
-                    reason: entry.reason,
-                    bounce_reason: None,
-                    source: format!("import:{actor}"),
-                    description: entry.description.clone(),
-                    created_at: created,
-                    updated_at: now,
-                    expires_at: None,
-                    event_id: None,
-                    locked: entry.reason == SuppressionReason::Complaint,
-                    review: false,
-                };
-                let result = change(tx, &entry.address, actor, now, |state| {
-                    Ok(add_entry(state, suppression, now)?)
-                });
-                match result {
-                    Ok(_) => done += 1,
-                    Err(StoreError::Refused(e)) => {
-                        failures.push(ImportFailure { line: entry.line, error: e.to_string() })
+            let mut failures = refused.clone();
+            for group in keyed.chunk_by(|a, b| a.0 == b.0) {
+                let (key, first) = (&group[0].0, group[0].1);
+                let before = states.remove(key).unwrap_or_default();
+                let mut state = before.clone();
+                let mut actions = Vec::new();
+                for (_, entry) in group {
+                    let suppression = Suppression {
+                        scope: entry.scope.clone(),
+                        reason: entry.reason,
+                        bounce_reason: None,
+                        source: source.clone(),
+                        description: entry.description.clone(),
+                        created_at: entry.created_at.unwrap_or(now),
+                        updated_at: now,
+                        expires_at: None,
+                        event_id: None,
+                        locked: entry.reason == SuppressionReason::Complaint,
+                        review: false,
+                    };
+                    // A row without a time says nothing of when: an entry held as given
+                    // but for its time keeps it.
+                    let undated = entry
+                        .created_at
+                        .is_none()
+                        .then(|| state.suppression(&entry.scope))
+                        .flatten();
+                    if let Some(old) = undated
+                        && held(
+                            &state,
+                            &Suppression { created_at: old.created_at, ..suppression.clone() },
+                            now,
+                        )
+                    {
+                        done += 1;
+                        continue;
                     }
-                    Err(e) => return Err(e),
+                    if held(&state, &suppression, now) {
+                        done += 1;
+                        continue;
+                    }
+                    match add_entry(&state, suppression, now) {
+                        Ok(t) => {
+                            state = t.state;
+                            actions.extend(t.actions);
+                            done += 1;
+                        }
+                        Err(e) => {
+                            failures.push(ImportFailure { line: entry.line, error: e.to_string() })
+                        }
+                    }
+                }
+                if !actions.is_empty() {
+                    writes.state(key, &first.address, &before, &state, now)?;
+                    writes.audit(key, &actions, &audit);
                 }
             }
+            writes.flush(tx)?;
             failures.sort_by_key(|f| f.line);
             Ok((done, failures))
         })
@@ -310,20 +377,37 @@ impl Store {
             ("", Vec::new())
         };
         let sql = format!(
-            "SELECT id, category, key, opened_at, last_at, events, closed_at FROM alerts{filter} ORDER BY opened_at DESC, id LIMIT {limit}"
+            "SELECT {ALERT_COLUMNS} FROM alerts{filter} ORDER BY opened_at DESC, id LIMIT {limit}"
         );
         let rows = self.read(|tx| tx.query(&sql, &params))?;
-        Ok(rows
-            .into_iter()
-            .map(|mut r| AlertRow {
-                id: r[0].take_text(),
-                category: r[1].take_text(),
-                key: r[2].take_text(),
-                opened_at: r[3].int(),
-                last_at: r[4].int(),
-                events: r[5].int(),
-                closed_at: r[6].opt_int(),
-            })
-            .collect())
+        Ok(rows.into_iter().map(alert_row).collect())
+    }
+
+    /// Acknowledges the alert `id` with a note (one audit row); acknowledging it again changes
+    /// nothing. The alert, or None when there is no such alert.
+    pub fn ack_alert(
+        &self,
+        id: &str,
+        actor: &str,
+        note: &str,
+        now: Timestamp,
+    ) -> Result<Option<AlertRow>, StoreError> {
+        let select = format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE id = $1{{lock}}");
+        self.write(|tx| {
+            let sql = select.replace("{lock}", tx.for_update());
+            let Some(row) = tx.query_opt(&sql, &[id.into()])? else {
+                return Ok(None);
+            };
+            let mut alert = alert_row(row);
+            if alert.acked_at.is_none() {
+                tx.execute("UPDATE alerts SET acked_at = $1 WHERE id = $2", &[now.into(), id.into()])?;
+                tx.execute(
+                    "INSERT INTO audit (at, actor, action, address_key, scope, event_id, note) VALUES ($1, $2, 'alert_ack', NULL, NULL, NULL, $3)",
+                    &[now.into(), actor.into(), format!("alert {id}: {note}").into()],
+                )?;
+                alert.acked_at = Some(now);
+            }
+            Ok(Some(alert))
+        })
     }
 }

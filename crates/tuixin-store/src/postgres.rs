@@ -201,12 +201,21 @@ impl PgDb {
         }
     }
 
-    /// Runs `f` in one read transaction.
+    /// Runs `f` in one read transaction. A connection found dead (the server restarted or
+    /// ended it) drops the pool's idle connections, which died with it, and the read is run
+    /// once more on a new one: a read may be repeated, and it should not fail for a server
+    /// that is back.
     pub fn read<T>(
         &self,
         mut f: impl FnMut(&mut dyn Tx) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.transaction(&mut f)
+        match self.transaction(&mut f) {
+            Err(StoreError::Unreachable { .. }) => {
+                self.pool.retain(|_, _| false);
+                self.transaction(&mut f)
+            }
+            other => other,
+        }
     }
 
     fn transaction<T>(
@@ -242,7 +251,12 @@ impl PgDb {
             Some(code) if *code == SqlState::DISK_FULL => {
                 StoreError::DiskFull { db: self.name.clone() }
             }
+            // The connection went away: closed, or ended by the server (class 08, connection
+            // exceptions; class 57, an operator's shutdown or termination).
             None if e.is_closed() => {
+                StoreError::Unreachable { url: self.name.clone(), cause: pg_cause(&e) }
+            }
+            Some(code) if code.code().starts_with("08") || code.code().starts_with("57") => {
                 StoreError::Unreachable { url: self.name.clone(), cause: pg_cause(&e) }
             }
             _ => StoreError::Database { db: self.name.clone(), cause: pg_cause(&e) },

@@ -151,8 +151,25 @@ CREATE INDEX sessions_expires ON sessions (expires_at);
 CREATE INDEX sessions_token ON sessions (token_id);
 ";
 
-/// Version 4: reserved (import jobs, being merged).
-const V4: &str = "";
+/// Version 4: import jobs of `POST /v1/imports`: status, counts, the first failures, and a
+/// heartbeat by which a job whose server went away is told from one still running.
+const V4: &str = "
+CREATE TABLE import_jobs (
+    id TEXT PRIMARY KEY,
+    actor TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at {INT} NOT NULL,
+    started_at {INT},
+    finished_at {INT},
+    heartbeat_at {INT} NOT NULL,
+    rows_read {INT} NOT NULL DEFAULT 0,
+    imported {INT} NOT NULL DEFAULT 0,
+    refused {INT} NOT NULL DEFAULT 0,
+    failures TEXT NOT NULL DEFAULT '[]',
+    error TEXT
+);
+CREATE INDEX import_jobs_status ON import_jobs (status, heartbeat_at);
+";
 
 /// Version 5: reserved (statistics, being merged).
 const V5: &str = "";

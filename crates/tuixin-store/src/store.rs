@@ -12,7 +12,9 @@ use crate::postgres::PgDb;
 use crate::schema::SCHEMA_VERSION;
 use crate::sql::{Tx, Value};
 use crate::sqlite::SqliteDb;
-use crate::suppression::{CheckOutcome, SuppressionFilter, SuppressionRow};
+use crate::suppression::{
+    CheckOutcome, SuppressionFilter, SuppressionRow, SuppressionSort, contains_pattern,
+};
 use crate::url::DbUrl;
 
 /// How a store is opened.
@@ -221,6 +223,13 @@ impl Store {
         if let Some(until) = filter.until {
             q.and("at < ?", until);
         }
+        if let Some(text) = &filter.q {
+            let pattern = contains_pattern(text);
+            q.and_all(
+                "(address_key LIKE ? ESCAPE '\\' OR lower(recipient) LIKE ? ESCAPE '\\')",
+                vec![pattern.as_str().into(), pattern.as_str().into()],
+            );
+        }
         if let Some((received_at, id)) = &filter.after {
             let values = vec![(*received_at).into(), (*received_at).into(), id.into()];
             q.and_all("(received_at > ? OR (received_at = ? AND id > ?))", values);
@@ -266,7 +275,7 @@ impl Store {
         }
     }
 
-    /// Suppression entries matching `filter`, oldest first (a page of at most `limit`).
+    /// Suppression entries matching `filter`, in its order (a page of at most `limit`).
     pub fn suppressions(
         &self,
         filter: &SuppressionFilter,
@@ -291,22 +300,39 @@ impl Store {
         if let Some(until) = filter.until {
             q.and("created_at < ?", until);
         }
-        if let Some((created_at, key, scope)) = &filter.after {
-            let values = vec![
-                (*created_at).into(),
-                (*created_at).into(),
-                key.into(),
-                key.into(),
-                scope.into(),
-            ];
+        if let Some(text) = &filter.q {
+            let pattern = contains_pattern(text);
             q.and_all(
-                "(created_at > ? OR (created_at = ? AND (address_key > ? OR (address_key = ? AND scope > ?))))",
-                values,
+                "(address_key LIKE ? ESCAPE '\\' OR lower(address) LIKE ? ESCAPE '\\')",
+                vec![pattern.as_str().into(), pattern.as_str().into()],
             );
         }
+        if let Some((created_at, key, scope)) = &filter.after {
+            let (created, key, scope): (Value, Value, Value) =
+                ((*created_at).into(), key.into(), scope.into());
+            match filter.sort {
+                SuppressionSort::CreatedAt => q.and_all(
+                    "(created_at > ? OR (created_at = ? AND (address_key > ? OR (address_key = ? AND scope > ?))))",
+                    vec![created.clone(), created, key.clone(), key, scope],
+                ),
+                SuppressionSort::CreatedAtDesc => q.and_all(
+                    "(created_at < ? OR (created_at = ? AND (address_key < ? OR (address_key = ? AND scope < ?))))",
+                    vec![created.clone(), created, key.clone(), key, scope],
+                ),
+                SuppressionSort::Address => q.and_all(
+                    "(address_key > ? OR (address_key = ? AND scope > ?))",
+                    vec![key.clone(), key, scope],
+                ),
+            }
+        }
+        let order = match filter.sort {
+            SuppressionSort::CreatedAt => "created_at, address_key, scope",
+            SuppressionSort::CreatedAtDesc => "created_at DESC, address_key DESC, scope DESC",
+            SuppressionSort::Address => "address_key, scope",
+        };
         let limit = filter.limit.unwrap_or(1000) as i64;
         let sql = format!(
-            "SELECT {SUPPRESSION_COLUMNS} FROM suppressions{} ORDER BY created_at, address_key, scope LIMIT {limit}",
+            "SELECT {SUPPRESSION_COLUMNS} FROM suppressions{} ORDER BY {order} LIMIT {limit}",
             q.clause()
         );
         let rows = self.read(|tx| tx.query(&sql, &q.params))?;

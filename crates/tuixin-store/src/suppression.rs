@@ -66,10 +66,63 @@ pub struct SuppressionFilter {
     pub since: Option<Timestamp>,
     /// Created before.
     pub until: Option<Timestamp>,
-    /// Resume after this (created_at, address key, scope).
+    /// Only addresses whose key or spelling holds this text (any case), e.g. a domain's part.
+    pub q: Option<String>,
+    /// The order.
+    pub sort: SuppressionSort,
+    /// Resume after this (created_at, address key, scope), the previous page's last row
+    /// (created_at is not looked at when sorting by address).
     pub after: Option<(Timestamp, String, String)>,
     /// At most this many (default 1000).
     pub limit: Option<usize>,
+}
+
+/// The order a list of entries comes in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SuppressionSort {
+    /// Oldest first (`created_at`).
+    #[default]
+    CreatedAt,
+    /// Newest first (`-created_at`).
+    CreatedAtDesc,
+    /// By address (its key), then scope (`address`).
+    Address,
+}
+
+impl SuppressionSort {
+    /// Reads `created_at`, `-created_at` or `address`.
+    pub fn parse(text: &str) -> Option<SuppressionSort> {
+        Some(match text {
+            "created_at" => SuppressionSort::CreatedAt,
+            "-created_at" => SuppressionSort::CreatedAtDesc,
+            "address" => SuppressionSort::Address,
+            _ => return None,
+        })
+    }
+
+    /// Its name as [`SuppressionSort::parse`] reads it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionSort::CreatedAt => "created_at",
+            SuppressionSort::CreatedAtDesc => "-created_at",
+            SuppressionSort::Address => "address",
+        }
+    }
+}
+
+/// `text` as a LIKE pattern matching it anywhere, with `%`, `_` and `\` taken literally
+/// (`ESCAPE '\'`), lowercased.
+pub(crate) fn contains_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
 }
 
 /// Whether `scope` is a scope name: `all`, `transactional`, `marketing` or a stream.

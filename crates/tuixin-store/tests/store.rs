@@ -345,3 +345,46 @@ fn checks_answer_while_an_ingest_waits_for_the_write_lock() {
         assert_eq!(summary.new_events, 0);
     });
 }
+
+#[test]
+fn importing_the_same_rows_again_later_changes_nothing_even_without_times() {
+    use tuixin::lifecycle::{Scope, SuppressionReason};
+    use tuixin_store::ImportEntry;
+    let entry = |line: usize, address: &str, reason, scope, created_at| ImportEntry {
+        line,
+        address: address.into(),
+        scope,
+        reason,
+        created_at,
+        description: "550 5.1.1".into(),
+    };
+    let rows = [
+        entry(
+            2,
+            "dated@example.org",
+            SuppressionReason::HardBounce,
+            Scope::All,
+            Some(NOW - 86_400),
+        ),
+        entry(3, "undated@example.org", SuppressionReason::HardBounce, Scope::All, None),
+        // A complaint is locked: a second import must not be refused for it.
+        entry(4, "complained@example.org", SuppressionReason::Complaint, Scope::Marketing, None),
+        entry(5, "not an address", SuppressionReason::Manual, Scope::All, None),
+    ];
+    for backend in backends::all() {
+        let store = backend.open();
+        let (done, failures) = store.import(&rows, "test", NOW).unwrap();
+        assert_eq!(
+            (done, failures.iter().map(|f| f.line).collect::<Vec<_>>()),
+            (3, vec![5]),
+            "{}",
+            backend.name
+        );
+        let before = (store.counts().unwrap(), store.suppressions(&Default::default()).unwrap());
+        // An hour later, the same file.
+        let (done, failures) = store.import(&rows, "test", NOW + 3600).unwrap();
+        assert_eq!((done, failures.len()), (3, 1), "{}: {failures:?}", backend.name);
+        let after = (store.counts().unwrap(), store.suppressions(&Default::default()).unwrap());
+        assert_eq!(after, before, "{}", backend.name);
+    }
+}

@@ -29,6 +29,8 @@ pub struct EventQuery {
     pub since: Option<String>,
     /// Events before this time (RFC 3339).
     pub until: Option<String>,
+    /// Only recipients holding this text (any case): part of an address or of a domain.
+    pub q: Option<String>,
     /// Events per page, 1 to 1000 (default 100).
     pub limit: Option<i64>,
     /// The previous page's `next_cursor`.
@@ -56,12 +58,16 @@ pub async fn list(
         tuixin_store::address_key(address).map_err(|e| ApiError::from_store(e, "address"))?;
     }
     let limit = super::page_limit(query.limit)?;
+    if query.q.as_deref().is_some_and(|q| q.len() > 320) {
+        return Err(ApiError::invalid("q", "q may have at most 320 bytes"));
+    }
     let filter = EventFilter {
         address: query.address.clone(),
         reason: query.reason.clone(),
         category: query.category.clone(),
         since: super::time_param(query.since.as_deref(), "since")?,
         until: super::time_param(query.until.as_deref(), "until")?,
+        q: query.q.clone().filter(|q| !q.trim().is_empty()),
         after: query.cursor.as_deref().map(super::decode_cursor::<(i64, String)>).transpose()?,
         limit: Some(limit + 1),
     };

@@ -1,5 +1,5 @@
 //! `POST /v1/ingest/messages`: bounce mail uploaded as one message (`message/rfc822`) or an mbox
-//! (`application/mbox`), decoded and stored in one transaction before the 200.
+//! (`application/mbox`), decoded (on every core) and stored in one transaction before the 200.
 
 use std::sync::Arc;
 
@@ -8,6 +8,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
+use rayon::prelude::*;
 use tuixin::{Classifier, Decoder};
 use tuixin_store::Input;
 
@@ -86,15 +87,23 @@ pub async fn messages_handler(
             let mut inputs = Vec::with_capacity(messages.len());
             let mut failures = Vec::new();
             let count = messages.len();
-            for (i, raw) in messages.into_iter().enumerate() {
-                match decoder.decode(&raw) {
+            // An upload of many messages is decoded (and each hashed and compressed for the
+            // store) on every core (rayon's pool), in order.
+            let work = |raw: &Vec<u8>| (decoder.decode(raw), tuixin_store::PackedRaw::new(raw));
+            let decoded: Vec<_> = if count > 1 {
+                messages.par_iter().map(work).collect()
+            } else {
+                messages.iter().map(work).collect()
+            };
+            for (i, (raw, (decoded, packed))) in messages.into_iter().zip(decoded).enumerate() {
+                match decoded {
                     Ok(records) => inputs.push(Input {
                         raw,
                         records,
                         source: "http".to_owned(),
                         origin: format!("upload message {}/{count}", i + 1),
                         received_at: now,
-                        packed: None,
+                        packed: Some(packed),
                     }),
                     Err(e) => failures.push(IngestFailure { message: i + 1, error: e.to_string() }),
                 }

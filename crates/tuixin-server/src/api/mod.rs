@@ -5,6 +5,7 @@ pub mod addresses;
 pub mod alerts;
 pub mod check;
 pub mod events;
+pub mod imports;
 pub mod ingest;
 pub mod ops;
 pub mod policy;

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tuixin::lifecycle::Scope;
-use tuixin_store::{Store, StoreError, SuppressionFilter, SuppressionRow};
+use tuixin_store::{Store, StoreError, SuppressionFilter, SuppressionRow, SuppressionSort};
 use utoipa::{IntoParams, ToSchema};
 
 use super::views::{BatchOutcome, BatchResult, Suppression, SuppressionPage};
@@ -34,6 +34,11 @@ pub struct ListQuery {
     pub since: Option<String>,
     /// Made before this time (RFC 3339).
     pub until: Option<String>,
+    /// Only addresses holding this text (any case): part of an address or of a domain.
+    pub q: Option<String>,
+    /// The order: `created_at` (oldest first, the default), `-created_at` (newest first) or
+    /// `address`.
+    pub sort: Option<String>,
     /// Entries per page, 1 to 1000 (default 100); ignored by the CSV/NDJSON export.
     pub limit: Option<i64>,
     /// The previous page's `next_cursor`.
@@ -50,9 +55,36 @@ fn filter_of(query: &ListQuery) -> Result<SuppressionFilter, ApiError> {
         tuixin_store::address_key(&format!("x@{domain}"))
             .map_err(|e| ApiError::invalid("domain", e.to_string()))?;
     }
-    let after =
-        query.cursor.as_deref().map(super::decode_cursor::<(i64, String, String)>).transpose()?;
+    let sort = match query.sort.as_deref() {
+        None => SuppressionSort::default(),
+        Some(text) => SuppressionSort::parse(text).ok_or_else(|| {
+            ApiError::invalid(
+                "sort",
+                format!("sort must be created_at, -created_at or address, not {text:?}"),
+            )
+        })?,
+    };
+    if query.q.as_deref().is_some_and(|q| q.len() > 320) {
+        return Err(ApiError::invalid("q", "q may have at most 320 bytes"));
+    }
+    let after = match query.cursor.as_deref() {
+        None => None,
+        Some(cursor) => {
+            let (created_at, key, scope, by): (i64, String, String, String) =
+                super::decode_cursor(cursor)?;
+            if by != sort.as_str() {
+                return Err(ApiError::malformed(format!(
+                    "this cursor pages the list sorted by {by}, not by {}",
+                    sort.as_str()
+                ))
+                .field("cursor"));
+            }
+            Some((created_at, key, scope))
+        }
+    };
     Ok(SuppressionFilter {
+        q: query.q.clone().filter(|q| !q.trim().is_empty()),
+        sort,
         reason: query.reason.clone(),
         source: query.source.clone(),
         scope: query.scope.clone(),
@@ -161,7 +193,8 @@ pub(crate) fn stream(app: &App, mut filter: SuppressionFilter, csv: bool) -> Res
     ([(header::CONTENT_TYPE, kind)], Body::from_stream(body)).into_response()
 }
 
-/// Lists and searches the suppression list, oldest first, a page at a time; with `Accept:
+/// Lists and searches the suppression list (oldest first unless `sort` says otherwise), a
+/// page at a time; with `Accept:
 /// text/csv` or `application/x-ndjson` the whole list matching the filters is streamed.
 #[utoipa::path(get, path = "/v1/suppressions", params(ListQuery), tag = "suppressions",
     responses(
@@ -188,13 +221,15 @@ pub async fn list(
         Export::Json => {}
     }
     let limit = super::page_limit(query.limit)?;
+    let sort = filter.sort;
     // One more than the page tells whether another page follows.
     filter.limit = Some(limit + 1);
     let mut rows =
         app.blocking(move |store| store.suppressions(&filter).map_err(ApiError::from)).await?;
     let next_cursor = if rows.len() > limit {
         rows.truncate(limit);
-        rows.last().map(|r| super::encode_cursor(&(r.created_at, &r.address_key, &r.scope)))
+        rows.last()
+            .map(|r| super::encode_cursor(&(r.created_at, &r.address_key, &r.scope, sort.as_str())))
     } else {
         None
     };

@@ -254,6 +254,8 @@ pub struct Alert {
     pub events: i64,
     /// When it closed, if it has.
     pub closed_at: Option<String>,
+    /// When someone acknowledged it, if anyone has.
+    pub acked_at: Option<String>,
 }
 
 impl From<AlertRow> for Alert {
@@ -266,6 +268,7 @@ impl From<AlertRow> for Alert {
             last_at: rfc3339(a.last_at),
             events: a.events,
             closed_at: a.closed_at.map(rfc3339),
+            acked_at: a.acked_at.map(rfc3339),
         }
     }
 }
