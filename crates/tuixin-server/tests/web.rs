@@ -467,6 +467,10 @@ async fn the_suppression_list_filters_and_removes_only_with_the_form_token_and_a
         assert!(html.contains("alice.example@mail.example.org"), "q={q}");
         assert!(!html.contains(complaint["address"].as_str().unwrap()), "q={q}");
     }
+    // A part of an address finds it too (and no other).
+    let html = page(&s, "/suppressions?q=ice.exam", &session).await.text().await.unwrap();
+    assert!(html.contains("alice.example@mail.example.org"), "q=ice.exam");
+    assert!(!html.contains(complaint["address"].as_str().unwrap()), "q=ice.exam");
     let html = page(&s, "/suppressions?q=nowhere.example", &session).await.text().await.unwrap();
     assert!(html.contains("id=\"empty\""));
     // The CSV export link gives the entries the filters match.
@@ -911,4 +915,77 @@ mod browser {
         b.close().await.unwrap();
         s.stop().await;
     }
+}
+
+/// A Postfix DSN of a message refused for the sending host's listing (a sender problem: it
+/// alerts, it never suppresses).
+fn listed_dsn(i: usize) -> String {
+    format!(
+        "From MAILER-DAEMON Mon Dec  7 03:00:00 2026\nFrom: MAILER-DAEMON@mta.example.com\nTo: news-bounces@example.com\nSubject: Undelivered Mail Returned to Sender\nMessage-Id: <listed{i}@mta.example.com>\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B{i}\"\n\n--B{i}\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mta.example.com\n\nFinal-Recipient: rfc822; user{i}@listed.example\nAction: failed\nStatus: 5.7.1\nRemote-MTA: dns; mx.listed.example\nDiagnostic-Code: smtp; 554 5.7.1 Service unavailable; Client host [192.0.2.25] blocked using zen.spamhaus.org\n\n--B{i}--\n\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_is_acknowledged_from_its_page_with_a_note_and_the_form_token() {
+    let (db, dir) = backends().await.swap_remove(0);
+    let s = start(db, dir, None).await;
+    let mbox: String = (0..25).map(listed_dsn).collect();
+    let r = s
+        .http
+        .post(s.url("/v1/ingest/messages"))
+        .bearer_auth(s.token(TokenScope::Write))
+        .header(header::CONTENT_TYPE, "application/mbox")
+        .body(mbox)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let alerts = api(&s, "/v1/alerts").await;
+    let open: Vec<_> = alerts["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["closed_at"].is_null())
+        .cloned()
+        .collect();
+    assert_eq!(open.len(), 1, "{alerts}");
+    let id = open[0]["id"].as_str().unwrap().to_owned();
+    assert!(open[0]["acked_at"].is_null());
+
+    // A read token sees the alert and no way to acknowledge it.
+    let reader = sign_in(&s, s.token(TokenScope::Read)).await;
+    let html = page(&s, "/alerts", &reader).await.text().await.unwrap();
+    assert!(html.contains("id=\"open-alerts\"") && !html.contains("action=\"/alerts/ack\""));
+
+    let session = sign_in(&s, s.token(TokenScope::Write)).await;
+    let cookie = format!("tuixin_session={session}");
+    let html = page(&s, "/alerts", &session).await.text().await.unwrap();
+    assert!(html.contains("action=\"/alerts/ack\""), "{html}");
+    let csrf = input_value(&html, "csrf");
+    let ack = |form: Vec<(&'static str, String)>| {
+        s.http.post(s.url("/alerts/ack")).header(header::COOKIE, &cookie).form(&form).send()
+    };
+    let note = || ("note", "listing removed; ticket 42".to_owned());
+    // Without the form token: refused, and the alert is as it was.
+    let r = ack(vec![("id", id.clone()), note()]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Without a note: refused, saying why.
+    let r = ack(vec![("id", id.clone()), ("csrf", csrf.clone())]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("needs a note"));
+    // An unknown alert: 404.
+    let r = ack(vec![("id", "nope".into()), note(), ("csrf", csrf.clone())]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let alerts = api(&s, "/v1/alerts").await;
+    assert!(alerts["data"][0]["acked_at"].is_null(), "{alerts}");
+    // With both: acknowledged, back to the page, which says so and offers no second form.
+    let r = ack(vec![("id", id.clone()), note(), ("csrf", csrf.clone())]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[header::LOCATION], "/alerts?done=acked");
+    let html = page(&s, "/alerts?done=acked", &session).await.text().await.unwrap();
+    assert!(html.contains("id=\"notice\"") && !html.contains("action=\"/alerts/ack\""));
+    let alerts = api(&s, "/v1/alerts").await;
+    let acked = alerts["data"].as_array().unwrap().iter().find(|a| a["id"] == id.as_str()).unwrap();
+    assert!(acked["acked_at"].is_string(), "{alerts}");
+    s.stop().await;
 }

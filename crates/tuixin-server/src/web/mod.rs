@@ -47,6 +47,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/events/{id}", get(records::event))
         .route("/events/{id}/raw", get(records::event_raw))
         .route("/alerts", get(alerts::alerts))
+        .route("/alerts/ack", post(alerts::ack))
         .layer(axum::middleware::map_response(security_headers))
 }
 

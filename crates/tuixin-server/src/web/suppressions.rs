@@ -27,7 +27,7 @@ const PAGE: usize = 50;
 /// `GET /suppressions` query: the filters and the page.
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
-    /// An address (exact, any spelling) or a domain.
+    /// An address (exact, any spelling), or a part of an address or domain.
     #[serde(default)]
     pub q: String,
     /// Only this reason.
@@ -109,15 +109,18 @@ fn some(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
 }
 
-/// The store filter for a query: an address in `q` is looked up by itself (see [`list`]), a
-/// domain filters by domain.
+/// Whether a search is a whole address (looked up by its key) rather than a part of one.
+fn whole_address(q: &str) -> bool {
+    q.contains('@') && tuixin_store::address_key(q).is_ok()
+}
+
+/// The store filter for a query: a whole address in `q` is looked up by itself (see [`list`]),
+/// anything else matches part of an address or domain.
 fn filter_of(query: &ListQuery) -> Result<SuppressionFilter, ApiError> {
-    let q = query.q.trim().trim_start_matches('@');
-    let domain = if q.is_empty() || q.contains('@') { None } else { Some(q.to_ascii_lowercase()) };
-    if let Some(domain) = &domain {
-        tuixin_store::address_key(&format!("x@{domain}"))
-            .map_err(|e| ApiError::invalid("q", e.to_string()))?;
-    }
+    let q = query.q.trim();
+    // A whole address is looked up by itself (any spelling, see [`list`]); anything else is
+    // a part of an address or domain, as the API's `q` matches it.
+    let part = (!q.is_empty() && !whole_address(q)).then(|| q.to_owned());
     if let Some(scope) = some(&query.scope)
         && !tuixin_store::valid_scope(&scope)
     {
@@ -127,7 +130,7 @@ fn filter_of(query: &ListQuery) -> Result<SuppressionFilter, ApiError> {
         reason: some(&query.reason),
         source: some(&query.source),
         scope: some(&query.scope),
-        domain,
+        q: part,
         after: some(&query.cursor)
             .map(|c| decode_cursor::<(i64, String, String)>(&c))
             .transpose()?,
@@ -184,7 +187,7 @@ pub async fn list(
         }
     };
     let q = page.query.q.trim().to_owned();
-    let result = if q.contains('@') {
+    let result = if whole_address(&q) {
         // One address: its entries, through the filters that apply to them.
         let f = filter.clone();
         app.blocking(move |store| {
