@@ -989,3 +989,66 @@ async fn an_alert_is_acknowledged_from_its_page_with_a_note_and_the_form_token()
     assert!(acked["acked_at"].is_string(), "{alerts}");
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_imported_from_the_page_becomes_entries_and_its_bad_rows_are_shown_by_line() {
+    let (db, dir) = backends().await.swap_remove(0);
+    let s = start(db, dir, None).await;
+    let session = sign_in(&s, s.token(TokenScope::Write)).await;
+    let cookie = format!("tuixin_session={session}");
+    let html = page(&s, "/suppressions", &session).await.text().await.unwrap();
+    assert!(html.contains("action=\"/suppressions/import\""), "{html}");
+    let csrf = input_value(&html, "csrf");
+    let csv = "address,reason,created_at,code,error\n\
+               one@import.example,hard_bounce,2026-11-01T00:00:00Z,550,user unknown\n\
+               not an address,hard_bounce,,,\n\
+               two@import.example,complaint,,,\n\
+               three@import.example,manual,,,\n";
+    let upload = |csrf: Option<String>| {
+        let mut form = reqwest::multipart::Form::new();
+        if let Some(csrf) = csrf {
+            form = form.text("csrf", csrf);
+        }
+        let file = reqwest::multipart::Part::bytes(csv.as_bytes().to_vec())
+            .file_name("list.csv")
+            .mime_str("text/csv")
+            .unwrap();
+        s.http
+            .post(s.url("/suppressions/import"))
+            .header(header::COOKIE, &cookie)
+            .multipart(form.part("file", file))
+            .send()
+    };
+    // Without the form token: refused, nothing imported.
+    let r = upload(None).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(api(&s, "/v1/check?address=one@import.example").await["allowed"], true);
+
+    let r = upload(Some(csrf)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let job = r.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(job.starts_with("/imports/"), "{job}");
+    let mut html = String::new();
+    for _ in 0..100 {
+        html = page(&s, &job, &session).await.text().await.unwrap();
+        if html.contains("id=\"status\">done<") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(html.contains("id=\"status\">done<"), "{html}");
+    assert!(html.contains("id=\"imported\">3<") && html.contains("id=\"refused\">1<"), "{html}");
+    // The bad row, by its line in the file.
+    let failures = &html[html.find("id=\"failures\"").expect("a failures table")..];
+    assert!(failures.contains("<td class=\"mono\">3</td>"), "{failures}");
+    // (A complaint suppresses marketing mail, as the policy says.)
+    for (address, scope) in [
+        ("one@import.example", "all"),
+        ("two@import.example", "marketing"),
+        ("three@import.example", "all"),
+    ] {
+        let answer = api(&s, &format!("/v1/check?address={address}&scope={scope}")).await;
+        assert_eq!(answer["allowed"], false, "{address}: {answer}");
+    }
+    s.stop().await;
+}

@@ -87,7 +87,11 @@ fn job_id() -> Result<String, ApiError> {
 }
 
 /// Copies the request body into an unnamed temporary file, at most `max` bytes (413 past it).
-async fn spool(body: Body, max: u64) -> Result<std::fs::File, ApiError> {
+pub(crate) async fn spool<S, E>(stream: S, max: u64) -> Result<std::fs::File, ApiError>
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, E>>,
+    E: std::fmt::Display,
+{
     let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(8);
     let writer = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
         let mut file = tempfile::tempfile()?;
@@ -98,7 +102,7 @@ async fn spool(body: Body, max: u64) -> Result<std::fs::File, ApiError> {
         file.rewind()?;
         Ok(file)
     });
-    let mut stream = body.into_data_stream();
+    let mut stream = std::pin::pin!(stream);
     let mut total = 0u64;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| ApiError::malformed(format!("the upload broke off: {e}")))?;
@@ -167,6 +171,21 @@ fn run_job(store: &Store, mut job: ImportJob, file: std::fs::File) {
 /// Starts an import of suppressions from a CSV (header `address,reason,created_at,code,error`,
 /// `scope` optional) or JSONL body; 202 with the job at once, the rows imported in the
 /// background.
+/// Queues an import job for a spooled file and starts it in the background; the job as queued.
+pub(crate) async fn start(
+    app: &Arc<App>,
+    actor: &str,
+    file: std::fs::File,
+) -> Result<ImportJob, ApiError> {
+    let job = ImportJob::queued(&job_id()?, actor, crate::time::now());
+    let queued = job.clone();
+    app.blocking(move |store| store.save_import_job(&queued).map_err(ApiError::from)).await?;
+    let store: Arc<Store> = app.store.clone();
+    let running = job.clone();
+    tokio::task::spawn_blocking(move || run_job(&store, running, file));
+    Ok(job)
+}
+
 #[utoipa::path(post, path = "/v1/imports", tag = "suppressions",
     request_body(content = String, content_type = "text/csv",
         description = "CSV with header address,reason,created_at,code,error (or JSONL, one object a line)"),
@@ -184,13 +203,8 @@ pub async fn create(
     body: Body,
 ) -> Result<Response, ApiError> {
     let caller = app.authorize(&headers, TokenScope::Write).await?;
-    let file = spool(body, app.settings.max_import_bytes).await?;
-    let job = ImportJob::queued(&job_id()?, &caller.name, crate::time::now());
-    let queued = job.clone();
-    app.blocking(move |store| store.save_import_job(&queued).map_err(ApiError::from)).await?;
-    let store: Arc<Store> = app.store.clone();
-    let running = job.clone();
-    tokio::task::spawn_blocking(move || run_job(&store, running, file));
+    let file = spool(body.into_data_stream(), app.settings.max_import_bytes).await?;
+    let job = start(&app, &caller.name, file).await?;
     let location = format!("/v1/imports/{}", job.id);
     Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(ImportJobView::from(job)))
         .into_response())

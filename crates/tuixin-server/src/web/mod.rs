@@ -14,6 +14,7 @@
 pub mod alerts;
 pub mod auth;
 pub mod i18n;
+pub mod imports;
 pub mod pages;
 pub mod records;
 pub mod suppressions;
@@ -43,6 +44,8 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/suppressions/export", get(suppressions::export))
         .route("/suppressions/add", post(suppressions::add))
         .route("/suppressions/remove", post(suppressions::remove))
+        .route("/suppressions/import", post(imports::upload))
+        .route("/imports/{id}", get(imports::job))
         .route("/addresses/{address}", get(records::address))
         .route("/events/{id}", get(records::event))
         .route("/events/{id}/raw", get(records::event_raw))
