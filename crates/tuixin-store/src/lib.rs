@@ -22,6 +22,7 @@ mod postgres;
 mod schema;
 mod sql;
 mod sqlite;
+mod stats;
 mod store;
 mod suppression;
 mod tokens;
@@ -32,6 +33,11 @@ pub use error::StoreError;
 pub use event::{EventFilter, EventRow, IngestSummary, Input, Timestamp, event_id, raw_id};
 pub use manual::{AddressReport, AlertRow, AuditRow, ImportEntry, ImportFailure, TimelineEvent};
 pub use schema::SCHEMA_VERSION;
+pub use stats::{
+    Bucket, DomainCount, FailedInput, FailureRow, Interval, MAX_BUCKETS, MAX_TOP, Outcomes,
+    RateMetric, SourceHealth, StatsRange, Summary, SummaryQuery, THRESHOLDS, Threshold,
+    ThresholdCheck, ThresholdLevel, TimeSeries, check_thresholds,
+};
 pub use store::{Counts, Migrated, OpenOptions, Store};
 pub use suppression::{CheckOutcome, SuppressionFilter, SuppressionRow, valid_scope};
 pub use tokens::TokenRow;

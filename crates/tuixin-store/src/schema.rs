@@ -7,14 +7,14 @@
 use std::sync::LazyLock;
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// SQLite's `application_id` for a tuixin database ("tuix").
 pub const APPLICATION_ID: i64 = 0x7475_6978;
 
 /// Each version's statements, with `{INT}`, `{BLOB}` and `{SERIAL}` standing for the types
 /// that differ between the backends.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 const V1: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -142,6 +142,26 @@ const V3: &str = "";
 
 /// Version 4: assigned to import jobs (helper "api"); empty on this branch.
 const V4: &str = "";
+
+/// Version 5: statistics. An index holding every column the summary and the time series count
+/// by, so they read the index alone, never the rows (each row carries its whole record); an
+/// index for the latest events of each source; and the inputs that could not be read or
+/// decoded, for ingestion health per source.
+const V5: &str = "
+CREATE INDEX events_stats ON events (at, source, action, reason, hardbounce, feedbacktype, destination);
+CREATE INDEX events_source ON events (source, received_at);
+-- Inputs that were received but gave no event (unreadable, or no bounce), kept as long as
+-- raw inputs.
+CREATE TABLE ingest_failures (
+    id {SERIAL},
+    source TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    received_at {INT} NOT NULL,
+    error TEXT NOT NULL
+);
+CREATE INDEX ingest_failures_source ON ingest_failures (source, received_at);
+CREATE INDEX ingest_failures_received ON ingest_failures (received_at);
+";
 
 fn render(sql: &str, int: &str, blob: &str, serial: &str) -> String {
     sql.replace("{INT}", int).replace("{BLOB}", blob).replace("{SERIAL}", serial)
