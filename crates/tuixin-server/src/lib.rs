@@ -49,6 +49,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/ingest/messages", post(ingest::messages_handler))
         .route("/v1/policy", get(policy::get).put(policy::put))
         .route("/v1/alerts", get(alerts::list))
+        // Statistics (helper "stats").
+        .route("/v1/stats/summary", get(stats::summary))
+        .route("/v1/stats/timeseries", get(stats::timeseries))
+        .route("/v1/stats/sources", get(stats::sources))
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

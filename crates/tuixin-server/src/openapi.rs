@@ -28,6 +28,9 @@ use crate::api;
         api::policy::get,
         api::policy::put,
         api::alerts::list,
+        api::stats::summary,
+        api::stats::timeseries,
+        api::stats::sources,
     ),
     modifiers(&Bearer)
 )]

@@ -8,6 +8,7 @@ pub mod events;
 pub mod ingest;
 pub mod ops;
 pub mod policy;
+pub mod stats;
 pub mod suppressions;
 pub mod views;
 
