@@ -9,6 +9,7 @@ pub mod app;
 pub mod error;
 pub mod openapi;
 pub mod rate;
+pub mod svg;
 pub mod telemetry;
 pub mod time;
 pub mod token;
