@@ -13,6 +13,7 @@ pub mod svg;
 pub mod telemetry;
 pub mod time;
 pub mod token;
+pub mod web;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -54,6 +55,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/stats/summary", get(stats::summary))
         .route("/v1/stats/timeseries", get(stats::timeseries))
         .route("/v1/stats/sources", get(stats::sources))
+        // The web page (helper "web"): its own routes, with the page security headers.
+        .merge(web::routes())
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

@@ -205,6 +205,16 @@ impl Tokens {
         Ok(())
     }
 
+    /// The live token with this id, as a caller (for a web session signed in with it).
+    pub fn caller(&self, id: &str) -> Option<Caller> {
+        let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
+        cache.tokens.get(id).map(|known| Caller {
+            id: id.to_owned(),
+            name: known.name.clone(),
+            scope: known.scope,
+        })
+    }
+
     /// Checks an `Authorization` header value against the live tokens for a call that needs
     /// `needed`. The secret's hash is compared in constant time.
     pub fn authorize(&self, header: Option<&str>, needed: TokenScope) -> Result<Caller, Denied> {

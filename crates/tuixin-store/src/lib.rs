@@ -20,6 +20,7 @@ mod lookup;
 mod manual;
 mod postgres;
 mod schema;
+mod sessions;
 mod sql;
 mod sqlite;
 mod stats;
@@ -33,6 +34,7 @@ pub use error::StoreError;
 pub use event::{EventFilter, EventRow, IngestSummary, Input, Timestamp, event_id, raw_id};
 pub use manual::{AddressReport, AlertRow, AuditRow, ImportEntry, ImportFailure, TimelineEvent};
 pub use schema::SCHEMA_VERSION;
+pub use sessions::SessionRow;
 pub use stats::{
     Bucket, DomainCount, FailedInput, FailureRow, Interval, MAX_BUCKETS, MAX_TOP, Outcomes,
     RateMetric, SourceHealth, StatsRange, Summary, SummaryQuery, THRESHOLDS, Threshold,

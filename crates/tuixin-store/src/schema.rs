@@ -137,8 +137,19 @@ CREATE TABLE tokens (
 );
 ";
 
-/// Version 3: assigned to the web page's sessions (helper "web"); empty on this branch.
-const V3: &str = "";
+/// Version 3: the web page's sign-in sessions, kept as the SHA-256 of their id, each with its
+/// token (a revoked token ends them) and the secret its forms' CSRF tokens are made from.
+const V3: &str = "
+CREATE TABLE sessions (
+    id_sha256 TEXT PRIMARY KEY,
+    token_id TEXT NOT NULL,
+    csrf_secret TEXT NOT NULL,
+    created_at {INT} NOT NULL,
+    expires_at {INT} NOT NULL
+);
+CREATE INDEX sessions_expires ON sessions (expires_at);
+CREATE INDEX sessions_token ON sessions (token_id);
+";
 
 /// Version 4: assigned to import jobs (helper "api"); empty on this branch.
 const V4: &str = "";

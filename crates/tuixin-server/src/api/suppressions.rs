@@ -117,7 +117,7 @@ fn ndjson_rows(rows: &[SuppressionRow]) -> Vec<u8> {
 }
 
 /// Streams every entry matching `filter`, page by page from a blocking thread.
-fn stream(app: &App, mut filter: SuppressionFilter, csv: bool) -> Response {
+pub(crate) fn stream(app: &App, mut filter: SuppressionFilter, csv: bool) -> Response {
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, StoreError>>(4);
     let store: Arc<Store> = app.store.clone();
     tokio::task::spawn_blocking(move || {
@@ -258,7 +258,7 @@ fn parse_scope(scope: Option<&str>) -> Result<Scope, ApiError> {
 }
 
 /// Adds a manual entry (blocking `store`).
-fn upsert(
+pub(crate) fn upsert(
     store: &Store,
     caller: &Caller,
     address: &str,
@@ -275,7 +275,7 @@ fn upsert(
 
 /// Removes entries (blocking `store`): in one scope, or in every scope the address has one;
 /// with no change at all when one of them is locked and the caller is no admin.
-fn delete(
+pub(crate) fn delete(
     store: &Store,
     caller: &Caller,
     address: &str,

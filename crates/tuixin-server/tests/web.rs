@@ -1,0 +1,836 @@
+//! The web page over real HTTP: the real server on 127.0.0.1:0 over a real SQLite file (and
+//! the PostgreSQL named by `TUIXIN_TEST_DATABASE_URL` where sessions matter), asked by a real
+//! client that keeps cookies by hand, like a browser would.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use reqwest::redirect::Policy;
+use reqwest::{Client, StatusCode, header};
+use tuixin_server::token::{TokenScope, make};
+use tuixin_server::{App, Settings};
+use tuixin_store::{OpenOptions, Store};
+
+/// A running server with a token of each scope.
+struct Server {
+    base: String,
+    tokens: Vec<String>,
+    db: String,
+    http: Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    done: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+    fn token(&self, scope: TokenScope) -> &str {
+        &self.tokens[scope as usize]
+    }
+    async fn stop(mut self) -> Option<tempfile::TempDir> {
+        let _ = self.stop.take().unwrap().send(());
+        self.done.take().unwrap().await.unwrap().unwrap();
+        self._dir.take()
+    }
+}
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+async fn backends() -> Vec<(String, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = vec![(dir.path().join("t.db").display().to_string(), Some(dir))];
+    match std::env::var("TUIXIN_TEST_DATABASE_URL") {
+        Ok(base) => {
+            let name =
+                format!("web{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+            let (client, conn) =
+                tokio_postgres::connect(&base, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(conn);
+            client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+            let slash = base.rfind('/').unwrap();
+            out.push((format!("{}/{name}", &base[..slash]), None));
+        }
+        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI=true but TUIXIN_TEST_DATABASE_URL is not set")
+        }
+        Err(_) => eprintln!("note: TUIXIN_TEST_DATABASE_URL not set: PostgreSQL part skipped"),
+    }
+    out
+}
+
+/// Starts a server over `db`; makes a token of each scope when `tokens` is None.
+async fn start(db: String, dir: Option<tempfile::TempDir>, tokens: Option<Vec<String>>) -> Server {
+    let url = db.clone();
+    let (app, tokens) = tokio::task::spawn_blocking(move || {
+        let options =
+            OpenOptions { busy_timeout: Duration::from_millis(300), ..OpenOptions::default() };
+        let store = Store::open_with(&url, &options).unwrap();
+        let tokens = tokens.unwrap_or_else(|| {
+            TokenScope::ALL
+                .iter()
+                .map(|scope| {
+                    let made = make(scope.as_str(), &[*scope], 1_700_000_000).unwrap();
+                    store.token_create(&made.row).unwrap();
+                    made.token
+                })
+                .collect()
+        });
+        let settings =
+            Settings { token_refresh: Duration::from_millis(200), ..Settings::default() };
+        (App::new(store, settings).unwrap(), tokens)
+    })
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let done = tokio::spawn(tuixin_server::serve(listener, app, async {
+        let _ = stopped.await;
+    }));
+    let http = Client::builder().redirect(Policy::none()).build().unwrap();
+    Server { base, tokens, db, http, stop: Some(stop), done: Some(done), _dir: dir }
+}
+
+/// The value of the `name` cookie a response sets, and the whole Set-Cookie line.
+fn set_cookie(r: &reqwest::Response, name: &str) -> Option<(String, String)> {
+    r.headers().get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(
+        |line| {
+            let (pair, _) = line.split_once(';').unwrap_or((line, ""));
+            let (k, v) = pair.split_once('=')?;
+            (k == name).then(|| (v.to_owned(), line.to_owned()))
+        },
+    )
+}
+
+/// The `value` of the first `<input name="{name}">` in a page.
+fn input_value(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no {name} in {html}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+/// Signs in with `token`; the session cookie's value.
+async fn sign_in(s: &Server, token: &str) -> String {
+    let r = s.http.get(s.url("/sign-in?next=/suppressions")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (nonce, _) = set_cookie(&r, "tuixin_signin").unwrap();
+    let html = r.text().await.unwrap();
+    assert_eq!(input_value(&html, "nonce"), nonce);
+    let r = s
+        .http
+        .post(s.url("/sign-in"))
+        .header(header::COOKIE, format!("tuixin_signin={nonce}"))
+        .form(&[("token", token), ("nonce", &nonce), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.text().await);
+    set_cookie(&r, "tuixin_session").unwrap().0
+}
+
+async fn page(s: &Server, path: &str, session: &str) -> reqwest::Response {
+    s.http
+        .get(s.url(path))
+        .header(header::COOKIE, format!("tuixin_session={session}"))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_without_a_session_redirects_to_sign_in_and_back() {
+    let (db, dir) = backends().await.swap_remove(0);
+    let s = start(db, dir, None).await;
+    let r = s.http.get(s.url("/?a=1&b=<x>")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[header::LOCATION], "/sign-in?next=%2F%3Fa%3D1%26b%3D%253Cx%253E");
+    // A made-up session cookie is no session.
+    let r = page(&s, "/", "0123abcd").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The API's bearer header opens a page without a session; a check-only token does not.
+    let r = s.http.get(s.url("/")).bearer_auth(s.token(TokenScope::Read)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = s.http.get(s.url("/")).bearer_auth(s.token(TokenScope::Check)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = s.http.get(s.url("/")).bearer_auth("tuixin_nope_nope").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // Only local paths are gone back to.
+    for (next, expected) in [
+        ("/suppressions?reason=complaint", "/suppressions?reason=complaint"),
+        ("//evil.example/", "/"),
+        ("https://evil.example/", "/"),
+    ] {
+        let r = s
+            .http
+            .get(s.url(&format!("/sign-in?next={}", tuixin_server::web::url_encode(next))))
+            .send()
+            .await
+            .unwrap();
+        let (nonce, _) = set_cookie(&r, "tuixin_signin").unwrap();
+        let r = s
+            .http
+            .post(s.url("/sign-in"))
+            .header(header::COOKIE, format!("tuixin_signin={nonce}"))
+            .form(&[("token", s.token(TokenScope::Read)), ("nonce", &nonce), ("next", next)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()[header::LOCATION], expected, "next={next}");
+    }
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_sets_a_strict_http_only_session_that_outlives_a_restart_and_ends_on_sign_out_or_revocation()
+ {
+    for (db, dir) in backends().await {
+        let s = start(db, dir, None).await;
+        // Login CSRF: a post without the form's cookie, or with another value, is refused.
+        let r = s.http.get(s.url("/sign-in")).send().await.unwrap();
+        let (nonce, line) = set_cookie(&r, "tuixin_signin").unwrap();
+        assert!(line.contains("HttpOnly") && line.contains("SameSite=Strict"), "{line}");
+        let read = s.token(TokenScope::Read).to_owned();
+        let r = s
+            .http
+            .post(s.url("/sign-in"))
+            .form(&[("token", read.as_str()), ("nonce", &nonce)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert!(set_cookie(&r, "tuixin_session").is_none());
+        let r = s
+            .http
+            .post(s.url("/sign-in"))
+            .header(header::COOKIE, "tuixin_signin=forged")
+            .form(&[("token", read.as_str()), ("nonce", "forged2")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        // A wrong token, and a check-only token, do not sign in.
+        for (token, status) in [
+            ("tuixin_abc_def", StatusCode::UNAUTHORIZED),
+            (s.token(TokenScope::Check), StatusCode::FORBIDDEN),
+        ] {
+            let r = s
+                .http
+                .post(s.url("/sign-in"))
+                .header(header::COOKIE, format!("tuixin_signin={nonce}"))
+                .form(&[("token", token), ("nonce", &nonce)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), status);
+            assert!(set_cookie(&r, "tuixin_session").is_none());
+        }
+        // The right token does; the cookie is HttpOnly, SameSite=Strict, for the whole site.
+        let r = s
+            .http
+            .post(s.url("/sign-in"))
+            .header(header::COOKIE, format!("tuixin_signin={nonce}"))
+            .header("x-forwarded-proto", "https")
+            .form(&[("token", read.as_str()), ("nonce", &nonce), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (session, line) = set_cookie(&r, "tuixin_session").unwrap();
+        for part in ["HttpOnly", "SameSite=Strict", "Path=/;", "Secure"] {
+            assert!(line.contains(part), "{part} missing: {line}");
+        }
+        assert!(session.len() >= 64);
+        let html = page(&s, "/", &session).await.text().await.unwrap();
+        assert!(html.contains(">read<"), "the token's name is shown: {html}");
+
+        // The session is kept in the store: a new server over the same database knows it.
+        let tokens = s.tokens.clone();
+        let db = s.db.clone();
+        let dir = s.stop().await;
+        let s = start(db, dir, Some(tokens)).await;
+        let r = page(&s, "/", &session).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let csrf = input_value(&r.text().await.unwrap(), "csrf");
+
+        // Sign-out without the form token changes nothing; with it, the session ends.
+        let cookie = format!("tuixin_session={session}");
+        let r = s
+            .http
+            .post(s.url("/sign-out"))
+            .header(header::COOKIE, &cookie)
+            .form(&[("csrf", "wrong")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let r =
+            s.http.post(s.url("/sign-out")).header(header::COOKIE, &cookie).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert_eq!(page(&s, "/", &session).await.status(), StatusCode::OK);
+        let r = s
+            .http
+            .post(s.url("/sign-out"))
+            .header(header::COOKIE, &cookie)
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(set_cookie(&r, "tuixin_session").unwrap().0, "");
+        assert_eq!(page(&s, "/", &session).await.status(), StatusCode::SEE_OTHER);
+
+        // Revoking the token ends its sessions.
+        let session = sign_in(&s, s.token(TokenScope::Write)).await;
+        assert_eq!(page(&s, "/", &session).await.status(), StatusCode::OK);
+        let db = s.db.clone();
+        tokio::task::spawn_blocking(move || {
+            Store::open(&db).unwrap().token_revoke("write", 1_700_000_100).unwrap()
+        })
+        .await
+        .unwrap();
+        assert_eq!(page(&s, "/", &session).await.status(), StatusCode::SEE_OTHER);
+        s.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_carries_the_security_headers_and_the_stylesheet_is_cached() {
+    let (db, dir) = backends().await.swap_remove(0);
+    let s = start(db, dir, None).await;
+    let session = sign_in(&s, s.token(TokenScope::Read)).await;
+    let signed_out = s.http.get(s.url("/sign-in")).send().await.unwrap();
+    let r = page(&s, "/", &session).await;
+    for r in [&r, &signed_out] {
+        let h = r.headers();
+        assert!(
+            h[header::CONTENT_SECURITY_POLICY].to_str().unwrap().starts_with("default-src 'self'")
+        );
+        assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
+        assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(h[header::REFERRER_POLICY], "same-origin");
+        assert_eq!(h[header::CACHE_CONTROL], "no-store");
+        assert_eq!(h[header::CONTENT_TYPE], "text/html; charset=utf-8");
+    }
+    let html = r.text().await.unwrap();
+    assert!(!html.contains("<script") && !html.contains("style="), "no inline script or style");
+    let at = html.find("href=\"/static/").unwrap() + 6;
+    let css = &html[at..at + html[at..].find('"').unwrap()];
+    let r = s.http.get(s.url(css)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()[header::CONTENT_TYPE], "text/css; charset=utf-8");
+    assert!(r.headers()[header::CACHE_CONTROL].to_str().unwrap().contains("max-age=31536000"));
+    assert!(r.text().await.unwrap().contains("header.top"));
+    assert_eq!(
+        s.http.get(s.url("/static/other.css")).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_language_follows_accept_language_then_the_switch() {
+    let (db, dir) = backends().await.swap_remove(0);
+    let s = start(db, dir, None).await;
+    let session = sign_in(&s, s.token(TokenScope::Read)).await;
+    let cookie = format!("tuixin_session={session}");
+    let get = |lang: Option<&str>, extra: &str| {
+        let mut rq = s.http.get(s.url("/")).header(header::COOKIE, format!("{cookie}{extra}"));
+        if let Some(lang) = lang {
+            rq = rq.header(header::ACCEPT_LANGUAGE, lang);
+        }
+        async move { rq.send().await.unwrap().text().await.unwrap() }
+    };
+    let en = get(None, "").await;
+    assert!(en.contains("<html lang=\"en\">") && en.contains(">Suppressions<"), "{en}");
+    let zh = get(Some("zh-CN,zh;q=0.9,en;q=0.8"), "").await;
+    assert!(zh.contains("<html lang=\"zh\">") && zh.contains(">抑制列表<"), "{zh}");
+    assert!(zh.contains("href=\"/lang?to=en&#38;back=%2F\""), "the switch goes back here: {zh}");
+    // The switch keeps the choice in a cookie, which wins over Accept-Language.
+    let r = s
+        .http
+        .get(s.url("/lang?to=zh&back=/suppressions%3Freason%3Dcomplaint"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[header::LOCATION], "/suppressions?reason=complaint");
+    assert_eq!(set_cookie(&r, "lang").unwrap().0, "zh");
+    assert!(get(Some("en"), "; lang=zh").await.contains(">概览<"));
+    // It goes back only to a path on this site.
+    for back in ["//evil.example", "https://evil.example", "/\\evil.example"] {
+        let r = s
+            .http
+            .get(s.url(&format!("/lang?to=en&back={}", tuixin_server::web::url_encode(back))))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()[header::LOCATION], "/", "{back}");
+    }
+    s.stop().await;
+}
+
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+
+/// A bounce whose every text field carries markup, script, a `javascript:` link, CSS, a
+/// terminal escape and a bidi override.
+pub const HOSTILE: &str = "From: MAILER-DAEMON@mx.xss.example (Mail Delivery System)\r
+To: bounces@sender.example\r
+Subject: Undelivered Mail Returned to Sender\r
+Date: Tue, 14 Jan 2025 10:43:20 +0000\r
+MIME-Version: 1.0\r
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"BOUND\"\r
+\r
+--BOUND\r
+Content-Type: text/plain; charset=utf-8\r
+\r
+<victim@xss.example>: host mx.xss.example said: 550 5.1.1 <script>window.__xss=1;document.title='pwned'</script> user unknown\r
+\r
+--BOUND\r
+Content-Type: message/delivery-status\r
+\r
+Reporting-MTA: dns; mx.xss.example\r
+\r
+Final-Recipient: rfc822; victim@xss.example\r
+Action: failed\r
+Status: 5.1.1\r
+Diagnostic-Code: smtp; 550 5.1.1 user unknown <script>window.__xss=1;document.title='pwned'</script><img src=x onerror=\"window.__xss=2\"><a id=evil href=\"javascript:window.__xss=3\">click</a><style>body{display:none}</style> \x1b[31mred \u{202E}txt.exe\r
+\r
+--BOUND\r
+Content-Type: text/rfc822-headers\r
+\r
+From: \"<script>window.__xss=4</script>\" <news@sender.example>\r
+To: victim@xss.example\r
+Subject: <img src=x onerror=\"window.__xss=5\"> hello\r
+Message-ID: <xss1@sender.example>\r
+\r
+--BOUND--\r
+";
+
+async fn ingest(s: &Server, body: Vec<u8>) -> serde_json::Value {
+    let r = s
+        .http
+        .post(s.url("/v1/ingest/messages"))
+        .bearer_auth(s.token(TokenScope::Write))
+        .header(header::CONTENT_TYPE, "message/rfc822")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json().await.unwrap()
+}
+
+async fn api(s: &Server, path: &str) -> serde_json::Value {
+    s.http
+        .get(s.url(path))
+        .bearer_auth(s.token(TokenScope::Admin))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_suppression_list_filters_and_removes_only_with_the_form_token_and_a_note() {
+    let (db, dir) = backends().await.swap_remove(0);
+    let s = start(db, dir, None).await;
+    ingest(&s, std::fs::read(format!("{EXAMPLES}/postfix-dsn.eml")).unwrap()).await;
+    ingest(&s, std::fs::read(format!("{EXAMPLES}/arf-complaint.eml")).unwrap()).await;
+    let all = api(&s, "/v1/suppressions").await;
+    let complaint = all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["reason"] == "complaint")
+        .expect("a complaint entry")
+        .clone();
+    let session = sign_in(&s, s.token(TokenScope::Write)).await;
+    let cookie = format!("tuixin_session={session}");
+
+    let html = page(&s, "/suppressions", &session).await.text().await.unwrap();
+    assert!(html.contains("alice.example@mail.example.org"), "{html}");
+    assert!(html.contains(complaint["address"].as_str().unwrap()));
+    // Filters: by reason, by domain, by exact address.
+    let html = page(&s, "/suppressions?reason=complaint", &session).await.text().await.unwrap();
+    assert!(
+        !html.contains("alice.example@mail.example.org")
+            && html.contains(complaint["address"].as_str().unwrap())
+    );
+    for q in ["mail.example.org", "Alice.Example%40MAIL.example.org"] {
+        let html = page(&s, &format!("/suppressions?q={q}"), &session).await.text().await.unwrap();
+        assert!(html.contains("alice.example@mail.example.org"), "q={q}");
+        assert!(!html.contains(complaint["address"].as_str().unwrap()), "q={q}");
+    }
+    let html = page(&s, "/suppressions?q=nowhere.example", &session).await.text().await.unwrap();
+    assert!(html.contains("id=\"empty\""));
+    // The CSV export link gives the entries the filters match.
+    let csv = page(&s, "/suppressions/export?format=csv&reason=hard_bounce", &session)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.contains("alice.example@mail.example.org"));
+
+    let html = page(&s, "/suppressions", &session).await.text().await.unwrap();
+    let csrf = input_value(&html, "csrf");
+    let remove = |form: Vec<(&'static str, String)>| {
+        s.http
+            .post(s.url("/suppressions/remove"))
+            .header(header::COOKIE, &cookie)
+            .form(&form)
+            .send()
+    };
+    let alice = || ("address", "alice.example@mail.example.org".to_owned());
+    // Without the form token, or with another session's, nothing changes.
+    let r = remove(vec![alice(), ("note", "moved".into())]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r =
+        remove(vec![alice(), ("note", "moved".into()), ("csrf", "0".repeat(64))]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(api(&s, "/v1/check?address=alice.example@mail.example.org").await["allowed"], false);
+    // Without a note: refused, saying why.
+    let r = remove(vec![alice(), ("csrf", csrf.clone())]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("A note saying why is required"));
+    // A complaint needs an admin: refused, saying so, and kept.
+    let r = remove(vec![
+        ("address", complaint["address"].as_str().unwrap().to_owned()),
+        ("note", "asked".into()),
+        ("csrf", csrf.clone()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("needs an admin token"));
+    // With both: removed, back to the list, which says so and no longer has it.
+    let r = remove(vec![
+        alice(),
+        ("note", "address fixed <b>by</b> support".into()),
+        ("csrf", csrf.clone()),
+        ("back", "/suppressions?reason=hard_bounce&done=added".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert_eq!(location, "/suppressions?reason=hard_bounce&done=removed");
+    let html = page(&s, &location, &session).await.text().await.unwrap();
+    assert!(html.contains("id=\"notice\"") && !html.contains("alice.example@mail.example.org"));
+    assert_eq!(api(&s, "/v1/check?address=alice.example@mail.example.org").await["allowed"], true);
+    // The address page has the removal, its note shown as text, and the event that caused it.
+    let html = page(&s, "/addresses/alice.example%40mail.example.org", &session)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("address fixed &#60;b&#62;by&#60;/b&#62; support"), "{html}");
+    assert!(html.contains("href=\"/events/"));
+    // Adding by hand.
+    let r = s
+        .http
+        .post(s.url("/suppressions/add"))
+        .header(header::COOKIE, &cookie)
+        .form(&[
+            ("address", "bob@example.com"),
+            ("note", "asked"),
+            ("csrf", &csrf),
+            ("scope", "marketing"),
+            ("expires", "2999-01-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let entry = api(&s, "/v1/suppressions/bob@example.com").await;
+    assert_eq!(
+        (entry[0]["scope"].as_str(), entry[0]["expires_at"].as_str()),
+        (Some("marketing"), Some("2999-01-01T00:00:00Z")),
+        "{entry}"
+    );
+    // A read-only session sees no forms and may not post them.
+    let read = sign_in(&s, s.token(TokenScope::Read)).await;
+    let html = page(&s, "/suppressions", &read).await.text().await.unwrap();
+    assert!(!html.contains("/suppressions/remove"));
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_bounce_text_is_shown_as_text_on_the_event_and_address_pages() {
+    let (db, dir) = backends().await.swap_remove(0);
+    let s = start(db, dir, None).await;
+    let summary = ingest(&s, HOSTILE.as_bytes().to_vec()).await;
+    assert!(summary["new_events"].as_u64().unwrap() >= 1, "{summary}");
+    let events = api(&s, "/v1/events").await;
+    let id = events["data"][0]["id"].as_str().unwrap().to_owned();
+    let session = sign_in(&s, s.token(TokenScope::Read)).await;
+    for path in [
+        format!("/events/{id}"),
+        "/addresses/victim%40xss.example".to_owned(),
+        "/suppressions".to_owned(),
+    ] {
+        let r = page(&s, &path, &session).await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let html = r.text().await.unwrap();
+        for bad in
+            ["<script", "<img", "<style", "href=\"javascript", "onerror=\"", "\u{1b}", "\u{202E}"]
+        {
+            assert!(!html.contains(bad), "{path} carries {bad:?}");
+        }
+        if path.starts_with("/events") {
+            assert!(
+                html.contains("&#60;script&#62;window.__xss=1"),
+                "the payload is shown as text"
+            );
+            assert!(html.contains("⟨U+001B⟩[31mred ⟨U+202E⟩txt.exe"), "controls are made visible");
+            assert!(html.contains("5.1.1") && html.contains("/raw"), "codes and the raw link");
+        }
+    }
+    // The raw download is an attachment in its own type, never a page.
+    let r = page(&s, &format!("/events/{id}/raw"), &session).await;
+    assert_eq!(r.headers()[header::CONTENT_TYPE], "message/rfc822");
+    assert!(r.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(page(&s, "/events/nope", &session).await.status(), StatusCode::NOT_FOUND);
+    s.stop().await;
+}
+
+/// Browser tests: real headless Chromium driven over WebDriver (chromedriver), one driver
+/// and one browser for the whole binary's browser test.
+mod browser {
+    use std::net::TcpListener;
+    use std::process::{Child, Command, Stdio};
+
+    use fantoccini::{Client as Browser, ClientBuilder, Locator};
+    use hyper_util::client::legacy::connect::HttpConnector;
+    use serde_json::json;
+
+    use super::*;
+
+    /// A program on PATH, if it is there.
+    fn which(name: &str) -> Option<std::path::PathBuf> {
+        std::env::var_os("PATH")?
+            .to_str()?
+            .split(':')
+            .map(|dir| std::path::Path::new(dir).join(name))
+            .find(|p| p.is_file())
+    }
+
+    /// chromedriver, stopped when dropped.
+    struct Driver(Child);
+    impl Drop for Driver {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    /// Starts chromedriver on a free port and connects headless Chromium through it; None
+    /// (with a message) when they are not installed, a failure under CI=true.
+    async fn launch(profile: &std::path::Path) -> Option<(Driver, Browser)> {
+        let (chromium, driver) = match (which("chromium"), which("chromedriver")) {
+            (Some(c), Some(d)) => (c, d),
+            _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+                panic!(
+                    "CI=true but chromium or chromedriver is not installed (apt-get install chromium chromium-driver)"
+                )
+            }
+            _ => {
+                eprintln!("note: chromium or chromedriver not installed: browser test skipped");
+                return None;
+            }
+        };
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let driver = Driver(child);
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         format!("--user-data-dir={}", profile.display()), "--lang=en-US"],
+            }),
+        );
+        let browser = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&url)
+            .await
+            .expect("a Chromium session over chromedriver");
+        Some((driver, browser))
+    }
+
+    async fn text(b: &Browser, css: &str) -> String {
+        b.find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// Waits (up to 10 s) until the browser is at a path starting with `prefix` after a click
+    /// that navigates; the path.
+    async fn wait_path(b: &Browser, prefix: &str) -> String {
+        for _ in 0..100 {
+            let now = path(b).await;
+            if now.starts_with(prefix)
+                && b.execute("return document.readyState", vec![]).await.unwrap()
+                    == json!("complete")
+            {
+                return now;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the browser stayed at {}, not {prefix}", path(b).await)
+    }
+
+    async fn path(b: &Browser) -> String {
+        let url = b.current_url().await.unwrap();
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_person_signs_in_filters_removes_switches_to_chinese_and_reads_a_hostile_event_safely()
+     {
+        let profile = tempfile::tempdir().unwrap();
+        let Some((_driver, b)) = launch(profile.path()).await else { return };
+        let (db, dir) = backends().await.swap_remove(0);
+        let s = start(db, dir, None).await;
+        ingest(&s, std::fs::read(format!("{EXAMPLES}/postfix-dsn.eml")).unwrap()).await;
+        ingest(&s, HOSTILE.as_bytes().to_vec()).await;
+        let events = api(&s, "/v1/events?address=victim@xss.example").await;
+        let hostile_id = events["data"][0]["id"].as_str().expect("the hostile event").to_owned();
+
+        // Without a session the page sends the browser to sign in, and back afterwards.
+        b.goto(&s.url("/suppressions")).await.unwrap();
+        assert_eq!(path(&b).await, "/sign-in?next=%2Fsuppressions");
+        b.find(Locator::Id("token"))
+            .await
+            .unwrap()
+            .send_keys(s.token(TokenScope::Write))
+            .await
+            .unwrap();
+        b.find(Locator::Id("sign-in")).await.unwrap().click().await.unwrap();
+        assert_eq!(wait_path(&b, "/suppressions").await, "/suppressions");
+        assert_eq!(text(&b, "h1").await, "Suppressions");
+        let rows = text(&b, "#list").await;
+        assert!(
+            rows.contains("alice.example@mail.example.org") && rows.contains("victim@xss.example"),
+            "{rows}"
+        );
+
+        // Filter by domain.
+        b.find(Locator::Id("q")).await.unwrap().send_keys("mail.example.org").await.unwrap();
+        b.find(Locator::Id("apply")).await.unwrap().click().await.unwrap();
+        wait_path(&b, "/suppressions?q=mail.example.org").await;
+        let rows = text(&b, "#list").await;
+        assert!(
+            rows.contains("alice.example@mail.example.org") && !rows.contains("victim@xss.example"),
+            "{rows}"
+        );
+
+        // Remove alice with a note; the list says so and no longer has her.
+        let form = b.find(Locator::Css("tr.entry form.remove")).await.unwrap();
+        form.find(Locator::Css("input[name=note]"))
+            .await
+            .unwrap()
+            .send_keys("fixed by support")
+            .await
+            .unwrap();
+        form.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+        wait_path(&b, "/suppressions?q=mail.example.org&reason=&scope=&source=&done=removed").await;
+        assert!(text(&b, "#notice").await.contains("removed"));
+        assert!(b.find(Locator::Id("empty")).await.is_ok(), "the filtered list is empty now");
+        assert_eq!(
+            api(&s, "/v1/check?address=alice.example@mail.example.org").await["allowed"],
+            true
+        );
+
+        // A form posted without its CSRF token, with this browser's session, is refused.
+        let session = b.get_named_cookie("tuixin_session").await.unwrap();
+        let cookie = format!("tuixin_session={}", session.value());
+        let r = s
+            .http
+            .post(s.url("/suppressions/remove"))
+            .header(header::COOKIE, &cookie)
+            .form(&[("address", "chen.jie@example.net"), ("note", "forged")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+        // Switch to Chinese: the UI is in Chinese, here and on the next pages.
+        b.find(Locator::Id("lang-switch")).await.unwrap().click().await.unwrap();
+        wait_path(&b, "/suppressions?q=mail.example.org").await;
+        for _ in 0..50 {
+            if text(&b, "h1").await != "Suppressions" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(text(&b, "h1").await, "抑制列表");
+        let lang = b.execute("return document.documentElement.lang", vec![]).await.unwrap();
+        assert_eq!(lang, json!("zh"));
+
+        // Open the hostile event from its address's timeline.
+        b.goto(&s.url("/addresses/victim%40xss.example")).await.unwrap();
+        b.find(Locator::Css("#timeline a")).await.unwrap().click().await.unwrap();
+        assert_eq!(wait_path(&b, "/events/").await, format!("/events/{hostile_id}"));
+        assert_eq!(text(&b, "h1 .mono").await, hostile_id);
+        let zh = tuixin::Registry::builtin()
+            .explain(tuixin::Code::parse("5.1.1").unwrap(), tuixin::Lang::Zh);
+        assert!(text(&b, "main").await.contains(&zh.title), "the code explained in Chinese");
+
+        // None of its payloads ran or became markup: asked from the page itself.
+        let state = b
+            .execute(
+                "return {xss: typeof window.__xss, title: document.title,
+                    markup: document.querySelectorAll('main script, main img, main style, main a[href^=\"javascript:\"], #evil').length,
+                    hidden: getComputedStyle(document.body).display,
+                    fields: document.getElementById('fields').textContent}",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(state["xss"], "undefined", "{state}");
+        assert_ne!(state["title"], "pwned", "{state}");
+        assert_eq!(state["markup"], 0, "{state}");
+        assert_ne!(state["hidden"], "none", "{state}");
+        assert!(
+            state["fields"].as_str().unwrap().contains("<script>window.__xss=1"),
+            "the payload is there as text: {state}"
+        );
+
+        // Sign out: the session ends, and pages send the browser to sign in again.
+        b.find(Locator::Id("sign-out")).await.unwrap().click().await.unwrap();
+        wait_path(&b, "/sign-in").await;
+        b.goto(&s.url("/alerts")).await.unwrap();
+        assert_eq!(path(&b).await, "/sign-in?next=%2Falerts");
+        let r = s.http.get(s.url("/")).header(header::COOKIE, &cookie).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+        b.close().await.unwrap();
+        s.stop().await;
+    }
+}
