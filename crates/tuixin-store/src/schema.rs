@@ -156,11 +156,13 @@ const V4: &str = "";
 
 /// Version 5: statistics. An index holding every column the summary and the time series count
 /// by, so they read the index alone, never the rows (each row carries its whole record); an
-/// index for the latest events of each source; and the inputs that could not be read or
-/// decoded, for ingestion health per source.
+/// index for the latest events of each source; one for the suppression entries in force by
+/// reason; and the inputs that could not be read or decoded, for ingestion health per source.
 const V5: &str = "
 CREATE INDEX events_stats ON events (at, source, action, reason, hardbounce, feedbacktype, destination);
 CREATE INDEX events_source ON events (source, received_at);
+-- The suppression entries in force by reason, from the index alone.
+CREATE INDEX suppressions_stats ON suppressions (reason, expires_at, scope);
 -- Inputs that were received but gave no event (unreadable, or no bounce), kept as long as
 -- raw inputs.
 CREATE TABLE ingest_failures (
