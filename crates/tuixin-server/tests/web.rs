@@ -554,6 +554,19 @@ async fn the_suppression_list_filters_and_removes_only_with_the_form_token_and_a
         (Some("marketing"), Some("2999-01-01T00:00:00Z")),
         "{entry}"
     );
+    // Removing from the address page goes back to it, which says so.
+    let r = remove(vec![
+        ("address", "bob@example.com".into()),
+        ("note", "asked".into()),
+        ("csrf", csrf.clone()),
+        ("back", "/addresses/bob%40example.com".into()),
+    ])
+    .await
+    .unwrap();
+    let location = r.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert_eq!(location, "/addresses/bob%40example.com?done=removed");
+    let html = page(&s, &location, &session).await.text().await.unwrap();
+    assert!(html.contains("id=\"notice\"") && html.contains("id=\"not-suppressed\""), "{html}");
     // A read-only session sees no forms and may not post them.
     let read = sign_in(&s, s.token(TokenScope::Read)).await;
     let html = page(&s, "/suppressions", &read).await.text().await.unwrap();
@@ -600,10 +613,70 @@ async fn hostile_bounce_text_is_shown_as_text_on_the_event_and_address_pages() {
     s.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_pages_through_every_entry_once_and_every_page_has_the_headers() {
+    let (db, dir) = backends().await.swap_remove(0);
+    let s = start(db, dir, None).await;
+    let upsert: Vec<serde_json::Value> =
+        (0..120).map(|i| serde_json::json!({"address": format!("user{i:03}@page.example"), "note": "paging"})).collect();
+    let r = s
+        .http
+        .post(s.url("/v1/suppressions/batch"))
+        .bearer_auth(s.token(TokenScope::Write))
+        .json(&serde_json::json!({ "upsert": upsert }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let session = sign_in(&s, s.token(TokenScope::Read)).await;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut pages = 0;
+    let mut next = Some("/suppressions?q=page.example".to_owned());
+    while let Some(path) = next.take() {
+        let html = page(&s, &path, &session).await.text().await.unwrap();
+        pages += 1;
+        let rows = html.matches("<tr class=\"entry\">").count();
+        for (at, _) in html.match_indices(">user") {
+            let name = &html[at + 1..at + 1 + "user000@page.example".len()];
+            assert!(seen.insert(name.to_owned()), "{name} shown twice");
+        }
+        assert_eq!(rows, html.matches(">user").count());
+        if let Some(at) = html.find("\" id=\"next\"") {
+            let start = html[..at].rfind("href=\"").unwrap() + 6;
+            next = Some(html[start..at].replace("&#38;", "&"));
+        }
+        assert!(pages < 10);
+    }
+    assert_eq!((seen.len(), pages), (120, 3));
+
+    // Every page, signed in or not, found or not, carries the security headers.
+    for path in [
+        "/", "/suppressions", "/alerts", "/addresses/user001%40page.example",
+        "/addresses/nobody%40page.example", "/addresses/not-an-address", "/events/nope",
+        "/sign-in",
+    ] {
+        let r = page(&s, path, &session).await;
+        assert!(matches!(r.status().as_u16(), 200 | 404 | 422), "{path}: {}", r.status());
+        let h = r.headers();
+        assert!(
+            h[header::CONTENT_SECURITY_POLICY].to_str().unwrap().starts_with("default-src 'self'"),
+            "{path}"
+        );
+        assert_eq!(h[header::X_FRAME_OPTIONS], "DENY", "{path}");
+        assert_eq!(h[header::CACHE_CONTROL], "no-store", "{path}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("<html lang=\"en\">"), "{path}: a page in the layout");
+    }
+    let html = page(&s, "/alerts", &session).await.text().await.unwrap();
+    assert!(html.contains("id=\"no-open\""));
+    s.stop().await;
+}
+
 /// Browser tests: real headless Chromium driven over WebDriver (chromedriver), one driver
 /// and one browser for the whole binary's browser test.
 mod browser {
     use std::net::TcpListener;
+    use std::os::unix::process::CommandExt;
     use std::process::{Child, Command, Stdio};
 
     use fantoccini::{Client as Browser, ClientBuilder, Locator};
@@ -621,10 +694,14 @@ mod browser {
             .find(|p| p.is_file())
     }
 
-    /// chromedriver, stopped when dropped.
+    /// chromedriver in a process group of its own, which Chromium joins: dropping it (also
+    /// when a test fails before the browser is closed) kills the whole group, so no browser
+    /// is left running.
     struct Driver(Child);
     impl Drop for Driver {
         fn drop(&mut self) {
+            let group = format!("-{}", self.0.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
             let _ = self.0.kill();
             let _ = self.0.wait();
         }
@@ -648,6 +725,7 @@ mod browser {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(driver)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -665,7 +743,7 @@ mod browser {
             "goog:chromeOptions".into(),
             json!({
                 "binary": chromium,
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-crash-reporter", "--disable-breakpad",
                          format!("--user-data-dir={}", profile.display()), "--lang=en-US"],
             }),
         );

@@ -280,6 +280,12 @@ pub struct AddressPage {
     pub audit: Vec<AuditLine>,
     /// The link to the list filtered to it.
     pub list_href: String,
+    /// The address as stored, for the remove forms.
+    pub raw_address: String,
+    /// Whether the viewer may change the list.
+    pub can_write: bool,
+    /// What was just done (a UI string key), if anything.
+    pub notice: Option<&'static str>,
 }
 
 fn visible_entry(mut s: Suppression) -> Suppression {
@@ -319,10 +325,21 @@ pub async fn address(
         }
         Err(e) => return e.into_response(),
     };
+    // The entries are in their own table; times are shown as times.
     let state = match report.state.as_object() {
-        Some(map) => {
-            map.iter().map(|(k, v)| Field { name: visible(k), value: text_of(v) }).collect()
-        }
+        Some(map) => map
+            .iter()
+            .filter(|(k, _)| k.as_str() != "suppressions")
+            .map(|(k, v)| {
+                let time = k.ends_with("_at") || k.starts_with("last_");
+                let value = match v.as_i64() {
+                    Some(ts) if time => rfc3339(ts),
+                    _ if v.is_null() => "—".to_owned(),
+                    _ => text_of(v),
+                };
+                Field { name: visible(k), value }
+            })
+            .collect(),
         None => Vec::new(),
     };
     let timeline = report
@@ -332,6 +349,7 @@ pub async fn address(
             let href = format!("/events/{}", url_encode(&e.id));
             let mut item = TimelineItem::from(e);
             item.source = visible(&item.source);
+            item.deliverystatus = visible(&item.deliverystatus);
             TimelineRow { item, href }
         })
         .collect();
@@ -346,8 +364,12 @@ pub async fn address(
             AuditLine { audit, href }
         })
         .collect();
+    let notice = uri.query().is_some_and(|q| q.split('&').any(|p| p == "done=removed"));
     render(&AddressPage {
         list_href: format!("/suppressions?q={}", url_encode(&report.address)),
+        raw_address: report.address.clone(),
+        can_write: v.caller.scope >= TokenScope::Write,
+        notice: notice.then_some("suppressions.removed"),
         address: visible(&report.address),
         entries: report.suppressions.into_iter().map(|s| visible_entry(s.into())).collect(),
         state,

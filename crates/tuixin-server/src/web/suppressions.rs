@@ -128,12 +128,10 @@ fn filter_of(query: &ListQuery) -> Result<SuppressionFilter, ApiError> {
         source: some(&query.source),
         scope: some(&query.scope),
         domain,
-        since: None,
-        until: None,
         after: some(&query.cursor)
             .map(|c| decode_cursor::<(i64, String, String)>(&c))
             .transpose()?,
-        limit: None,
+        ..SuppressionFilter::default()
     })
 }
 
@@ -300,8 +298,8 @@ fn refused(v: &Viewer, e: ApiError) -> Response {
 }
 
 fn back_to(back: &str, done: &str) -> Response {
-    let back =
-        if local_path(back) && back.starts_with("/suppressions") { back } else { "/suppressions" };
+    let ours = back.starts_with("/suppressions") || back.starts_with("/addresses/");
+    let back = if local_path(back) && ours { back } else { "/suppressions" };
     let (path, query) = back.split_once('?').unwrap_or((back, ""));
     let mut params: Vec<&str> =
         query.split('&').filter(|p| !p.is_empty() && !p.starts_with("done=")).collect();
