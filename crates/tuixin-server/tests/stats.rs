@@ -267,3 +267,42 @@ async fn sources_show_uploads_and_the_upload_that_gave_no_event() {
         s.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_and_sources_pages_show_the_figures_and_refuse_a_bad_range() {
+    let (db, dir) = backends().await.swap_remove(0);
+    let s = start(db, dir).await;
+    load(&s).await;
+    let html = |path: &'static str| {
+        let s = &s;
+        async move {
+            let r = s.get(path, &s.read).await;
+            let status = r.status();
+            let csp = r.headers().get("content-security-policy").cloned();
+            (status, csp, r.text().await.unwrap())
+        }
+    };
+    let (status, csp, page) = html("/?since=2025-01-01&until=2025-04-01").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(csp.unwrap().to_str().unwrap().starts_with("default-src 'self'"));
+    for figure in [
+        r#"id="fig-events" value="8""#, r#"id="fig-hard-bounces" value="3""#,
+        r#"id="fig-complaints" value="1""#, r#"id="fig-suppressions" value="4""#,
+        r#"id="fig-bounce-rate" value="""#,
+    ] {
+        assert!(page.contains(figure), "{figure} not in the page");
+    }
+    assert!(page.contains(r#"id="no-rates""#), "no delivery: the rates are unknown");
+    assert!(!page.contains("class=\"figure crossed\""), "nothing marked without a rate");
+    assert!(page.contains("<svg") && page.contains("id=\"chart-reasons\""));
+    assert!(!page.contains("style=") && !page.contains("<script"), "the CSP allows neither");
+    let (status, _, _) = html("/?since=yesterday").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _, _) = html("/?days=0").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _, page) = html("/sources").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("status-failing"), "an input failed in the last day");
+    assert!(page.contains("not an email message"), "its cause is shown");
+    s.stop().await;
+}

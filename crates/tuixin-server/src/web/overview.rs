@@ -364,3 +364,50 @@ fn page_of(
         page,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::Lang;
+
+    #[test]
+    fn every_figure_label_and_threshold_rule_has_both_languages() {
+        // The labels are keys held in data, which the templates' key scan does not see.
+        let page =
+            |lang| Page { lang, nav: "overview", path: "/".into(), csrf: String::new(), who: None };
+        let summary = tuixin_store::Summary {
+            since: 0,
+            until: 86_400,
+            source: None,
+            scope: None,
+            outcomes: Default::default(),
+            by_action: Default::default(),
+            by_category: Default::default(),
+            by_reason: Default::default(),
+            top_domains: Vec::new(),
+            suppressions: Default::default(),
+            suppressions_total: 0,
+            open_alerts: 0,
+            thresholds: tuixin_store::check_thresholds(&Default::default()),
+        };
+        for lang in [Lang::En, Lang::Zh] {
+            let shown = page_of(page(lang), summary.clone().into(), None, Vec::new(), 7, false);
+            assert_eq!(shown.figures.len(), 10);
+            for f in &shown.figures {
+                let text = shown.page.t(f.label);
+                assert!(!text.is_empty() && text != "?", "{lang:?} {}", f.label);
+            }
+            // No delivery: the rates say unknown, and nothing is marked crossed.
+            let rate = shown.figures.iter().find(|f| f.id == "fig-bounce-rate").unwrap();
+            assert_eq!((rate.value.as_str(), rate.crossed), ("", false));
+            assert_eq!(rate.shown, shown.page.t("overview.unknown"));
+            assert!(shown.thresholds.iter().all(|t| t.state == "unknown"));
+        }
+        // SES's and Gmail's 0.1 % complaint thresholds are one rule, named after both.
+        let complaint = rules(RateMetric::ComplaintRate);
+        assert_eq!(complaint.len(), 3, "0.1 %, 0.3 %, 0.5 %");
+        assert!(
+            complaint.iter().any(|r| r.label.contains("Gmail") && r.label.contains("Amazon SES"))
+        );
+    }
+}
