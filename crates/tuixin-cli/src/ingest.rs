@@ -260,13 +260,17 @@ fn decode_batch(decoder: &Decoder<'_>, batch: Vec<Item>, source: &str, lang: Lan
                             record.origin = item.origin.clone();
                             record.message = item.message;
                         }
-                        let input = Input {
+                        let mut input = Input {
                             raw,
                             records,
                             source: source.to_owned(),
                             origin: place.clone(),
                             received_at,
+                            packed: None,
                         };
+                        // Hashed and compressed here, on the decoding threads, not by the
+                        // store's single writer.
+                        input.pack();
                         Decoded { place, result: Ok(input), unreadable: false }
                     }
                     Err(e) => Decoded {

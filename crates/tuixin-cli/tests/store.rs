@@ -487,3 +487,64 @@ fn two_ingest_processes_on_one_postgres_end_as_one() {
     }
     assert_eq!(final_state(postgres), final_state(reference));
 }
+
+/// A disk that fills up during an ingest: the ingest stops with exit status 2 and a message
+/// naming the database and the full disk; what it committed is whole, so the same ingest rerun
+/// where there is room ends exactly as one uninterrupted run. The small disk is a real tmpfs,
+/// mounted in a private mount namespace (`unshare -rm`); where the kernel refuses that, the
+/// test says so and does nothing.
+#[test]
+fn a_full_disk_stops_an_ingest_and_a_rerun_with_room_completes_it() {
+    let inputs = corpus_inputs();
+    let dir = tempfile::tempdir().unwrap();
+    let reference = format!("sqlite:{}", dir.path().join("reference.db").display());
+    let mut args = vec!["ingest", "-q", "--batch", "25"];
+    args.extend(inputs.iter().map(String::as_str));
+    tuixin(&args, &reference);
+    let expected = final_state(&reference);
+
+    let mount = dir.path().join("small");
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&mount).unwrap();
+    std::fs::create_dir_all(&out).unwrap();
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let ingest = args.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ");
+    // A third of what the whole run needs, so the disk fills in the middle of it.
+    let script = format!(
+        "mount -t tmpfs -o size=2048k tuixin-test {m} || exit 99
+         TUIXIN_DB=sqlite:{m}/x.db {bin} {ingest} 2>{o}/stderr
+         echo $? >{o}/status
+         cp {m}/x.db {m}/x.db-wal {o}/",
+        m = quote(&mount.display().to_string()),
+        o = quote(&out.display().to_string()),
+        bin = quote(env!("CARGO_BIN_EXE_tuixin")),
+    );
+    let ran = Command::new("unshare").args(["-rm", "sh", "-c", &script]).output();
+    match ran {
+        Ok(o) if o.status.code() == Some(0) => {}
+        other => {
+            eprintln!(
+                "note: cannot mount a small tmpfs here (unshare -rm): full-disk test skipped: {other:?}"
+            );
+            return;
+        }
+    }
+    let status = std::fs::read_to_string(out.join("status")).unwrap();
+    let stderr = std::fs::read_to_string(out.join("stderr")).unwrap();
+    assert_eq!(status.trim(), "2", "a full disk is a database error: {stderr}");
+    assert!(
+        stderr.contains("x.db: disk full; nothing of this transaction was written"),
+        "the message names the database and the cause: {stderr}"
+    );
+    let db = format!("sqlite:{}", out.join("x.db").display());
+    let partial = final_state(&db);
+    assert!(
+        !partial.0.is_empty() && partial.0.len() < expected.0.len(),
+        "the disk filled in the middle of the run: {} of {} events",
+        partial.0.len(),
+        expected.0.len()
+    );
+    // With room, the same ingest completes it: nothing was half-written.
+    tuixin(&args, &db);
+    assert_eq!(final_state(&db), expected, "a rerun after a full disk differs from one run");
+}

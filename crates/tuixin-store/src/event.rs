@@ -21,6 +21,18 @@ pub struct Input {
     pub origin: String,
     /// When it was received.
     pub received_at: Timestamp,
+    /// The raw input hashed and compressed ahead of time by [`Input::pack`] (on the caller's
+    /// decoding threads); when None the store does it while it writes.
+    pub packed: Option<crate::PackedRaw>,
+}
+
+impl Input {
+    /// Hashes and compresses the raw input now, so the store's single writer need not.
+    pub fn pack(&mut self) {
+        if self.packed.is_none() {
+            self.packed = Some(crate::PackedRaw::new(&self.raw));
+        }
+    }
 }
 
 /// The id of a raw input: the hash of its bytes, so the same input stored twice is one row.

@@ -13,6 +13,7 @@ use tuixin::lifecycle::{AlertCategory, LifecycleEvent, Policy, alert_observation
 use crate::StoreError;
 use crate::event::{IngestSummary, Input, Timestamp};
 use crate::lifecycle;
+use crate::raw::PackedRaw;
 use crate::sql::{Tx, insert_rows};
 use crate::store::Prepared;
 
@@ -20,32 +21,34 @@ use crate::store::Prepared;
 pub(crate) fn run(
     tx: &mut dyn Tx,
     batch: &[Input],
+    packed: &[std::borrow::Cow<'_, PackedRaw>],
     prepared: &[Prepared],
     policy: &Policy,
     now: Timestamp,
 ) -> Result<IngestSummary, StoreError> {
     let mut summary =
         IngestSummary { inputs: batch.len(), records: prepared.len(), ..IngestSummary::default() };
-    let mut raws: Vec<(String, &Input)> =
-        batch.iter().map(|input| (crate::event::raw_id(&input.raw), input)).collect();
-    raws.sort_by(|a, b| a.0.cmp(&b.0));
-    raws.dedup_by(|a, b| a.0 == b.0);
+    let mut raws: Vec<(&PackedRaw, &Input)> =
+        packed.iter().map(|p| p.as_ref()).zip(batch).collect();
+    raws.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    raws.dedup_by(|a, b| a.0.id == b.0.id);
     let rows = raws
         .iter()
-        .map(|(id, input)| {
+        .map(|(packed, input)| {
             vec![
-                id.into(),
+                packed.id.as_str().into(),
                 input.source.as_str().into(),
                 input.origin.as_str().into(),
                 input.received_at.into(),
                 (input.raw.len() as i64).into(),
-                input.raw.as_slice().into(),
+                packed.bytes.as_slice().into(),
+                packed.encoding.into(),
             ]
         })
         .collect();
     insert_rows(
         tx,
-        "INSERT INTO raw_inputs (id, source, origin, received_at, size, bytes)",
+        "INSERT INTO raw_inputs (id, source, origin, received_at, size, bytes, encoding)",
         rows,
         " ON CONFLICT (id) DO NOTHING",
     )?;

@@ -19,6 +19,7 @@ mod lifecycle;
 mod lookup;
 mod manual;
 mod postgres;
+mod raw;
 mod schema;
 mod sessions;
 mod sql;
@@ -33,6 +34,7 @@ pub use address::address_key;
 pub use error::StoreError;
 pub use event::{EventFilter, EventRow, IngestSummary, Input, Timestamp, event_id, raw_id};
 pub use manual::{AddressReport, AlertRow, AuditRow, ImportEntry, ImportFailure, TimelineEvent};
+pub use raw::PackedRaw;
 pub use schema::SCHEMA_VERSION;
 pub use sessions::SessionRow;
 pub use stats::{

@@ -7,14 +7,14 @@
 use std::sync::LazyLock;
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// SQLite's `application_id` for a tuixin database ("tuix").
 pub const APPLICATION_ID: i64 = 0x7475_6978;
 
 /// Each version's statements, with `{INT}`, `{BLOB}` and `{SERIAL}` standing for the types
 /// that differ between the backends.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 const V1: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -151,7 +151,7 @@ CREATE INDEX sessions_expires ON sessions (expires_at);
 CREATE INDEX sessions_token ON sessions (token_id);
 ";
 
-/// Version 4: assigned to import jobs (helper "api"); empty on this branch.
+/// Version 4: reserved (import jobs, being merged).
 const V4: &str = "";
 
 /// Version 5: statistics. An index holding every column the summary and the time series count
@@ -174,6 +174,11 @@ CREATE TABLE ingest_failures (
 );
 CREATE INDEX ingest_failures_source ON ingest_failures (source, received_at);
 CREATE INDEX ingest_failures_received ON ingest_failures (received_at);
+";
+
+/// Version 6: raw inputs may be kept compressed; `encoding` says how (`identity`, `deflate`).
+const V6: &str = "
+ALTER TABLE raw_inputs ADD COLUMN encoding TEXT NOT NULL DEFAULT 'identity';
 ";
 
 fn render(sql: &str, int: &str, blob: &str, serial: &str) -> String {

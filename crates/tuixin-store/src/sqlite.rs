@@ -1,6 +1,11 @@
 //! The SQLite backend: one file, WAL, one writer at a time (an IMMEDIATE transaction takes the
 //! write lock up front), a busy timeout before a clear "locked" error, foreign keys on, and
 //! `synchronous = FULL` so a commit is on disk before it is acknowledged.
+//!
+//! Checkpoints (copying the WAL back into the database file) run on a thread of their own, so
+//! the writer does not stop for them: the writer wakes it after each commit, and it checkpoints
+//! at most once per [`CHECKPOINT_INTERVAL`]. Should it fall behind, the writer's own automatic
+//! checkpoint at [`BACKSTOP_PAGES`] bounds the WAL.
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -14,8 +19,17 @@ use crate::StoreError;
 use crate::schema::{self, APPLICATION_ID, SCHEMA_VERSION};
 use crate::sql::{Dialect, Tx, Value};
 
+/// How often at most the checkpoint thread copies the WAL into the file (when there were
+/// commits since).
+pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// WAL pages after which the writer checkpoints by itself (the checkpoint thread fell behind).
+pub const BACKSTOP_PAGES: u64 = 32768;
+
 /// An open SQLite database.
 pub struct SqliteDb {
+    /// Wakes the checkpoint thread after a commit (dropped first, which ends the thread).
+    checkpoints: Option<Checkpoints>,
     /// The one writer (and the connection that checked and migrated the file).
     conn: Mutex<Connection>,
     /// Idle read connections: reads run beside the writer and beside each other (WAL).
@@ -59,7 +73,8 @@ impl SqliteDb {
         conn.busy_timeout(busy).map_err(|e| map_err(&name, busy, e))?;
         // Ingest uses a few dozen distinct statements (multi-row inserts of several sizes).
         conn.set_prepared_statement_cache_capacity(64);
-        let db = SqliteDb {
+        let mut db = SqliteDb {
+            checkpoints: None,
             conn: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
             path: path.to_path_buf(),
@@ -81,10 +96,19 @@ impl SqliteDb {
             }
             // A 32 MiB page cache: event ids and address keys are hashes, so inserts land all over
             // the indexes, and SQLite's default 2 MiB cache turns each into a read.
-            conn.execute_batch(
-                "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -32768;",
-            )
+            // Statement journals (for multi-row inserts that may roll back alone) in memory, not
+            // in temporary files; the WAL truncated back to 64 MiB after it was reset.
+            conn.execute_batch(&format!(
+                "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -32768; \
+                 PRAGMA temp_store = MEMORY; PRAGMA journal_size_limit = 67108864; \
+                 PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES};"
+            ))
             .map_err(|e| db.err(e))?;
+        }
+        // The file SQLite actually opened (a `file:` URI resolved).
+        let file = db.lock().path().map(std::path::PathBuf::from);
+        if let Some(file) = file.filter(|f| !f.as_os_str().is_empty()) {
+            db.checkpoints = Some(Checkpoints::start(&file, busy).map_err(|e| db.err(e))?);
         }
         Ok(db)
     }
@@ -151,13 +175,19 @@ impl SqliteDb {
         &self,
         f: impl FnOnce(&mut dyn Tx) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.lock();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| self.err(e))?;
-        let mut sq = SqliteTx { tx, db: self };
-        let out = f(&mut sq)?;
-        sq.tx.commit().map_err(|e| self.err(e))?;
+        let out = {
+            let mut conn = self.lock();
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| self.err(e))?;
+            let mut sq = SqliteTx { tx, db: self };
+            let out = f(&mut sq)?;
+            sq.tx.commit().map_err(|e| self.err(e))?;
+            out
+        };
+        if let Some(checkpoints) = &self.checkpoints {
+            checkpoints.wake();
+        }
         Ok(out)
     }
 
@@ -192,6 +222,69 @@ impl SqliteDb {
         conn.set_prepared_statement_cache_capacity(64);
         conn.execute_batch("PRAGMA cache_size = -8192;").map_err(|e| self.err(e))?;
         Ok(conn)
+    }
+}
+
+/// The checkpoint thread: its own connection, woken after commits.
+struct Checkpoints {
+    wake: Option<std::sync::mpsc::SyncSender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpoints {
+    fn start(path: &Path, busy: Duration) -> rusqlite::Result<Checkpoints> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(busy)?;
+        // Its own commits are none; the setting only keeps it from checkpointing on close
+        // out of turn (the writer's connection does the last one).
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
+        let (wake, woken) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::Builder::new()
+            .name("sqlite-checkpoint".to_owned())
+            .spawn(move || {
+                use std::sync::mpsc::RecvTimeoutError;
+                let mut pending = false;
+                loop {
+                    if !pending && woken.recv().is_err() {
+                        return;
+                    }
+                    // PASSIVE: copies what it can without waiting for the writer or readers.
+                    // A failure (busy, I/O) is no call's error: the next wake retries, and the
+                    // writer's backstop bounds the WAL meanwhile.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                    // At most one checkpoint per interval (a page changed by many commits is
+                    // copied once, not once per commit); the wakes meanwhile make one more.
+                    let until = std::time::Instant::now() + CHECKPOINT_INTERVAL;
+                    pending = false;
+                    loop {
+                        let left = until.saturating_duration_since(std::time::Instant::now());
+                        match woken.recv_timeout(left) {
+                            Ok(()) => pending = true,
+                            Err(RecvTimeoutError::Timeout) => break,
+                            Err(RecvTimeoutError::Disconnected) => return,
+                        }
+                    }
+                }
+            })
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        Ok(Checkpoints { wake: Some(wake), thread: Some(thread) })
+    }
+
+    /// Asks for a checkpoint if the WAL has grown; never waits.
+    fn wake(&self) {
+        if let Some(wake) = &self.wake {
+            let _ = wake.try_send(());
+        }
+    }
+}
+
+impl Drop for Checkpoints {
+    fn drop(&mut self) {
+        self.wake = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 

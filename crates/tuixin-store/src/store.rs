@@ -7,7 +7,7 @@ use tuixin::lifecycle::{Policy, Scope};
 
 use crate::StoreError;
 use crate::address::{address_key, key_domain};
-use crate::event::{EventFilter, EventRow, IngestSummary, Input, Timestamp, event_id, raw_id};
+use crate::event::{EventFilter, EventRow, IngestSummary, Input, Timestamp, event_id};
 use crate::postgres::PgDb;
 use crate::schema::SCHEMA_VERSION;
 use crate::sql::{Tx, Value};
@@ -159,9 +159,18 @@ impl Store {
         policy: &Policy,
         now: Timestamp,
     ) -> Result<IngestSummary, StoreError> {
-        let prepared = prepare(batch);
+        // Raw inputs the caller packed are used as they are; the rest are packed here, before
+        // the transaction.
+        let packed: Vec<std::borrow::Cow<'_, crate::PackedRaw>> = batch
+            .iter()
+            .map(|input| match &input.packed {
+                Some(p) => std::borrow::Cow::Borrowed(p),
+                None => std::borrow::Cow::Owned(crate::PackedRaw::new(&input.raw)),
+            })
+            .collect();
+        let prepared = prepare(batch, &packed);
         self.write(|tx| {
-            let summary = crate::ingest::run(tx, batch, &prepared, policy, now)?;
+            let summary = crate::ingest::run(tx, batch, &packed, &prepared, policy, now)?;
             crate::stats::record_failures(tx, failed)?;
             Ok(summary)
         })
@@ -264,9 +273,16 @@ impl Store {
 
     /// The raw input with this id, while it is kept.
     pub fn raw(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let row = self
-            .read(|tx| tx.query_opt("SELECT bytes FROM raw_inputs WHERE id = $1", &[id.into()]))?;
-        Ok(row.map(|mut row| row[0].take_bytes()))
+        let row = self.read(|tx| {
+            tx.query_opt("SELECT bytes, encoding FROM raw_inputs WHERE id = $1", &[id.into()])
+        })?;
+        match row {
+            None => Ok(None),
+            Some(mut row) => {
+                let encoding = row[1].take_text();
+                crate::raw::unpack(&self.display_url(), &encoding, row[0].take_bytes()).map(Some)
+            }
+        }
     }
 
     /// Suppression entries matching `filter`, oldest first (a page of at most `limit`).
@@ -426,10 +442,10 @@ pub(crate) struct Prepared {
 }
 
 /// Ids and keys of a batch's records, in lock order (address key, then event id).
-fn prepare(batch: &[Input]) -> Vec<Prepared> {
+fn prepare(batch: &[Input], packed: &[std::borrow::Cow<'_, crate::PackedRaw>]) -> Vec<Prepared> {
     let mut out = Vec::new();
     for (i, input) in batch.iter().enumerate() {
-        let raw = raw_id(&input.raw);
+        let raw = packed[i].id.clone();
         for (r, record) in input.records.iter().enumerate() {
             out.push(Prepared {
                 input: i,

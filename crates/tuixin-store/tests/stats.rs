@@ -74,7 +74,14 @@ Message-Id: <news-{id}@shop.example.com>\r
 fn input(raw: Vec<u8>, source: &str, received_at: i64) -> Input {
     let records = tuixin::decode(&raw).unwrap();
     assert_eq!(records.len(), 1, "{}", String::from_utf8_lossy(&raw));
-    Input { raw, records, source: source.to_owned(), origin: "test".to_owned(), received_at }
+    Input {
+        raw,
+        records,
+        source: source.to_owned(),
+        origin: "test".to_owned(),
+        received_at,
+        packed: None,
+    }
 }
 
 /// The bundled ARF complaint, dated 3 November 2026.

@@ -94,6 +94,7 @@ pub async fn messages_handler(
                         source: "http".to_owned(),
                         origin: format!("upload message {}/{count}", i + 1),
                         received_at: now,
+                        packed: None,
                     }),
                     Err(e) => failures.push(IngestFailure { message: i + 1, error: e.to_string() }),
                 }

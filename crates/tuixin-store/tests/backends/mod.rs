@@ -102,6 +102,7 @@ pub fn examples(source: &str, received_at: i64) -> Vec<Input> {
                 source: source.to_owned(),
                 origin: path.display().to_string(),
                 received_at,
+                packed: None,
             }
         })
         .collect()
