@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use tuixin::{Decoder, Lang};
-use tuixin_store::{IngestSummary, Input};
+use tuixin_store::{FailedInput, IngestSummary, Input};
 
 use crate::args::Config;
 use crate::db::DbArg;
@@ -121,6 +121,9 @@ pub fn run(config: &Config, args: &IngestArgs) -> anyhow::Result<()> {
             let mut failures = Failures::default();
             for batch in to_store {
                 let mut inputs = Vec::with_capacity(batch.len());
+                // Inputs that gave no event, recorded for the source's ingestion health.
+                let mut failed = Vec::new();
+                let now = crate::time::now();
                 for Decoded { place, result, unreadable } in batch {
                     match result {
                         Ok(input) => inputs.push(input),
@@ -130,6 +133,12 @@ pub fn run(config: &Config, args: &IngestArgs) -> anyhow::Result<()> {
                             } else {
                                 failures.not_mail += 1;
                             }
+                            failed.push(FailedInput {
+                                source: source.to_owned(),
+                                origin: place.clone(),
+                                received_at: now,
+                                error: error.clone(),
+                            });
                             progress.suspend(|| {
                                 crate::note(format_args!(
                                     "tuixin: {}",
@@ -140,7 +149,7 @@ pub fn run(config: &Config, args: &IngestArgs) -> anyhow::Result<()> {
                     }
                 }
                 let n = inputs.len() as u64;
-                let done = store.ingest(&inputs, &policy, crate::time::now())?;
+                let done = store.ingest_reporting(&inputs, &failed, &policy, now)?;
                 summary.add(&done);
                 progress.inc(n);
             }

@@ -88,6 +88,7 @@ impl ApiError {
             )
             .field(field),
             StoreError::InvalidScope(_) => ApiError::invalid("scope", error.to_string()),
+            StoreError::InvalidQuery { field, .. } => ApiError::invalid(field, error.to_string()),
             StoreError::Refused(LifecycleError::NotFound(_)) => {
                 ApiError::not_found(error.to_string())
             }

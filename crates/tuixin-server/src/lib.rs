@@ -10,6 +10,7 @@ pub mod error;
 pub mod import;
 pub mod openapi;
 pub mod rate;
+pub mod svg;
 pub mod telemetry;
 pub mod time;
 pub mod token;
@@ -58,6 +59,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/imports/{id}", get(imports::get_one))
         // Alert acknowledgement (helper "api").
         .route("/v1/alerts/{id}/ack", post(alerts::ack))
+        // Statistics (helper "stats").
+        .route("/v1/stats/summary", get(stats::summary))
+        .route("/v1/stats/timeseries", get(stats::timeseries))
+        .route("/v1/stats/sources", get(stats::sources))
         // The web page (helper "web"): its own routes, with the page security headers.
         .merge(web::routes())
         .fallback(|| async { ApiError::not_found("no such route") })

@@ -31,6 +31,9 @@ use crate::api;
         api::imports::create,
         api::imports::get_one,
         api::alerts::ack,
+        api::stats::summary,
+        api::stats::timeseries,
+        api::stats::sources,
     ),
     modifiers(&Bearer)
 )]

@@ -792,6 +792,120 @@ mod browser {
         }
     }
 
+    /// A Postfix success notice (NOTIFY=SUCCESS) for `rcpt`, dated 10 February 2025.
+    fn delivered(n: usize, rcpt: &str) -> Vec<u8> {
+        format!(
+            "From: MAILER-DAEMON@mta.shop.example.com\r\nDate: Mon, 10 Feb 2025 09:00:00 +0000\r\nSubject: Successful Mail Delivery Report\r\nTo: news@shop.example.com\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"D{n}\"\r\nMessage-Id: <ok{n}@mta.shop.example.com>\r\n\r\n--D{n}\r\nContent-Type: text/plain\r\n\r\nYour message was successfully delivered.\r\n\r\n--D{n}\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mta.shop.example.com\r\nArrival-Date: Mon, 10 Feb 2025 08:59:58 +0000\r\n\r\nFinal-Recipient: rfc822; {rcpt}\r\nAction: delivered\r\nStatus: 2.0.0\r\nDiagnostic-Code: smtp; 250 2.0.0 Ok: queued as Q{n}\r\n\r\n--D{n}--\r\n"
+        )
+        .into_bytes()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_overview_shows_the_apis_figures_marks_crossed_thresholds_and_the_sources_health() {
+        let profile = tempfile::tempdir().unwrap();
+        let Some((_driver, b)) = launch(profile.path()).await else { return };
+        let (db, dir) = backends().await.swap_remove(0);
+        let s = start(db, dir, None).await;
+        let mut paths: Vec<_> =
+            std::fs::read_dir(EXAMPLES).unwrap().map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        for path in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "eml")) {
+            ingest(&s, std::fs::read(path).unwrap()).await;
+        }
+        // Two deliveries make the rates known: 3 hard bounces in 8 sent, 1 complaint in 2.
+        for n in 0..2 {
+            ingest(&s, delivered(n, &format!("reader{n}@good.example"))).await;
+        }
+        let range = "since=2025-01-01T00:00:00Z&until=2025-04-01T00:00:00Z";
+        let summary = api(&s, &format!("/v1/stats/summary?{range}")).await;
+        assert_eq!(summary["outcomes"]["deliveries"], 2, "{summary}");
+
+        b.goto(&s.url(&format!("/?{range}"))).await.unwrap();
+        b.find(Locator::Id("token"))
+            .await
+            .unwrap()
+            .send_keys(s.token(TokenScope::Read))
+            .await
+            .unwrap();
+        b.find(Locator::Id("sign-in")).await.unwrap().click().await.unwrap();
+        wait_path(&b, "/?since=").await;
+        assert_eq!(text(&b, "h1").await, "Overview");
+
+        // Every figure on the page is the API's.
+        let value = |id: &'static str| {
+            let b = b.clone();
+            async move {
+                let e = b.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("{id}: {e}"));
+                e.attr("value").await.unwrap().unwrap_or_default()
+            }
+        };
+        let o = &summary["outcomes"];
+        for (id, api_value) in [
+            ("fig-events", &o["events"]),
+            ("fig-deliveries", &o["deliveries"]),
+            ("fig-bounces", &o["bounces"]),
+            ("fig-hard-bounces", &o["hard_bounces"]),
+            ("fig-delays", &o["delays"]),
+            ("fig-complaints", &o["complaints"]),
+            ("fig-suppressions", &summary["suppressions_total"]),
+            ("fig-open-alerts", &summary["open_alerts"]),
+        ] {
+            assert_eq!(value(id).await, api_value.as_i64().unwrap().to_string(), "{id}");
+        }
+        for (id, api_value) in
+            [("fig-bounce-rate", &o["bounce_rate"]), ("fig-complaint-rate", &o["complaint_rate"])]
+        {
+            let shown: f64 = value(id).await.parse().unwrap();
+            assert!((shown - api_value.as_f64().unwrap()).abs() < 1e-12, "{id}: {shown}");
+        }
+        assert!((o["bounce_rate"].as_f64().unwrap() - 3.0 / 8.0).abs() < 1e-12);
+        // The crossed thresholds are marked, as the API says.
+        for t in summary["thresholds"].as_array().unwrap() {
+            let css = format!("#threshold-{} td.state", t["id"].as_str().unwrap());
+            let state = b.find(Locator::Css(&css)).await.unwrap().attr("data-state").await;
+            let expected = if t["crossed"] == true { "crossed" } else { "below" };
+            assert_eq!(state.unwrap().as_deref(), Some(expected), "{css}");
+        }
+        let marked = b.find_all(Locator::Css(".figure.crossed")).await.unwrap().len();
+        assert_eq!(marked, 2, "both rates are past a threshold");
+        // The rate charts are drawn on the server: a point per day with a known rate.
+        let points = b
+            .execute(
+                "return document.querySelectorAll('#chart-bounce-rate svg circle').length",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let series = api(&s, &format!("/v1/stats/timeseries?{range}&metric=bounce_rate")).await;
+        let known =
+            series["buckets"].as_array().unwrap().iter().filter(|b| !b["value"].is_null()).count();
+        assert_eq!(points, json!(known), "{series}");
+        assert!(text(&b, "#domains").await.contains("gmail.com"));
+
+        // In Chinese too.
+        b.find(Locator::Id("lang-switch")).await.unwrap().click().await.unwrap();
+        for _ in 0..50 {
+            if text(&b, "h1").await == "概览" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(text(&b, "h1").await, "概览");
+        assert_eq!(value("fig-events").await, o["events"].as_i64().unwrap().to_string());
+
+        // The sources page: the uploads' source, its last day as the API counts it.
+        b.goto(&s.url("/sources")).await.unwrap();
+        let sources = api(&s, "/v1/stats/sources").await;
+        let row = text(&b, "#sources tbody tr").await;
+        assert!(row.contains("http"), "{row}");
+        assert_eq!(
+            text(&b, "#sources tbody tr td.events-24h").await,
+            sources["data"][0]["events_24h"].as_i64().unwrap().to_string()
+        );
+        b.close().await.unwrap();
+        s.stop().await;
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_person_signs_in_filters_removes_switches_to_chinese_and_reads_a_hostile_event_safely()
      {

@@ -74,6 +74,15 @@ pub enum StoreError {
         "invalid scope {0:?}: use all, transactional, marketing or a stream name [a-z0-9][a-z0-9_.-]*"
     )]
     InvalidScope(String),
+    /// A statistics query that cannot be answered (a range that ends before it starts, too
+    /// many buckets, an unknown interval).
+    #[error("invalid {field}: {why}")]
+    InvalidQuery {
+        /// The query field at fault.
+        field: &'static str,
+        /// What is wrong with it.
+        why: String,
+    },
     /// The database could not be opened, read or written (the driver's words follow).
     #[error("{db}: {cause}")]
     Database {

@@ -25,6 +25,7 @@ mod schema;
 mod sessions;
 mod sql;
 mod sqlite;
+mod stats;
 mod store;
 mod suppression;
 mod tokens;
@@ -38,6 +39,11 @@ pub use manual::{AddressReport, AlertRow, AuditRow, ImportEntry, ImportFailure, 
 pub use raw::PackedRaw;
 pub use schema::SCHEMA_VERSION;
 pub use sessions::SessionRow;
+pub use stats::{
+    Bucket, DomainCount, FailedInput, FailureRow, Interval, MAX_BUCKETS, MAX_TOP, Outcomes,
+    RateMetric, SourceHealth, StatsRange, Summary, SummaryQuery, THRESHOLDS, Threshold,
+    ThresholdCheck, ThresholdLevel, TimeSeries, check_thresholds,
+};
 pub use store::{Counts, Migrated, OpenOptions, Store};
 pub use suppression::{
     CheckOutcome, SuppressionFilter, SuppressionRow, SuppressionSort, valid_scope,

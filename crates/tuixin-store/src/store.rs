@@ -12,6 +12,7 @@ use crate::postgres::PgDb;
 use crate::schema::SCHEMA_VERSION;
 use crate::sql::{Tx, Value};
 use crate::sqlite::SqliteDb;
+use crate::stats::FailedInput;
 use crate::suppression::{
     CheckOutcome, SuppressionFilter, SuppressionRow, SuppressionSort, contains_pattern,
 };
@@ -148,6 +149,18 @@ impl Store {
         policy: &Policy,
         now: Timestamp,
     ) -> Result<IngestSummary, StoreError> {
+        self.ingest_reporting(batch, &[], policy, now)
+    }
+
+    /// As [`Store::ingest`], and records in the same transaction the inputs that arrived
+    /// beside the batch but could not be read or decoded (for ingestion health per source).
+    pub fn ingest_reporting(
+        &self,
+        batch: &[Input],
+        failed: &[FailedInput],
+        policy: &Policy,
+        now: Timestamp,
+    ) -> Result<IngestSummary, StoreError> {
         // Raw inputs the caller packed are used as they are; the rest are packed here, before
         // the transaction.
         let packed: Vec<std::borrow::Cow<'_, crate::PackedRaw>> = batch
@@ -158,12 +171,18 @@ impl Store {
             })
             .collect();
         let prepared = prepare(batch, &packed);
-        self.write(|tx| crate::ingest::run(tx, batch, &packed, &prepared, policy, now))
+        self.write(|tx| {
+            let summary = crate::ingest::run(tx, batch, &packed, &prepared, policy, now)?;
+            crate::stats::record_failures(tx, failed)?;
+            Ok(summary)
+        })
     }
 
-    /// Deletes raw inputs received before `before` (events keep their records); how many.
+    /// Deletes raw inputs (and records of failed inputs) received before `before` (events
+    /// keep their records); how many raw inputs.
     pub fn prune_raw(&self, before: Timestamp) -> Result<u64, StoreError> {
         self.write(|tx| {
+            tx.execute("DELETE FROM ingest_failures WHERE received_at < $1", &[before.into()])?;
             tx.execute("DELETE FROM raw_inputs WHERE received_at < $1", &[before.into()])
         })
     }

@@ -10,7 +10,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use rayon::prelude::*;
 use tuixin::{Classifier, Decoder};
-use tuixin_store::Input;
+use tuixin_store::{FailedInput, Input};
 
 use super::views::{IngestFailure, IngestResult};
 use crate::app::App;
@@ -108,7 +108,18 @@ pub async fn messages_handler(
                     Err(e) => failures.push(IngestFailure { message: i + 1, error: e.to_string() }),
                 }
             }
-            let summary = store.ingest(&inputs, &policy, now).map_err(ApiError::from)?;
+            // The messages that gave no event, for the source's ingestion health.
+            let failed: Vec<FailedInput> = failures
+                .iter()
+                .map(|f| FailedInput {
+                    source: "http".to_owned(),
+                    origin: format!("upload message {}/{count}", f.message),
+                    received_at: now,
+                    error: f.error.clone(),
+                })
+                .collect();
+            let summary =
+                store.ingest_reporting(&inputs, &failed, &policy, now).map_err(ApiError::from)?;
             Ok((summary, failures))
         })
         .await?;

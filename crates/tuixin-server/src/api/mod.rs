@@ -9,6 +9,7 @@ pub mod imports;
 pub mod ingest;
 pub mod ops;
 pub mod policy;
+pub mod stats;
 pub mod suppressions;
 pub mod views;
 

@@ -15,8 +15,10 @@ pub mod alerts;
 pub mod auth;
 pub mod i18n;
 pub mod imports;
+pub mod overview;
 pub mod pages;
 pub mod records;
+pub mod sources;
 pub mod suppressions;
 
 use std::sync::{Arc, LazyLock};
@@ -35,7 +37,9 @@ pub use i18n::Lang;
 /// The web page's routes (merged into the server's router).
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
-        .route("/", get(pages::overview))
+        // The overview and the sources' health (helper "stats").
+        .route("/", get(overview::overview))
+        .route("/sources", get(sources::sources))
         .route("/sign-in", get(auth::sign_in_form).post(auth::sign_in))
         .route("/sign-out", post(auth::sign_out))
         .route("/lang", get(pages::switch_language))

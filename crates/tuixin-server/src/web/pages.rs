@@ -1,34 +1,11 @@
-//! The frame's own pages: the overview placeholder (helper "stats" draws the real one) and
-//! the language switch.
+//! The frame's own page: the language switch (the overview is `overview.rs`).
 
-use std::sync::Arc;
-
-use askama::Template;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::extract::Query;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::auth::viewer;
-use super::{Lang, Page, local_path, render};
-use crate::app::App;
-use crate::token::TokenScope;
-
-/// The overview page (a placeholder until the health figures are drawn).
-#[derive(Template)]
-#[template(path = "overview.html")]
-pub struct OverviewPage {
-    /// The layout.
-    pub page: Page,
-}
-
-/// `GET /`: the overview.
-pub async fn overview(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Response {
-    match viewer(&app, &headers, &uri, TokenScope::Read).await {
-        Ok(v) => render(&OverviewPage { page: v.page("overview") }),
-        Err(response) => response,
-    }
-}
+use super::{Lang, local_path};
 
 /// `GET /lang` query.
 #[derive(Debug, Deserialize)]

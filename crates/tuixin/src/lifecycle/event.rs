@@ -103,8 +103,20 @@ impl<'a> LifecycleEvent<'a> {
     }
 }
 
+impl EventKind {
+    /// What a record with this action and reason reports about its address (the mapping
+    /// [`LifecycleEvent::from_record`] uses; statistics count events by it too).
+    pub fn of(action: &str, reason: Reason) -> EventKind {
+        kind_of_parts(action, reason)
+    }
+}
+
 fn kind_of(record: &Record) -> EventKind {
-    let action = record.action.trim();
+    kind_of_parts(&record.action, record.reason)
+}
+
+fn kind_of_parts(action: &str, reason: Reason) -> EventKind {
+    let action = action.trim();
     let is = |name: &str| action.eq_ignore_ascii_case(name);
     if is("delayed") {
         return EventKind::Delay;
@@ -112,7 +124,7 @@ fn kind_of(record: &Record) -> EventKind {
     if is("unsubscribe") || is("unsubscribed") {
         return EventKind::Unsubscribe;
     }
-    match record.reason {
+    match reason {
         Reason::Feedback => EventKind::Complaint,
         Reason::Vacation => EventKind::AutoReply,
         Reason::Suppressed => EventKind::UpstreamSuppressed,
