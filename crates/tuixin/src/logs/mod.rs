@@ -7,8 +7,11 @@
 //! silently (most lines of a mail log are not); a line that looks like one but cannot be read
 //! is counted, with its line number, in [`LogReader::take_errors`].
 
+mod exim;
 mod postfix;
+mod qmail;
 mod queue;
+mod sendmail;
 mod smtp_reply;
 
 use std::fmt;
@@ -25,18 +28,33 @@ use crate::record::Record;
 pub enum LogFormat {
     /// Postfix's mail log (`smtp`, `lmtp`, `local`, `virtual`, `error` and `qmgr` lines).
     Postfix,
+    /// Exim's main log (`**` failed, `==` deferred, `=>`/`->` delivered).
+    Exim,
+    /// Sendmail's mail log (`to=..., dsn=..., stat=...` lines).
+    Sendmail,
+    /// qmail-send's log (`starting delivery N: msg M to ...`, `delivery N: ...`).
+    Qmail,
     /// Bare SMTP reply lines, one reply (or a multi-line reply's lines) after another.
     SmtpReply,
 }
 
 impl LogFormat {
     /// Every format, in the order the CLI lists them.
-    pub const ALL: &'static [LogFormat] = &[LogFormat::Postfix, LogFormat::SmtpReply];
+    pub const ALL: &'static [LogFormat] = &[
+        LogFormat::Postfix,
+        LogFormat::Exim,
+        LogFormat::Sendmail,
+        LogFormat::Qmail,
+        LogFormat::SmtpReply,
+    ];
 
     /// The format's name as the CLI spells it.
     pub fn name(self) -> &'static str {
         match self {
             LogFormat::Postfix => "postfix",
+            LogFormat::Exim => "exim",
+            LogFormat::Sendmail => "sendmail",
+            LogFormat::Qmail => "qmail",
             LogFormat::SmtpReply => "smtp-reply",
         }
     }
@@ -45,6 +63,9 @@ impl LogFormat {
     fn decoded_by(self) -> &'static str {
         match self {
             LogFormat::Postfix => "log.postfix",
+            LogFormat::Exim => "log.exim",
+            LogFormat::Sendmail => "log.sendmail",
+            LogFormat::Qmail => "log.qmail",
             LogFormat::SmtpReply => "log.smtp-reply",
         }
     }
@@ -181,6 +202,9 @@ impl<'c> LogReader<'c> {
         let limits = options.limits;
         let reader: Box<dyn Format + Send> = match format {
             LogFormat::Postfix => Box::new(postfix::Postfix::new(options.year, limits)),
+            LogFormat::Exim => Box::new(exim::Exim::new(options.year, limits)),
+            LogFormat::Sendmail => Box::new(sendmail::Sendmail::new(options.year, limits)),
+            LogFormat::Qmail => Box::new(qmail::Qmail::new(options.year, limits)),
             LogFormat::SmtpReply => Box::new(smtp_reply::SmtpReply::default()),
         };
         LogReader {
