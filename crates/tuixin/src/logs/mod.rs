@@ -8,6 +8,8 @@
 //! is counted, with its line number, in [`LogReader::take_errors`].
 
 mod exim;
+mod kumomta;
+mod pmta;
 mod postfix;
 mod qmail;
 mod queue;
@@ -34,6 +36,10 @@ pub enum LogFormat {
     Sendmail,
     /// qmail-send's log (`starting delivery N: msg M to ...`, `delivery N: ...`).
     Qmail,
+    /// KumoMTA's JSON log records, one a line.
+    KumoMta,
+    /// PowerMTA's accounting file (CSV, fields named by its header line).
+    Pmta,
     /// Bare SMTP reply lines, one reply (or a multi-line reply's lines) after another.
     SmtpReply,
 }
@@ -45,6 +51,8 @@ impl LogFormat {
         LogFormat::Exim,
         LogFormat::Sendmail,
         LogFormat::Qmail,
+        LogFormat::KumoMta,
+        LogFormat::Pmta,
         LogFormat::SmtpReply,
     ];
 
@@ -55,6 +63,8 @@ impl LogFormat {
             LogFormat::Exim => "exim",
             LogFormat::Sendmail => "sendmail",
             LogFormat::Qmail => "qmail",
+            LogFormat::KumoMta => "kumomta",
+            LogFormat::Pmta => "pmta",
             LogFormat::SmtpReply => "smtp-reply",
         }
     }
@@ -66,6 +76,8 @@ impl LogFormat {
             LogFormat::Exim => "log.exim",
             LogFormat::Sendmail => "log.sendmail",
             LogFormat::Qmail => "log.qmail",
+            LogFormat::KumoMta => "log.kumomta",
+            LogFormat::Pmta => "log.pmta",
             LogFormat::SmtpReply => "log.smtp-reply",
         }
     }
@@ -205,6 +217,8 @@ impl<'c> LogReader<'c> {
             LogFormat::Exim => Box::new(exim::Exim::new(options.year, limits)),
             LogFormat::Sendmail => Box::new(sendmail::Sendmail::new(options.year, limits)),
             LogFormat::Qmail => Box::new(qmail::Qmail::new(options.year, limits)),
+            LogFormat::KumoMta => Box::new(kumomta::KumoMta),
+            LogFormat::Pmta => Box::new(pmta::Pmta::default()),
             LogFormat::SmtpReply => Box::new(smtp_reply::SmtpReply::default()),
         };
         LogReader {
