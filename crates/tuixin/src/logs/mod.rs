@@ -7,6 +7,7 @@
 //! silently (most lines of a mail log are not); a line that looks like one but cannot be read
 //! is counted, with its line number, in [`LogReader::take_errors`].
 
+mod detect;
 mod exim;
 mod kumomta;
 mod pmta;
@@ -24,6 +25,7 @@ use crate::decode::Limits;
 use crate::decode::delivery::{Delivery, Notice};
 use crate::decode::original::Original;
 use crate::record::Record;
+pub use detect::{DETECT_BYTES, InputKind, detect_input};
 
 /// A log format the readers know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
