@@ -54,6 +54,11 @@ const ARGS: &[(&str, &str, &str)] = &[
         "paths",
         "文件、文件夹（递归）、maildir 或 mbox，也可为 gzip/xz/zstd 压缩文件；- 或不给路径时读取标准输入",
     ),
+    (
+        "parse",
+        "input",
+        "输入是什么\u{ff1a}auto 按内容区分邮件、MTA 日志和 JSON\u{ff08}标准输入和文件夹按邮件读取\u{ff09}\u{ff1b}指定日志格式时每个输入都按该日志读取\u{ff0c}每个结果行的每个收件人一条记录\u{ff0c}行号在 message 中",
+    ),
     ("parse", "format", "输出格式 [默认：终端上为 human，否则为 jsonl；加 --json 时为 json]"),
     ("parse", "explain", "为每条记录附上代码表对其代码的解释"),
     ("parse", "why", "显示判定每个原因的规则及其匹配的文字"),

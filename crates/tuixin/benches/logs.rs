@@ -43,19 +43,32 @@ fn message(rng: &mut Rng, n: usize, out: &mut Vec<String>) {
     let roll = rng.next() % 100;
     let rcpt = format!("user{n}@{domain}");
     let line = if roll < 85 {
-        format!("{t} postfix/smtp[2103]: {qid}: to=<{rcpt}>, relay={mx}, delay=1.2, delays=0.1/0/0.4/0.7, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as {:X})", rng.next() % 0xFFFF_FFFF)
+        format!(
+            "{t} postfix/smtp[2103]: {qid}: to=<{rcpt}>, relay={mx}, delay=1.2, delays=0.1/0/0.4/0.7, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as {:X})",
+            rng.next() % 0xFFFF_FFFF
+        )
     } else if roll < 93 {
-        format!("{t} postfix/smtp[2103]: {qid}: to=<{rcpt}>, relay={mx}, delay=2, delays=0.1/0/1/0.9, dsn=4.2.2, status=deferred (host {} said: 452 4.2.2 <{rcpt}>: Mailbox full (in reply to RCPT TO command))", mx.trim_end_matches(":25"))
+        format!(
+            "{t} postfix/smtp[2103]: {qid}: to=<{rcpt}>, relay={mx}, delay=2, delays=0.1/0/1/0.9, dsn=4.2.2, status=deferred (host {} said: 452 4.2.2 <{rcpt}>: Mailbox full (in reply to RCPT TO command))",
+            mx.trim_end_matches(":25")
+        )
     } else if roll < 98 {
-        format!("{t} postfix/smtp[2103]: {qid}: to=<{rcpt}>, relay={mx}, delay=1, delays=0.1/0/0.5/0.4, dsn=5.1.1, status=bounced (host {} said: 550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command))", mx.trim_end_matches(":25"))
+        format!(
+            "{t} postfix/smtp[2103]: {qid}: to=<{rcpt}>, relay={mx}, delay=1, delays=0.1/0/0.5/0.4, dsn=5.1.1, status=bounced (host {} said: 550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command))",
+            mx.trim_end_matches(":25")
+        )
     } else {
-        format!("{t} postfix/smtp[2103]: {qid}: to=<{rcpt}>, relay=none, delay=30, delays=0/0/30/0, dsn=4.4.1, status=deferred (connect to {mx}: Connection timed out)")
+        format!(
+            "{t} postfix/smtp[2103]: {qid}: to=<{rcpt}>, relay=none, delay=30, delays=0/0/30/0, dsn=4.4.1, status=deferred (connect to {mx}: Connection timed out)"
+        )
     };
     out.push(line);
     if roll < 93 || roll >= 98 {
         out.push(format!("{t} postfix/qmgr[803]: {qid}: removed"));
     } else {
-        out.push(format!("{t} postfix/bounce[2104]: {qid}: sender non-delivery notification: {qid}B"));
+        out.push(format!(
+            "{t} postfix/bounce[2104]: {qid}: sender non-delivery notification: {qid}B"
+        ));
     }
 }
 

@@ -316,6 +316,11 @@ pub fn read_log(format: LogFormat, bytes: &[u8]) -> (Vec<Record>, Vec<LineError>
     (records, reader.take_errors())
 }
 
+/// The (UTC) year of a Unix time: what [`LogOptions::year`] is usually given (the current one).
+pub fn year_of(timestamp: i64) -> u16 {
+    mail_parser::DateTime::from_timestamp(timestamp).year
+}
+
 /// A syslog line split: its date (where it has one this reads) and the program's message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SyslogLine<'a> {
