@@ -151,6 +151,8 @@ Examples:
   tuixin parse archive.mbox -j 2 > records.jsonl
   tuixin parse archive.mbox.gz
   cat bounce.eml | tuixin parse -
+  tuixin parse /var/log/mail.log /var/log/mail.log.1.gz   # MTA logs, told by content
+  tail -f /var/log/exim4/mainlog | tuixin parse --input exim
 
 Output: human on a terminal, JSON Lines otherwise. A summary goes to stderr, with a note for
 each input skipped in a folder walk (a link back to a folder already read, a named pipe) and

@@ -266,7 +266,7 @@ const AFTER_HELP: &[(&str, &str)] = &[
     ),
     (
         "parse",
-        "示例\u{ff1a}\n  tuixin parse examples/                      # 文件夹下的每个文件\n  tuixin parse bounce.eml --format json --explain\n  tuixin parse ~/Maildir/.Bounces --format csv > bounces.csv\n  tuixin parse archive.mbox -j 2 > records.jsonl\n  tuixin parse archive.mbox.gz\n  cat bounce.eml | tuixin parse -\n\n输出\u{ff1a}终端上为 human\u{ff0c}否则为 JSON Lines。汇总写到标准错误输出\u{ff0c}文件夹遍历中跳过的输入\n（指回已读文件夹的链接、命名管道）和因限制被截断的邮件各有一条说明。\n退出状态\u{ff1a}所有输入都读取成功时为 0（没有退信的邮件不算错误）\u{ff0c}有输入无法读取或不是邮件时为 1\n（每个都在标准错误输出中列出\u{ff0c}其余照常解析）。",
+        "示例\u{ff1a}\n  tuixin parse examples/                      # 文件夹下的每个文件\n  tuixin parse bounce.eml --format json --explain\n  tuixin parse ~/Maildir/.Bounces --format csv > bounces.csv\n  tuixin parse archive.mbox -j 2 > records.jsonl\n  tuixin parse archive.mbox.gz\n  cat bounce.eml | tuixin parse -\n  tuixin parse /var/log/mail.log /var/log/mail.log.1.gz   # MTA 日志\u{ff0c}按内容识别\n  tail -f /var/log/exim4/mainlog | tuixin parse --input exim\n\n输出\u{ff1a}终端上为 human\u{ff0c}否则为 JSON Lines。汇总写到标准错误输出\u{ff0c}文件夹遍历中跳过的输入\n（指回已读文件夹的链接、命名管道）和因限制被截断的邮件各有一条说明。\n退出状态\u{ff1a}所有输入都读取成功时为 0（没有退信的邮件不算错误）\u{ff0c}有输入无法读取或不是邮件时为 1\n（每个都在标准错误输出中列出\u{ff0c}其余照常解析）。",
     ),
     (
         "suppressions list",
