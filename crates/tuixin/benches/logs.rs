@@ -63,7 +63,7 @@ fn message(rng: &mut Rng, n: usize, out: &mut Vec<String>) {
         )
     };
     out.push(line);
-    if roll < 93 || roll >= 98 {
+    if !(93..98).contains(&roll) {
         out.push(format!("{t} postfix/qmgr[803]: {qid}: removed"));
     } else {
         out.push(format!(
