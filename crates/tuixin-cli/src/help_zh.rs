@@ -86,7 +86,16 @@ const ARGS: &[(&str, &str, &str)] = &[
         "paths",
         "文件、文件夹（递归）、maildir 或 mbox，也可为 gzip/xz/zstd 压缩文件；- 或不给路径时读取标准输入",
     ),
-    ("ingest", "source", "退信的来源，随每个事件存储（如 file、imap:bounces、smtp）"),
+    (
+        "ingest",
+        "source",
+        "退信的来源，随每个事件存储（如 file、imap:bounces、smtp）\u{ff1b}未另行指定时 MTA 日志的事件为 log:格式（如 log:postfix）",
+    ),
+    (
+        "ingest",
+        "input",
+        "输入是什么\u{ff1a}auto 按内容区分邮件、MTA 日志和 JSON\u{ff08}标准输入和文件夹按邮件读取\u{ff09}\u{ff1b}指定日志格式时每个输入都按该日志读取\u{ff0c}每个结果行作为其记录的原始输入存储",
+    ),
     ("ingest", "policy", "自定义生命周期策略文件，叠加在内置策略之上（见 tuixin policy）"),
     (
         "ingest",

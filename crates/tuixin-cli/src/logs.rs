@@ -181,13 +181,28 @@ pub struct LogSummary {
     pub reasons: BTreeMap<Reason, usize>,
 }
 
-/// Reads each log into records and prints them; per-line errors go to stderr with the input
-/// and line number.
-pub fn read_logs<W: Write>(
+impl LogSummary {
+    /// Adds another run's counts.
+    pub fn add(&mut self, other: &LogSummary) {
+        self.inputs += other.inputs;
+        self.failed += other.failed;
+        self.lines += other.lines;
+        self.records += other.records;
+        self.unreadable += other.unreadable;
+        self.cut += other.cut;
+        for (reason, n) in &other.reasons {
+            *self.reasons.entry(*reason).or_default() += n;
+        }
+    }
+}
+
+/// Reads each log line by line and hands `each` the records of every line that gave some,
+/// with the line's bytes; per-line errors go to stderr with the input and line number.
+pub fn read_logs_with(
     logs: &[(PathBuf, LogFormat)],
     classifier: &Classifier,
-    printer: &mut Printer<W>,
     lang: Lang,
+    mut each: impl FnMut(Vec<tuixin::Record>, &[u8]) -> anyhow::Result<()>,
 ) -> anyhow::Result<LogSummary> {
     let mut summary = LogSummary::default();
     // Classic syslog dates carry no year: the current one is given to them.
@@ -213,22 +228,26 @@ pub fn read_logs<W: Write>(
         };
         let mut buf = Vec::new();
         let mut line_no = 0;
-        let mut print =
-            |records: Vec<tuixin::Record>, summary: &mut LogSummary| -> io::Result<()> {
-                for mut record in records {
-                    record.origin.clone_from(&origin);
-                    summary.records += 1;
-                    *summary.reasons.entry(record.reason).or_default() += 1;
-                    printer.record(&record)?;
-                }
-                Ok(())
-            };
+        let mut take = |mut records: Vec<tuixin::Record>,
+                        line: &[u8],
+                        summary: &mut LogSummary|
+         -> anyhow::Result<()> {
+            if records.is_empty() {
+                return Ok(());
+            }
+            for record in &mut records {
+                record.origin.clone_from(&origin);
+                summary.records += 1;
+                *summary.reasons.entry(record.reason).or_default() += 1;
+            }
+            each(records, line)
+        };
         loop {
             match read_capped(&mut input, &mut buf, cap) {
                 Ok(Some(())) => {
                     line_no += 1;
                     let records = reader.feed(line_no, &buf);
-                    print(records, &mut summary)?;
+                    take(records, &buf, &mut summary)?;
                 }
                 Ok(None) => break,
                 Err(e) => {
@@ -242,8 +261,7 @@ pub fn read_logs<W: Write>(
                 }
             }
         }
-        print(reader.finish(), &mut summary)?;
-        printer.flush()?;
+        take(reader.finish(), &buf, &mut summary)?;
         for error in reader.take_errors() {
             let text = crate::say::log_line_error(&error, lang);
             crate::note(format_args!("tuixin: {}", visible(&format!("{origin}:{text}"))));
@@ -253,6 +271,22 @@ pub fn read_logs<W: Write>(
         summary.cut += reader.cut();
     }
     Ok(summary)
+}
+
+/// Reads each log into records and prints them.
+pub fn read_logs<W: Write>(
+    logs: &[(PathBuf, LogFormat)],
+    classifier: &Classifier,
+    printer: &mut Printer<W>,
+    lang: Lang,
+) -> anyhow::Result<LogSummary> {
+    read_logs_with(logs, classifier, lang, |records, _line| {
+        for record in &records {
+            printer.record(record)?;
+        }
+        printer.flush()?;
+        Ok(())
+    })
 }
 
 /// The summary line of the logs read.

@@ -102,3 +102,24 @@ fn a_json_payload_under_auto_is_named_and_the_rest_still_read() {
     assert_eq!(records(&out).len(), 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("webhook payloads are not read yet"));
 }
+
+#[test]
+fn ingesting_a_log_suppresses_its_hard_bounces_once() {
+    let log = postfix_log();
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("t.db").display());
+    assert!(tuixin(&["db", "migrate", "--db", &db]).status.success());
+    let path = log.path().to_str().unwrap();
+    let first = tuixin(&["ingest", "--db", &db, "--input", "postfix", path]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(String::from_utf8_lossy(&first.stderr).contains("2 new events"));
+    // The same log again (a rerun after a restart) adds nothing.
+    let again = tuixin(&["ingest", "--db", &db, path]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("0 new events, 2 duplicates"));
+    let bob = tuixin(&["check", "--db", &db, "bob@example.org"]);
+    assert_eq!(bob.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&bob.stdout);
+    assert!(said.contains("userunknown") && said.contains("log:postfix"), "{said}");
+    let alice = tuixin(&["check", "--db", &db, "alice@example.org"]);
+    assert_eq!(alice.status.code(), Some(0));
+}
