@@ -471,7 +471,7 @@ pub fn payload_not_yet(path: &str, lang: Lang) -> String {
 pub fn log_line_error(error: &tuixin::logs::LineError, lang: Lang) -> String {
     match lang {
         Lang::En => format!(
-            "{}: looks like a {} result line but could not be read: {}",
+            "{}: looks like a result line ({}) but could not be read: {}",
             error.line, error.format, error.why
         ),
         Lang::Zh => format!(

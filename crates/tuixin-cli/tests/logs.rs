@@ -58,7 +58,7 @@ fn a_postfix_log_gives_a_record_per_result_line_with_its_line_number() {
         assert_eq!(r[1]["origin"], path);
         assert_eq!(r[1]["addresser"], "news@example.net");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains(":5: looks like a postfix result line"), "{stderr}");
+        assert!(stderr.contains(":5: looks like a result line (postfix)"), "{stderr}");
         assert!(stderr.contains("1 result line(s) unreadable"), "{stderr}");
     }
 }

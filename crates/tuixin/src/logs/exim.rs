@@ -162,11 +162,13 @@ impl Format for Exim {
         let (recipient, alias) =
             if parent.is_empty() || parent == first { (first, "") } else { (parent, first) };
         let recipient = address::clean(recipient);
-        if recipient.is_empty() && action != "delivered" {
-            // A pipe or file (`|/usr/bin/prog`, `/var/mail/x`) with no address it came from.
-            if !first.starts_with(['|', '/', ':']) {
-                return Err(format!("no recipient address in {first:?}"));
+        if recipient.is_empty() {
+            // A pipe or file (`|/usr/bin/prog`, `/var/mail/x`) with no address it came from,
+            // or a local address without a domain name (`root@localhost`): nobody to record.
+            if action == "delivered" || first.starts_with(['|', '/', ':']) || first.contains('@') {
+                return Ok(());
             }
+            return Err(format!("no recipient address in {first:?}"));
         }
         let mut delivery = Delivery {
             recipient,
@@ -213,6 +215,7 @@ mod tests {
 2026-12-12 05:50:04 1vAbCd-000Ef1-Gh ** eve@example.net <e@example.net> R=redirect: Unrouteable address
 2026-12-12 05:50:05 1vAbCd-000Ef1-Gh Completed
 2026-12-12 05:50:05 1vAbCd-000Ef1-Gh ** broken
+2026-12-12 05:50:06 1vAbCd-000Ef1-Gh ** root@localhost: Unrouteable address
 ";
 
     #[test]

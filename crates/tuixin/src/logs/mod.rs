@@ -301,6 +301,13 @@ impl<'c> LogReader<'c> {
                 record.message = f.line;
                 record
             })
+            // A local address without a domain name (`root@localhost`) names nobody a sender
+            // can suppress; a bare reply and a complaint may name no one and still count.
+            .filter(|r| {
+                !r.recipient.is_empty()
+                    || self.format == LogFormat::SmtpReply
+                    || r.reason == crate::Reason::Feedback
+            })
             .collect()
     }
 }

@@ -132,7 +132,8 @@ impl Format for Postfix {
             let (action, reason) = match result.status {
                 "sent" => ("delivered", None),
                 "bounced" => ("failed", None),
-                "deferred" => ("delayed", None),
+                // `soft_bounce = yes` turns a bounce into a deferral and says so.
+                "deferred" | "SOFTBOUNCE" => ("delayed", None),
                 "expired" => ("failed", Some(Reason::Expired)),
                 // Address verification probes (`sendmail -bv`, `reject_unverified_*`) deliver
                 // nothing: not a result.
@@ -294,6 +295,8 @@ Dec 12 05:50:03 mx postfix/qmgr[803]: 4A1B2C3D4E: removed
 Dec  7 06:01:00 mx postfix/local[9]: 1234ABCDEF: to=<nobody@mx.example.net>, relay=local, delay=0.01, delays=0/0/0/0, dsn=5.1.1, status=bounced (unknown user: \"nobody\")
 Dec  7 06:01:01 mx postfix/smtp[9]: 1234ABCDF0: to=<x@nonexistent.example>, relay=none, delay=0.1, delays=0/0/0.1/0, dsn=5.4.4, status=bounced (Host or domain name not found. Name service error for name=nonexistent.example type=A: Host not found)
 Dec  7 06:01:02 mx postfix/smtp[9]: 1234ABCDF1: to=<y@example.org>, relay=none, delay=30, delays=0/0/30/0, dsn=4.4.1, status=deferred (connect to mx.example.org[192.0.2.10]:25: Connection refused)
+Dec  7 06:01:03 mx postfix/local[9]: 1234ABCDF2: to=<root@localhost>, relay=local, delay=0.01, delays=0/0/0/0, dsn=5.1.1, status=bounced (unknown user: \"root\")
+Dec  7 06:01:04 mx postfix/smtp[9]: 1234ABCDF3: to=<z@example.org>, relay=mx.example.org[192.0.2.10]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.1.1, status=SOFTBOUNCE (host mx.example.org[192.0.2.10] said: 550 5.1.1 <z@example.org>: Recipient address rejected: User unknown (in reply to RCPT TO command))
 ";
         let (records, _) = read_log(LogFormat::Postfix, log.as_bytes());
         let got: Vec<_> =
@@ -304,6 +307,8 @@ Dec  7 06:01:02 mx postfix/smtp[9]: 1234ABCDF1: to=<y@example.org>, relay=none, 
                 ("failed", Reason::UserUnknown, true),
                 ("failed", Reason::HostUnknown, true),
                 ("delayed", Reason::NetworkError, false),
+                // soft_bounce: retried, though the server's words say the user is unknown.
+                ("delayed", Reason::UserUnknown, true),
             ]
         );
         assert_eq!(records[0].diagnostictype, "X-Postfix");
