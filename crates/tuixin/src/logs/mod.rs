@@ -417,7 +417,7 @@ pub(crate) fn parse_rfc3339(word: &str) -> Option<mail_parser::DateTime> {
         let s = word.get(range)?;
         s.bytes().all(|c| c.is_ascii_digit()).then(|| s.parse().ok())?
     };
-    let mut rest = &word[19..];
+    let mut rest = word.get(19..)?;
     if let Some(frac) = rest.strip_prefix('.') {
         rest = frac.trim_start_matches(|c: char| c.is_ascii_digit());
     }
@@ -483,6 +483,8 @@ mod tests {
         assert_eq!((bare.program, bare.message), ("", "4F2A1: to=<a@b.example>, status=sent"));
         assert_eq!(parse_rfc3339("2026-13-01T00:00:00Z"), None);
         assert_eq!(parse_rfc3339("2026-1x-01T00:00:00Z"), None);
+        // Found by the fuzzer: a character across the end of the seconds.
+        assert_eq!(parse_rfc3339("2026-12-07 05:50:0\u{fffd}00"), None);
     }
 
     #[test]
