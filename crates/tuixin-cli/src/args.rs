@@ -168,8 +168,8 @@ pub struct ParseArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<std::path::PathBuf>,
 
-    /// What the inputs are: auto tells mail, MTA logs and JSON apart by content (stdin and
-    /// folders are read as mail); a log format reads every input as that log, one record per
+    /// What the inputs are: auto tells mail, MTA logs and JSON apart by content (stdin by the
+    /// lines already waiting in it, a terminal and folders as mail); a log format reads every input as that log, one record per
     /// recipient per result line, the line number in `message`
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "auto")]
     pub input: crate::logs::InputFormat,

@@ -57,7 +57,7 @@ const ARGS: &[(&str, &str, &str)] = &[
     (
         "parse",
         "input",
-        "输入是什么\u{ff1a}auto 按内容区分邮件、MTA 日志和 JSON\u{ff08}标准输入和文件夹按邮件读取\u{ff09}\u{ff1b}指定日志格式时每个输入都按该日志读取\u{ff0c}每个结果行的每个收件人一条记录\u{ff0c}行号在 message 中\u{ff1b}取值\u{ff1a}auto、mail、postfix、exim、sendmail、qmail、kumomta（JSON 日志）、pmta（PowerMTA 记账 CSV）、smtp-reply（单独的 SMTP 回复行）\u{ff1b}ses、sendgrid、mailgun、postmark、sparkpost、mailjet、brevo、resend、postal、azure 尚未支持 [默认：auto]",
+        "输入是什么\u{ff1a}auto 按内容区分邮件、MTA 日志和 JSON\u{ff08}标准输入看其中已有的行\u{ff1b}终端和文件夹按邮件读取\u{ff09}\u{ff1b}指定日志格式时每个输入都按该日志读取\u{ff0c}每个结果行的每个收件人一条记录\u{ff0c}行号在 message 中\u{ff1b}取值\u{ff1a}auto、mail、postfix、exim、sendmail、qmail、kumomta（JSON 日志）、pmta（PowerMTA 记账 CSV）、smtp-reply（单独的 SMTP 回复行）\u{ff1b}ses、sendgrid、mailgun、postmark、sparkpost、mailjet、brevo、resend、postal、azure 尚未支持 [默认：auto]",
     ),
     ("parse", "format", "输出格式 [默认：终端上为 human，否则为 jsonl；加 --json 时为 json]"),
     ("parse", "explain", "为每条记录附上代码表对其代码的解释"),
@@ -94,7 +94,7 @@ const ARGS: &[(&str, &str, &str)] = &[
     (
         "ingest",
         "input",
-        "输入是什么\u{ff1a}auto 按内容区分邮件、MTA 日志和 JSON\u{ff08}标准输入和文件夹按邮件读取\u{ff09}\u{ff1b}指定日志格式时每个输入都按该日志读取\u{ff0c}每个结果行作为其记录的原始输入存储\u{ff1b}取值\u{ff1a}auto、mail、postfix、exim、sendmail、qmail、kumomta（JSON 日志）、pmta（PowerMTA 记账 CSV）、smtp-reply（单独的 SMTP 回复行）\u{ff1b}ses、sendgrid、mailgun、postmark、sparkpost、mailjet、brevo、resend、postal、azure 尚未支持 [默认：auto]",
+        "输入是什么\u{ff1a}auto 按内容区分邮件、MTA 日志和 JSON\u{ff08}标准输入看其中已有的行\u{ff1b}终端和文件夹按邮件读取\u{ff09}\u{ff1b}指定日志格式时每个输入都按该日志读取\u{ff0c}每个结果行作为其记录的原始输入存储\u{ff1b}取值\u{ff1a}auto、mail、postfix、exim、sendmail、qmail、kumomta（JSON 日志）、pmta（PowerMTA 记账 CSV）、smtp-reply（单独的 SMTP 回复行）\u{ff1b}ses、sendgrid、mailgun、postmark、sparkpost、mailjet、brevo、resend、postal、azure 尚未支持 [默认：auto]",
     ),
     ("ingest", "policy", "自定义生命周期策略文件，叠加在内置策略之上（见 tuixin policy）"),
     (

@@ -44,8 +44,8 @@ pub struct IngestArgs {
     #[arg(long, value_name = "NAME", default_value = "file")]
     pub source: String,
 
-    /// What the inputs are: auto tells mail, MTA logs and JSON apart by content (stdin and
-    /// folders are read as mail); a log format reads every input as that log, each result
+    /// What the inputs are: auto tells mail, MTA logs and JSON apart by content (stdin by the
+    /// lines already waiting in it, a terminal and folders as mail); a log format reads every input as that log, each result
     /// line stored as the raw input of its records
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "auto")]
     pub input: crate::logs::InputFormat,

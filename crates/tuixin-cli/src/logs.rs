@@ -13,7 +13,7 @@ use crate::output::{Printer, visible};
 /// What the inputs are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum InputFormat {
-    /// Told apart by content: mail, an MTA log or JSON (stdin and folders are read as mail)
+    /// Told apart by content: mail, an MTA log or JSON (a terminal and folders are mail)
     Auto,
     /// Bounce mails (files, folders, maildirs, mbox)
     Mail,
@@ -102,7 +102,13 @@ pub fn route(paths: &[PathBuf], input: InputFormat, lang: Lang) -> anyhow::Resul
                 let is_file =
                     path.as_os_str() != "-" && std::fs::metadata(path).is_ok_and(|m| m.is_file());
                 // An input that cannot be opened goes to the mail reader, which names the error.
-                let kind = if is_file { sniff(path).ok() } else { None };
+                let kind = if is_file {
+                    sniff(path).ok()
+                } else if path.as_os_str() == "-" {
+                    sniff_stdin()
+                } else {
+                    None
+                };
                 match kind {
                     Some(InputKind::Log(format)) => routed.logs.push((path.clone(), format)),
                     Some(InputKind::Json) => routed.payloads.push(path.clone()),
@@ -122,6 +128,25 @@ fn sniff(path: &Path) -> io::Result<InputKind> {
     let mut head = Vec::with_capacity(DETECT_BYTES.min(1 << 16));
     open(path)?.take(DETECT_BYTES as u64).read_to_end(&mut head)?;
     Ok(detect_input(&head))
+}
+
+/// What stdin is, by the bytes already waiting in it (at most stdin's buffer, 8 KiB), read
+/// without taking them: whichever reader follows gets them all. A terminal is not looked at
+/// (someone is about to paste a bounce); JSON on stdin goes to the mail reader as before.
+fn sniff_stdin() -> Option<InputKind> {
+    use std::io::IsTerminal;
+    let stdin = io::stdin();
+    if stdin.is_terminal() {
+        return None;
+    }
+    let mut lock = stdin.lock();
+    let head = lock.fill_buf().ok()?;
+    // Only a whole line can show a result: the bytes up to the last line end.
+    let whole = head.iter().rposition(|&b| b == b'\n').map_or(head, |end| &head[..=end]);
+    match detect_input(whole) {
+        InputKind::Json => None,
+        kind => Some(kind),
+    }
 }
 
 /// An input opened for reading, decompressed where it is compressed (`-` is stdin).

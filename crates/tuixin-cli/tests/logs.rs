@@ -123,3 +123,23 @@ fn ingesting_a_log_suppresses_its_hard_bounces_once() {
     let alice = tuixin(&["check", "--db", &db, "alice@example.org"]);
     assert_eq!(alice.status.code(), Some(0));
 }
+
+#[test]
+fn a_log_on_stdin_is_told_by_its_first_lines() {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tuixin"))
+        .args(["parse", "--format", "jsonl"])
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(POSTFIX.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let r = records(&out);
+    assert_eq!(r.len(), 2, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(r[1]["origin"], "-");
+    assert_eq!(r[1]["message"], 4);
+}
