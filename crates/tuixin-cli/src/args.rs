@@ -151,6 +151,8 @@ Examples:
   tuixin parse archive.mbox -j 2 > records.jsonl
   tuixin parse archive.mbox.gz
   cat bounce.eml | tuixin parse -
+  tuixin parse /var/log/mail.log /var/log/mail.log.1.gz   # MTA logs, told by content
+  tail -f /var/log/exim4/mainlog | tuixin parse --input exim
 
 Output: human on a terminal, JSON Lines otherwise. A summary goes to stderr, with a note for
 each input skipped in a folder walk (a link back to a folder already read, a named pipe) and
@@ -165,6 +167,12 @@ pub struct ParseArgs {
     /// nothing reads stdin
     #[arg(value_name = "PATH")]
     pub paths: Vec<std::path::PathBuf>,
+
+    /// What the inputs are: auto tells mail, MTA logs and JSON apart by content (stdin by the
+    /// lines already waiting in it, a terminal and folders as mail); a log format reads every input as that log, one record per
+    /// recipient per result line, the line number in `message`
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "auto")]
+    pub input: crate::logs::InputFormat,
 
     /// Output format [default: human on a terminal, jsonl otherwise; json with --json]
     #[arg(long, value_enum)]

@@ -54,6 +54,11 @@ const ARGS: &[(&str, &str, &str)] = &[
         "paths",
         "文件、文件夹（递归）、maildir 或 mbox，也可为 gzip/xz/zstd 压缩文件；- 或不给路径时读取标准输入",
     ),
+    (
+        "parse",
+        "input",
+        "输入是什么\u{ff1a}auto 按内容区分邮件、MTA 日志和 JSON\u{ff08}标准输入看其中已有的行\u{ff1b}终端和文件夹按邮件读取\u{ff09}\u{ff1b}指定日志格式时每个输入都按该日志读取\u{ff0c}每个结果行的每个收件人一条记录\u{ff0c}行号在 message 中\u{ff1b}取值\u{ff1a}auto、mail、postfix、exim、sendmail、qmail、kumomta（JSON 日志）、pmta（PowerMTA 记账 CSV）、smtp-reply（单独的 SMTP 回复行）\u{ff1b}ses、sendgrid、mailgun、postmark、sparkpost、mailjet、brevo、resend、postal、azure 尚未支持 [默认：auto]",
+    ),
     ("parse", "format", "输出格式 [默认：终端上为 human，否则为 jsonl；加 --json 时为 json]"),
     ("parse", "explain", "为每条记录附上代码表对其代码的解释"),
     ("parse", "why", "显示判定每个原因的规则及其匹配的文字"),
@@ -81,7 +86,16 @@ const ARGS: &[(&str, &str, &str)] = &[
         "paths",
         "文件、文件夹（递归）、maildir 或 mbox，也可为 gzip/xz/zstd 压缩文件；- 或不给路径时读取标准输入",
     ),
-    ("ingest", "source", "退信的来源，随每个事件存储（如 file、imap:bounces、smtp）"),
+    (
+        "ingest",
+        "source",
+        "退信的来源，随每个事件存储（如 file、imap:bounces、smtp）\u{ff1b}未另行指定时 MTA 日志的事件为 log:格式（如 log:postfix）",
+    ),
+    (
+        "ingest",
+        "input",
+        "输入是什么\u{ff1a}auto 按内容区分邮件、MTA 日志和 JSON\u{ff08}标准输入看其中已有的行\u{ff1b}终端和文件夹按邮件读取\u{ff09}\u{ff1b}指定日志格式时每个输入都按该日志读取\u{ff0c}每个结果行作为其记录的原始输入存储\u{ff1b}取值\u{ff1a}auto、mail、postfix、exim、sendmail、qmail、kumomta（JSON 日志）、pmta（PowerMTA 记账 CSV）、smtp-reply（单独的 SMTP 回复行）\u{ff1b}ses、sendgrid、mailgun、postmark、sparkpost、mailjet、brevo、resend、postal、azure 尚未支持 [默认：auto]",
+    ),
     ("ingest", "policy", "自定义生命周期策略文件，叠加在内置策略之上（见 tuixin policy）"),
     (
         "ingest",
@@ -261,7 +275,7 @@ const AFTER_HELP: &[(&str, &str)] = &[
     ),
     (
         "parse",
-        "示例\u{ff1a}\n  tuixin parse examples/                      # 文件夹下的每个文件\n  tuixin parse bounce.eml --format json --explain\n  tuixin parse ~/Maildir/.Bounces --format csv > bounces.csv\n  tuixin parse archive.mbox -j 2 > records.jsonl\n  tuixin parse archive.mbox.gz\n  cat bounce.eml | tuixin parse -\n\n输出\u{ff1a}终端上为 human\u{ff0c}否则为 JSON Lines。汇总写到标准错误输出\u{ff0c}文件夹遍历中跳过的输入\n（指回已读文件夹的链接、命名管道）和因限制被截断的邮件各有一条说明。\n退出状态\u{ff1a}所有输入都读取成功时为 0（没有退信的邮件不算错误）\u{ff0c}有输入无法读取或不是邮件时为 1\n（每个都在标准错误输出中列出\u{ff0c}其余照常解析）。",
+        "示例\u{ff1a}\n  tuixin parse examples/                      # 文件夹下的每个文件\n  tuixin parse bounce.eml --format json --explain\n  tuixin parse ~/Maildir/.Bounces --format csv > bounces.csv\n  tuixin parse archive.mbox -j 2 > records.jsonl\n  tuixin parse archive.mbox.gz\n  cat bounce.eml | tuixin parse -\n  tuixin parse /var/log/mail.log /var/log/mail.log.1.gz   # MTA 日志\u{ff0c}按内容识别\n  tail -f /var/log/exim4/mainlog | tuixin parse --input exim\n\n输出\u{ff1a}终端上为 human\u{ff0c}否则为 JSON Lines。汇总写到标准错误输出\u{ff0c}文件夹遍历中跳过的输入\n（指回已读文件夹的链接、命名管道）和因限制被截断的邮件各有一条说明。\n退出状态\u{ff1a}所有输入都读取成功时为 0（没有退信的邮件不算错误）\u{ff0c}有输入无法读取或不是邮件时为 1\n（每个都在标准错误输出中列出\u{ff0c}其余照常解析）。",
     ),
     (
         "suppressions list",

@@ -39,9 +39,16 @@ pub struct IngestArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Where the bounces came from, stored with each event (e.g. file, imap:bounces, smtp)
+    /// Where the bounces came from, stored with each event (e.g. file, imap:bounces, smtp); an
+    /// MTA log's events get `log:FORMAT` (log:postfix) unless another name is given
     #[arg(long, value_name = "NAME", default_value = "file")]
     pub source: String,
+
+    /// What the inputs are: auto tells mail, MTA logs and JSON apart by content (stdin by the
+    /// lines already waiting in it, a terminal and folders as mail); a log format reads every input as that log, each result
+    /// line stored as the raw input of its records
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "auto")]
+    pub input: crate::logs::InputFormat,
 
     /// A lifecycle policy file of your own, laid over the built-in policy (see `tuixin policy`)
     #[arg(long, value_name = "FILE")]
@@ -97,6 +104,72 @@ pub fn run(config: &Config, args: &IngestArgs) -> anyhow::Result<()> {
         if args.paths.is_empty() { vec![PathBuf::from("-")] } else { args.paths.clone() };
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
     let classifier = crate::rules::classifier(config)?;
+    let routed = crate::logs::route(&paths, args.input, lang)?;
+    let mut other_failed = 0;
+    for path in &routed.payloads {
+        let text = crate::say::payload_not_yet(&path.display().to_string(), lang);
+        crate::note(format_args!("tuixin: {}", visible(&text)));
+        other_failed += 1;
+    }
+    if !routed.logs.is_empty() {
+        // One result line is one raw input with its records; a batch is one transaction.
+        let mut summary = IngestSummary::default();
+        let mut batch: Vec<Input> = Vec::new();
+        let per_batch = args.batch as usize;
+        let mut store_batch = |batch: &mut Vec<Input>| -> anyhow::Result<()> {
+            if !batch.is_empty() {
+                summary.add(&store.ingest(batch, &policy, crate::time::now())?);
+                batch.clear();
+            }
+            Ok(())
+        };
+        let mut logs = crate::logs::LogSummary::default();
+        for entry in &routed.logs {
+            let format = entry.1;
+            let source = if args.source == "file" {
+                format!("log:{}", format.name())
+            } else {
+                args.source.clone()
+            };
+            let one = std::slice::from_ref(entry);
+            let read = crate::logs::read_logs_with(one, &classifier, lang, |records, line| {
+                let origin = match records.first() {
+                    Some(r) => format!("{}:{}", r.origin, r.message),
+                    None => String::new(),
+                };
+                let mut input = Input {
+                    raw: line.to_vec(),
+                    records,
+                    source: source.clone(),
+                    origin,
+                    received_at: crate::time::now(),
+                    packed: None,
+                };
+                input.pack();
+                batch.push(input);
+                if batch.len() >= per_batch {
+                    store_batch(&mut batch)?;
+                }
+                Ok(())
+            })?;
+            logs.add(&read);
+        }
+        store_batch(&mut batch)?;
+        if !args.quiet {
+            crate::note(format_args!("{}", crate::logs::summary_line(&logs, lang)));
+            let failures =
+                Failures { inputs: logs.inputs, failed: logs.failed, ..Failures::default() };
+            crate::note(format_args!("{}", summary_line(&summary, &failures, lang)));
+        }
+        other_failed += logs.failed;
+    }
+    if routed.mail.is_empty() {
+        if other_failed > 0 {
+            return Err(InputsFailed(other_failed).into());
+        }
+        return Ok(());
+    }
+    let paths = routed.mail;
     let decoder = Decoder::new(&classifier);
     let limit = decoder.limits().max_message_bytes;
     let files = inputs::expand(&paths);
@@ -174,8 +247,8 @@ pub fn run(config: &Config, args: &IngestArgs) -> anyhow::Result<()> {
     if !args.quiet {
         crate::note(format_args!("{}", summary_line(&summary, &failures, lang)));
     }
-    if failures.failed + failures.not_mail > 0 {
-        return Err(InputsFailed(failures.failed + failures.not_mail).into());
+    if failures.failed + failures.not_mail + other_failed > 0 {
+        return Err(InputsFailed(failures.failed + failures.not_mail + other_failed).into());
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ mod explain;
 mod help_zh;
 mod ingest;
 mod inputs;
+mod logs;
 mod mbox;
 mod output;
 mod parse;

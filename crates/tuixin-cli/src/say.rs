@@ -441,3 +441,42 @@ pub fn token_revoked(token: &str, n: u64, lang: Lang) -> String {
         Lang::Zh => format!("已撤销 {n} 个 id 或名称为 {token:?} 的令牌"),
     }
 }
+
+/// An `--input` whose reader is not built yet (the webhook providers'), in `lang`.
+pub fn input_not_yet(name: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "--input {name}: reading {name} webhook payloads is not built yet (logs and mail are: auto, mail, postfix, exim, sendmail, qmail, kumomta, pmta, smtp-reply)"
+        ),
+        Lang::Zh => format!(
+            "--input {name}\u{ff1a}尚不支持读取 {name} 的 webhook 数据\u{ff08}已支持日志和邮件\u{ff1a}auto、mail、postfix、exim、sendmail、qmail、kumomta、pmta、smtp-reply\u{ff09}"
+        ),
+    }
+}
+
+/// An input that `--input auto` found to be JSON other than a KumoMTA log, in `lang`.
+pub fn payload_not_yet(path: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "{path}: JSON that is no KumoMTA log (a webhook payload?): webhook payloads are not read yet"
+        ),
+        Lang::Zh => format!(
+            "{path}\u{ff1a}不是 KumoMTA 日志的 JSON\u{ff08}webhook 数据\u{ff1f}\u{ff09}\u{ff1a}尚不支持读取 webhook 数据"
+        ),
+    }
+}
+
+/// A log line that looks like a result of its format but could not be read, in `lang` (the
+/// reader's own words on the cause follow).
+pub fn log_line_error(error: &tuixin::logs::LineError, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "{}: looks like a result line ({}) but could not be read: {}",
+            error.line, error.format, error.why
+        ),
+        Lang::Zh => format!(
+            "{}\u{ff1a}看似 {} 的投递结果行\u{ff0c}但无法读取\u{ff1a}{}",
+            error.line, error.format, error.why
+        ),
+    }
+}

@@ -9,6 +9,7 @@ pub mod code;
 mod decode;
 mod lang;
 pub mod lifecycle;
+pub mod logs;
 mod reason;
 mod record;
 pub mod registry;

@@ -4,18 +4,18 @@
 //! delivery status notifications (RFC 3464 / 6533), plain-text bounces, then automatic replies.
 //! A message that is none of these gives no record: that is a result, not an error.
 
-mod address;
+pub(crate) mod address;
 mod arf;
 mod autoreply;
-mod delivery;
+pub(crate) mod delivery;
 mod dsn;
-mod freetext;
+pub(crate) mod freetext;
 mod html;
 mod lhost;
 mod line;
 mod mail;
 mod mdn;
-mod original;
+pub(crate) mod original;
 mod rfc3464;
 
 use std::borrow::Cow;
