@@ -35,7 +35,7 @@ start() { # db -> sets pid, url, token
     pid=$!
     for _ in $(seq 100); do grep -q listening "$out" 2>/dev/null && break; sleep 0.1; done
     url=$(grep -o 'http://[0-9.:]*' "$out" | head -1)
-    token=$(grep '^tuixin_' "$out" | head -1)
+    token=$(grep '^tuixin_' "$out" | head -1 || true)
     if [ -z "$token" ]; then
         token=$("$bin" token create --name "bench$$" --scope admin --db "$1" 2>/dev/null)
         sleep 2.5 # the server re-reads its tokens every 2 s
