@@ -374,10 +374,10 @@ pub fn listening(url: &str, lang: Lang) -> String {
 pub fn first_token(lang: Lang) -> &'static str {
     match lang {
         Lang::En => {
-            "No API token existed, so an admin token was made; it is shown only now (use it as Authorization: Bearer <token>):"
+            "No API token existed, so an admin token was made; it is shown only now (sign in on the page with it, or send Authorization: Bearer <token>):"
         }
         Lang::Zh => {
-            "尚无 API 令牌\u{ff0c}已创建一个管理员令牌\u{ff1b}它只显示这一次（用法\u{ff1a}Authorization: Bearer <令牌>）\u{ff1a}"
+            "尚无 API 令牌\u{ff0c}已创建一个管理员令牌\u{ff1b}它只显示这一次（用它在网页上登录\u{ff0c}或发送 Authorization: Bearer <令牌>）\u{ff1a}"
         }
     }
 }
