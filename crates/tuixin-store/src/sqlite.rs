@@ -236,8 +236,7 @@ impl Checkpoints {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)?;
         conn.busy_timeout(busy)?;
-        // Its own commits are none; the setting only keeps it from checkpointing on close
-        // out of turn (the writer's connection does the last one).
+        // It writes nothing itself: its only checkpoints are the ones it is asked for.
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
         let (wake, woken) = std::sync::mpsc::sync_channel::<()>(1);
         let thread = std::thread::Builder::new()
@@ -271,7 +270,7 @@ impl Checkpoints {
         Ok(Checkpoints { wake: Some(wake), thread: Some(thread) })
     }
 
-    /// Asks for a checkpoint if the WAL has grown; never waits.
+    /// Asks for a checkpoint (at most one per interval); never waits.
     fn wake(&self) {
         if let Some(wake) = &self.wake {
             let _ = wake.try_send(());
