@@ -52,6 +52,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/events/{id}/raw", get(events::raw))
         .route("/v1/addresses/{address}", get(addresses::get_one))
         .route("/v1/ingest/messages", post(ingest::messages_handler))
+        .route("/v1/ingest/logs", post(logs::logs_handler))
         .route("/v1/policy", get(policy::get).put(policy::put))
         .route("/v1/alerts", get(alerts::list))
         // Import jobs (helper "api").

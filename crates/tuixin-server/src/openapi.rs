@@ -28,6 +28,7 @@ use crate::api;
         api::policy::get,
         api::policy::put,
         api::alerts::list,
+        api::logs::logs_handler,
         api::imports::create,
         api::imports::get_one,
         api::alerts::ack,

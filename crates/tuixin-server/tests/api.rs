@@ -137,6 +137,16 @@ async fn ingest(s: &Server, token: &str, body: Vec<u8>, kind: &str) -> reqwest::
         .unwrap()
 }
 
+/// Postfix log lines as Postfix writes them: noise, a delivery, a bounce, and a result line cut
+/// short.
+const POSTFIX_LOG: &str = "\
+Dec  7 05:50:01 mx postfix/smtpd[1]: connect from app.example.net[192.0.2.5]
+Dec  7 05:50:01 mx postfix/qmgr[803]: 4A1B2C3D4E: from=<news@example.net>, size=1840, nrcpt=2 (queue active)
+Dec  7 05:50:02 mx postfix/smtp[804]: 4A1B2C3D4E: to=<alice@example.org>, relay=mx.example.org[192.0.2.10]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 9F8E7D6C)
+Dec  7 05:50:02 mx postfix/smtp[804]: 4A1B2C3D4E: to=<bob@example.org>, relay=mx.example.org[192.0.2.10]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=5.1.1, status=bounced (host mx.example.org[192.0.2.10] said: 550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command))
+Dec  7 05:50:03 mx postfix/smtp[805]: 4A1B2C3D4F: to=<carol@example.org>, relay=none, delay=1
+";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_guard_every_route_but_healthz() {
     each_backend(Settings::default(), |s| async move {
@@ -536,6 +546,7 @@ async fn every_route_in_the_openapi_document_answers_as_documented() {
                         request.json(&json!({"note": "test"}))
                     }
                     "/v1/alerts/{id}/ack" => request.json(&json!({"note": "test"})),
+                    "/v1/ingest/logs" => request.body(POSTFIX_LOG),
                     "/v1/imports" => request.body("address,reason\nimported@example.org,manual\n"),
                     _ => request,
                 };
@@ -1131,6 +1142,81 @@ async fn an_mbox_upload_decoded_on_every_core_keeps_each_message_in_its_place() 
         // Each event names its message's place.
         let events: Value = s.get("/v1/events?q=gone40@", &s.read).await.json().await.unwrap();
         assert_eq!(events["data"].as_array().unwrap().len(), 1, "{events}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploaded_postfix_log_lines_suppress_their_bounced_recipients_once() {
+    each_backend(Settings::default(), |s| async move {
+        let upload = |format: Option<&'static str>, body: &'static str| {
+            let s = s.clone();
+            async move {
+                let mut request = s.http.post(s.url("/v1/ingest/logs")).bearer_auth(&s.write);
+                if let Some(format) = format {
+                    request = request.query(&[("format", format)]);
+                }
+                request.body(body).send().await.unwrap()
+            }
+        };
+        // Told by content, then named: the same lines give the same records, stored once.
+        let r = upload(None, POSTFIX_LOG).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let first: Value = r.json().await.unwrap();
+        assert_eq!(first["format"], "postfix", "{first}");
+        assert_eq!(first["lines"], 5, "{first}");
+        assert_eq!(first["records"], 2, "{first}");
+        assert_eq!(first["new_events"], 2, "{first}");
+        assert_eq!(first["suppressions_added"], 1, "{first}");
+        assert_eq!(first["unreadable"], 1, "{first}");
+        assert_eq!(first["errors"][0]["line"], 5, "{first}");
+        let again: Value = upload(Some("postfix"), POSTFIX_LOG).await.json().await.unwrap();
+        assert_eq!(
+            (again["new_events"].as_u64(), again["duplicates"].as_u64()),
+            (Some(0), Some(2)),
+            "{again}"
+        );
+
+        let bob: Value =
+            s.get("/v1/check?address=bob@example.org", &s.check).await.json().await.unwrap();
+        assert_eq!(bob["allowed"], false, "{bob}");
+        assert_eq!(bob["bounce_reason"], "userunknown", "{bob}");
+        let alice: Value =
+            s.get("/v1/check?address=alice@example.org", &s.check).await.json().await.unwrap();
+        assert_eq!(alice["allowed"], true, "{alice}");
+        // The event keeps the line it came from.
+        let events: Value =
+            s.get("/v1/events?address=bob@example.org", &s.read).await.json().await.unwrap();
+        assert_eq!(events["data"][0]["source"], "log:postfix", "{events}");
+
+        // A format nobody knows, mail sent here, and lines no reader recognises: 422 naming why.
+        let e = error_of(
+            upload(Some("syslog-ng"), POSTFIX_LOG).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert!(e["message"].as_str().unwrap().contains("syslog-ng"), "{e}");
+        let e = error_of(
+            upload(None, "From: a@example.org\nSubject: hi\n\nbody\n").await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert!(e["message"].as_str().unwrap().contains("/v1/ingest/messages"), "{e}");
+        error_of(
+            upload(None, "just some words\nand more\n").await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        // A read token may not write.
+        let r = s
+            .http
+            .post(s.url("/v1/ingest/logs"))
+            .bearer_auth(&s.read)
+            .body(POSTFIX_LOG)
+            .send()
+            .await
+            .unwrap();
+        error_of(r, StatusCode::FORBIDDEN).await;
     })
     .await;
 }

@@ -7,6 +7,7 @@ pub mod check;
 pub mod events;
 pub mod imports;
 pub mod ingest;
+pub mod logs;
 pub mod ops;
 pub mod policy;
 pub mod stats;
