@@ -16,6 +16,7 @@ mod logs;
 mod mbox;
 mod output;
 mod parse;
+mod payloads;
 mod policy;
 mod render;
 mod rules;
