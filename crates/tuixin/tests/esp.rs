@@ -207,7 +207,9 @@ fn sendgrid_event_arrays() {
       {"email":"x@example.org","timestamp":1796622606,"event":"processed","sg_event_id":"ev7"},
       {"email":"x@example.org","timestamp":1796622607,"event":"open","sg_event_id":"ev8"},
       {"email":"nostatus@example.org","timestamp":1796622608,"event":"bounce","sg_event_id":"ev9"},
-      {"timestamp":1796622609,"event":"bounce","type":"bounce","sg_event_id":"ev10"}
+      {"timestamp":1796622609,"event":"bounce","type":"bounce","sg_event_id":"ev10"},
+      {"email":"classified@example.org","timestamp":1796622610,"event":"bounce","type":"bounce","bounce_classification":"Invalid Address","reason":"rejected","sg_event_id":"ev11"},
+      {"email":"classblock@example.org","timestamp":1796622611,"event":"bounce","type":"blocked","bounce_classification":"Invalid Address","reason":"rejected","sg_event_id":"ev12"}
     ]"#;
     let payload = read(Provider::SendGrid, json);
     assert_eq!(
@@ -244,6 +246,24 @@ fn sendgrid_event_arrays() {
                 Reason::Suppressed
             ),
             row(8, "bounce", "nostatus@example.org", "failed", "", false, Reason::Undefined),
+            row(
+                10,
+                "bounce/bounce",
+                "classified@example.org",
+                "failed",
+                "",
+                true,
+                Reason::UserUnknown
+            ),
+            row(
+                11,
+                "bounce/blocked",
+                "classblock@example.org",
+                "failed",
+                "",
+                false,
+                Reason::Blocked
+            ),
         ]
     );
     assert_eq!(payload.ignored, 2);

@@ -4,7 +4,9 @@
 //!
 //! - `bounce`: `type` `bounce` (the receiving server refused for good) or `blocked` (it refused
 //!   this message, often for the sender's reputation); `reason` is the server's reply, `status`
-//!   the enhanced code. Failed.
+//!   the enhanced code, `bounce_classification` SendGrid's own reading (Invalid Address,
+//!   Technical, Content, Reputation, Frequency or Volume, Mailbox Unavailable, Unclassified),
+//!   used only where no rule reads the words. Failed.
 //! - `dropped`: SendGrid did not send. `reason` `Bounced Address`, `Unsubscribed Address` and
 //!   `Spam Reporting Address` mean the address is on one of SendGrid's suppression lists:
 //!   failed with reason `suppressed`; other reasons (`Invalid`, `Spam Content`, ...) are
@@ -41,9 +43,16 @@ pub(super) fn read(event: &Value) -> Result<Read, Problem> {
             let subtype = text(event, "type");
             found.kind =
                 if subtype.is_empty() { "bounce".into() } else { format!("bounce/{subtype}") };
-            if subtype == "blocked" {
-                found.fallback = Some(Reason::Blocked);
-            }
+            // SendGrid's own classification decides only where no rule reads the words; an
+            // invalid address is hard only for a bounce, never for a block.
+            found.fallback = match text(event, "bounce_classification").as_str() {
+                "Invalid Address" if subtype != "blocked" => Some(Reason::UserUnknown),
+                "Reputation" => Some(Reason::BadReputation),
+                "Content" => Some(Reason::SpamDetected),
+                "Frequency or Volume" => Some(Reason::Speeding),
+                _ if subtype == "blocked" => Some(Reason::Blocked),
+                _ => None,
+            };
             let mut d = delivery(&email, "failed", &text(event, "reason"));
             d.status = text(event, "status");
             d
