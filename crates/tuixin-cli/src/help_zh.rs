@@ -105,6 +105,11 @@ const ARGS: &[(&str, &str, &str)] = &[
     ("ingest", "batch", "每个事务最多存储的邮件数（每批提交一次）"),
     ("ingest", "jobs", "解析线程数 [默认：全部 CPU 核心]"),
     ("ingest", "quiet", "不在标准错误输出显示进度条和汇总"),
+    (
+        "ingest",
+        "follow",
+        "持续跟踪一个 MTA 日志的新增内容\u{ff08}包括轮转\u{ff09}\u{ff0c}直到被停止\u{ff1b}重启后从存储中保存的位置继续",
+    ),
     ("ingest", "db", DB_HELP),
     (
         "serve",

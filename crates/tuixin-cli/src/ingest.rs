@@ -25,6 +25,7 @@ Examples:
   tuixin ingest --source imap:bounces archive.mbox.gz
   cat bounce.eml | tuixin ingest -
   tuixin ingest --db postgres://tuixin@db.internal/tuixin bounces/
+  tuixin ingest --input postfix --follow /var/log/mail.log
 
 Every input is stored with its records as events; the same bounce ingested again is counted as a
 duplicate and changes nothing. A summary goes to stderr.
@@ -72,6 +73,11 @@ pub struct IngestArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Follow one MTA log as it grows, through rotation, until stopped; a restart resumes
+    /// from the position kept in the store
+    #[arg(long)]
+    pub follow: bool,
+
     #[command(flatten)]
     pub db: DbArg,
 }
@@ -107,6 +113,29 @@ pub fn run(config: &Config, args: &IngestArgs) -> anyhow::Result<()> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
     let classifier = crate::rules::classifier(config)?;
     let routed = crate::logs::route(&paths, args.input);
+    if args.follow {
+        let [(path, format)] = routed.logs.as_slice() else {
+            return Err(crate::UsageError(crate::say::follow_needs_one_log(lang)).into());
+        };
+        if paths.len() != 1 || path.as_os_str() == "-" {
+            return Err(crate::UsageError(crate::say::follow_needs_one_log(lang)).into());
+        }
+        let source = if args.source == "file" {
+            format!("log:{}", format.name())
+        } else {
+            args.source.clone()
+        };
+        let follow = crate::follow::Follow {
+            path,
+            format: *format,
+            source,
+            classifier: &classifier,
+            policy: &policy,
+            lang,
+            quiet: args.quiet,
+        };
+        return crate::follow::run(&store, &follow);
+    }
     let mut other_failed = 0;
     if !routed.payloads.is_empty() {
         // One payload is one raw input with the records of all its events.

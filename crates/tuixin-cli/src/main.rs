@@ -9,6 +9,7 @@ mod compressed;
 mod db;
 mod events;
 mod explain;
+mod follow;
 mod help_zh;
 mod ingest;
 mod inputs;

@@ -492,3 +492,35 @@ pub fn log_line_error(error: &tuixin::logs::LineError, lang: Lang) -> String {
         ),
     }
 }
+
+/// `--follow` given something other than one log file, in `lang`.
+pub fn follow_needs_one_log(lang: Lang) -> String {
+    match lang {
+        Lang::En => "--follow takes one MTA log file (its format named with --input, or told by its content)".to_owned(),
+        Lang::Zh => "--follow 只接受一个 MTA 日志文件\u{ff08}用 --input 指定格式\u{ff0c}或按内容识别\u{ff09}".to_owned(),
+    }
+}
+
+/// A followed log being read from a line on, in `lang`.
+pub fn following(path: &str, line: usize, lang: Lang) -> String {
+    match lang {
+        Lang::En if line == 0 => format!("following {path} from its start"),
+        Lang::En => format!("following {path} after line {line}"),
+        Lang::Zh if line == 0 => format!("从头跟踪 {path}"),
+        Lang::Zh => format!("从第 {line} 行之后跟踪 {path}"),
+    }
+}
+
+/// What a followed log's new lines stored, in `lang`.
+pub fn followed(path: &str, line: usize, done: &tuixin_store::IngestSummary, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "{path}: up to line {line}: {} new event(s), {} suppression(s) added",
+            done.new_events, done.suppressions_added
+        ),
+        Lang::Zh => format!(
+            "{path}\u{ff1a}至第 {line} 行\u{ff1a}新事件 {} 个\u{ff0c}新增抑制 {} 条",
+            done.new_events, done.suppressions_added
+        ),
+    }
+}
