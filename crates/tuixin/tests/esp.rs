@@ -401,12 +401,62 @@ fn postmark_record_types() {
         rows(&read(Provider::Postmark, delivery)),
         [row(0, "Delivery", "ok@example.org", "delivered", "", false, Reason::Delivered)]
     );
-    let change = r#"{"RecordType":"SubscriptionChange","MessageID":"m","Recipient":"x@example.org","SuppressSending":true,"SuppressionReason":"ManualSuppression"}"#;
+    // A suppression lifted again is of no interest; an unsubscribe is read in the next test.
+    let change = r#"{"RecordType":"SubscriptionChange","MessageID":"m","Recipient":"x@example.org","SuppressSending":false,"SuppressionReason":"ManualSuppression"}"#;
     assert_eq!(read(Provider::Postmark, change).ignored, 1);
     let deactivated = r#"{"RecordType":"Bounce","Type":"ManuallyDeactivated","TypeCode":100002,"Email":"off@example.org","Details":"","BouncedAt":"2026-12-07T05:50:05Z"}"#;
     assert_eq!(rows(&read(Provider::Postmark, deactivated))[0].6, Reason::Suppressed);
     let no_type = r#"{"RecordType":"Bounce","Email":"x@example.org"}"#;
     assert_eq!(read(Provider::Postmark, no_type).errors.len(), 1);
+}
+
+#[test]
+fn unsubscribes_become_records_the_lifecycle_suppresses_for_marketing() {
+    use tuixin::lifecycle::{EventKind, LifecycleEvent};
+    let cases = [
+        (
+            Provider::SendGrid,
+            r#"[{"email":"a@example.org","timestamp":1765086600,"event":"unsubscribe","sg_event_id":"u1"},{"email":"b@example.org","timestamp":1765086600,"event":"group_unsubscribe","asm_group_id":7,"sg_event_id":"u2"},{"email":"c@example.org","timestamp":1765086600,"event":"group_resubscribe","asm_group_id":7}]"#,
+            vec!["a@example.org", "b@example.org"],
+        ),
+        (
+            Provider::Mailgun,
+            r#"{"signature":{"timestamp":"1765086600","token":"t","signature":"s"},"event-data":{"event":"unsubscribed","timestamp":1765086600.1,"recipient":"d@example.org","message":{"headers":{"message-id":"m1@example.net"}}}}"#,
+            vec!["d@example.org"],
+        ),
+        (
+            Provider::Mailjet,
+            r#"[{"event":"unsub","time":1765086600,"MessageID":1,"email":"e@example.org","mj_list_id":2,"ip":"192.0.2.1","agent":"x"}]"#,
+            vec!["e@example.org"],
+        ),
+        (
+            Provider::Brevo,
+            r#"{"event":"unsubscribed","email":"f@example.org","id":1,"date":"2026-12-07 06:00:00","ts_event":1765086600,"message-id":"<m2@example.net>"}"#,
+            vec!["f@example.org"],
+        ),
+        (
+            Provider::SparkPost,
+            r#"[{"msys":{"unsubscribe_event":{"type":"list_unsubscribe","rcpt_to":"g@example.org","timestamp":"1765086600","message_id":"0001"}}},{"msys":{"unsubscribe_event":{"type":"link_unsubscribe","rcpt_to":"h@example.org","timestamp":"1765086600","message_id":"0002"}}}]"#,
+            vec!["g@example.org", "h@example.org"],
+        ),
+        (
+            Provider::Postmark,
+            r#"{"RecordType":"SubscriptionChange","MessageID":"m","Recipient":"i@example.org","ChangedAt":"2026-12-07T06:00:00Z","SuppressSending":true,"SuppressionReason":"ManualSuppression","MessageStream":"broadcast"}"#,
+            vec!["i@example.org"],
+        ),
+    ];
+    for (provider, json, expected) in cases {
+        let payload = read(provider, json);
+        let records: Vec<_> = payload.events.iter().flat_map(|e| &e.records).collect();
+        let found: Vec<&str> = records.iter().map(|r| r.recipient.as_str()).collect();
+        assert_eq!(found, expected, "{provider}");
+        for r in records {
+            assert_eq!(r.action, "unsubscribed", "{provider}");
+            assert!(!r.hardbounce, "{provider}");
+            let event = LifecycleEvent::from_record(r, "id", "webhook", 0);
+            assert_eq!(event.kind, EventKind::Unsubscribe, "{provider}");
+        }
+    }
 }
 
 #[test]

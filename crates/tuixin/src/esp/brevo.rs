@@ -10,8 +10,10 @@
 //!   suppressed.
 //! - `invalid_email`: Brevo did not send to an address it found invalid: failed.
 //! - `deferred`: delayed. `delivered`: delivered. `spam` and `complaint`: a complaint.
-//! - `request` (sent), `opened`, `unique_opened`, `proxy_open`, `click`, `unsubscribed`,
-//!   `error` (Brevo's own sending error, before any server): of no interest here.
+//! - `unsubscribed` (transactional) and `unsubscribe` (marketing): the recipient unsubscribed
+//!   (action `unsubscribed`).
+//! - `request` (sent), `opened`, `unique_opened`, `proxy_open`, `click`, `error` (Brevo's own
+//!   sending error, before any server): of no interest here.
 
 use serde_json::Value;
 
@@ -59,6 +61,8 @@ pub(super) fn read(event: &Value) -> Result<Read, Problem> {
             d.feedback_type = "abuse".into();
             d
         }
+        // Transactional webhooks say `unsubscribed`, marketing ones `unsubscribe`.
+        "unsubscribed" | "unsubscribe" => delivery(&email, "unsubscribed", ""),
         _ => return Ok(Read::Ignored),
     };
     if email.is_empty() {

@@ -11,8 +11,9 @@
 //!   reply.
 //! - `delivered`: `delivery-status` holds the acceptance.
 //! - `complained`: a complaint (`abuse`).
-//! - `accepted`, `opened`, `clicked`, `unsubscribed`, `stored`, `rejected`, `list_member_uploaded`
-//!   and the like: of no interest here.
+//! - `unsubscribed`: the recipient unsubscribed (action `unsubscribed`).
+//! - `accepted`, `opened`, `clicked`, `stored`, `rejected`, `list_member_uploaded` and the like:
+//!   of no interest here.
 //!
 //! `recipient` is the address; `timestamp` Unix seconds (with a fraction);
 //! `message.headers.{message-id, from, subject}` and `envelope.sender` describe the original.
@@ -103,6 +104,10 @@ pub(super) fn read(event: &Value) -> Result<Read, Problem> {
             d.reason = Some(Reason::Feedback);
             d.feedback_type = "abuse".into();
             d
+        }
+        "unsubscribed" => {
+            found.kind = "unsubscribed".into();
+            delivery(&recipient, "unsubscribed", "")
         }
         _ => return Ok(Read::Ignored),
     };

@@ -12,7 +12,8 @@
 //!   list (suppressed); `duplicate in campaign` is no fault of the address (of no interest);
 //!   others are classified by their words.
 //! - `spam`: a complaint (`abuse`). `sent`: delivered, `smtp_reply` the acceptance.
-//! - `open`, `click`, `unsub`: of no interest here.
+//! - `unsub`: the recipient unsubscribed (action `unsubscribed`).
+//! - `open`, `click`: of no interest here.
 //!
 //! The server's words (`comment`) are classified first; Mailjet's `error` is the diagnostic
 //! where there are none, and its table decides where no rule reads either. A bounce Mailjet
@@ -99,6 +100,10 @@ pub(super) fn read(event: &Value) -> Result<Read, Problem> {
                 .and_then(|r| r.strip_suffix(')'))
                 .map_or(reply.clone(), str::to_owned);
             delivery(&email, "delivered", &reply)
+        }
+        "unsub" => {
+            found.kind = "unsub".into();
+            delivery(&email, "unsubscribed", "")
         }
         _ => return Ok(Read::Ignored),
     };

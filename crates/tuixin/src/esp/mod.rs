@@ -189,7 +189,7 @@ pub struct Payload {
     pub events: Vec<PayloadEvent>,
     /// The events that look like the provider's but could not be read.
     pub errors: Vec<ItemError>,
-    /// Events of no interest (opens, clicks, sends, unsubscribes, subscription handshakes).
+    /// Events of no interest (opens, clicks, sends, subscription handshakes).
     pub ignored: usize,
 }
 

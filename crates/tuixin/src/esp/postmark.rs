@@ -10,7 +10,9 @@
 //!   InboundError, SMTPApiError, TemplateRenderingFailed, Unconfirmed: of no interest.
 //! - `SpamComplaint`: a complaint (`abuse`), same fields.
 //! - `Delivery`: `Recipient`, `DeliveredAt`, `Details` (the server's acceptance).
-//! - `Open`, `Click`, `SubscriptionChange`: of no interest here.
+//! - `SubscriptionChange` with `SuppressSending` true for `ManualSuppression`: the recipient
+//!   unsubscribed (action `unsubscribed`, dated `ChangedAt`).
+//! - `Open`, `Click`, other `SubscriptionChange`s: of no interest here.
 
 use serde_json::Value;
 
@@ -73,6 +75,18 @@ pub(super) fn read(event: &Value) -> Result<Read, Problem> {
             found.kind = "Delivery".into();
             let mut d = delivery(&email, "delivered", &details);
             d.date = super::date(event, "DeliveredAt");
+            d
+        }
+        // Sending suppressed because the recipient unsubscribed (a manual suppression); the
+        // other reasons arrive as their own Bounce and SpamComplaint events, and a change
+        // that lifts a suppression is of no interest here.
+        "SubscriptionChange"
+            if event.get("SuppressSending").and_then(Value::as_bool) == Some(true)
+                && text(event, "SuppressionReason") == "ManualSuppression" =>
+        {
+            found.kind = "SubscriptionChange/ManualSuppression".into();
+            let mut d = delivery(&email, "unsubscribed", "");
+            d.date = super::date(event, "ChangedAt");
             d
         }
         _ => return Ok(Read::Ignored),

@@ -14,8 +14,9 @@
 //! - `deferred`: the receiving server asked to retry; `response` is its reply. Delayed.
 //! - `delivered`: `response` is the server's acceptance. Delivered.
 //! - `spamreport`: a complaint (`abuse`).
-//! - `processed`, `open`, `click`, `unsubscribe`, `group_unsubscribe`, `group_resubscribe`:
-//!   of no interest here.
+//! - `unsubscribe`, `group_unsubscribe`: the recipient unsubscribed (action `unsubscribed`,
+//!   which the lifecycle suppresses for marketing).
+//! - `processed`, `open`, `click`, `group_resubscribe`: of no interest here.
 
 use serde_json::Value;
 
@@ -85,6 +86,11 @@ pub(super) fn read(event: &Value) -> Result<Read, Problem> {
             d.reason = Some(Reason::Feedback);
             d.feedback_type = "abuse".into();
             d
+        }
+        // The recipient unsubscribed (from everything, or from one unsubscribe group).
+        "unsubscribe" | "group_unsubscribe" => {
+            found.kind = kind.into();
+            delivery(&email, "unsubscribed", "")
         }
         _ => return Ok(Read::Ignored),
     };

@@ -5,8 +5,8 @@
 //!
 //! The event's `type` says what happened: `bounce` and `out_of_band` (failed), `delay`
 //! (delayed), `delivery`, `spam_complaint` (with `fbtype`), `policy_rejection` (SparkPost
-//! refused to send). `injection`, opens, clicks, generation and unsubscribe events are of no
-//! interest here. `rcpt_to` is the address, `raw_reason` the server's words (`reason` where
+//! refused to send), `list_unsubscribe` and `link_unsubscribe` (action `unsubscribed`).
+//! `injection`, opens, clicks and generation events are of no interest here. `rcpt_to` is the address, `raw_reason` the server's words (`reason` where
 //! there is no raw one), `error_code` the reply code, `timestamp` Unix seconds (a string),
 //! `message_id` SparkPost's id of the message, `friendly_from` the sender, `subject`.
 //!
@@ -103,6 +103,11 @@ pub(super) fn read(event: &Value) -> Result<Read, Problem> {
             d.reason = Some(Reason::Feedback);
             d.feedback_type = fbtype;
             d
+        }
+        // An unsubscribe_event: the List-Unsubscribe header or a link in the message.
+        "list_unsubscribe" | "link_unsubscribe" => {
+            found.kind = kind.into();
+            delivery(&rcpt, "unsubscribed", "")
         }
         _ => return Ok(Read::Ignored),
     };
