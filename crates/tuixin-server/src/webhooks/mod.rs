@@ -12,8 +12,9 @@ use std::sync::Arc;
 use serde::Deserialize;
 use tuixin::esp::Provider;
 
-/// One provider's webhook settings, as `[webhooks.PROVIDER]` in the config file.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// One provider's webhook settings, as `[webhooks.PROVIDER]` in the config file (its `Debug`
+/// shows which secrets are set, never their values).
+#[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookConfig {
     /// Mailgun: the HTTP webhook signing key.
@@ -37,6 +38,23 @@ pub struct WebhookConfig {
     pub token: Option<String>,
     /// Seconds a signed timestamp may be from now before the call is refused as a replay.
     pub max_age_secs: Option<i64>,
+}
+
+impl std::fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |secret: &Option<String>| secret.as_ref().map(|_| "<set>");
+        f.debug_struct("WebhookConfig")
+            .field("signing_key", &set(&self.signing_key))
+            .field("secret", &set(&self.secret))
+            .field("public_key", &self.public_key)
+            .field("topic_arns", &self.topic_arns)
+            .field("host_pattern", &self.host_pattern)
+            .field("username", &self.username)
+            .field("password", &set(&self.password))
+            .field("token", &set(&self.token))
+            .field("max_age_secs", &self.max_age_secs)
+            .finish()
+    }
 }
 
 /// A provider's webhook, ready to check calls.
@@ -175,5 +193,31 @@ impl Webhooks {
     /// Whether none is configured.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        let config = WebhookConfig {
+            signing_key: Some("key-very-secret".into()),
+            secret: Some("whsec_also-secret".into()),
+            password: Some("hunter2".into()),
+            token: Some("tok-secret".into()),
+            username: Some("hook".into()),
+            ..WebhookConfig::default()
+        };
+        let webhooks =
+            Webhooks::from_config(&BTreeMap::from([("mailgun".to_owned(), config.clone())]))
+                .unwrap();
+        for shown in [format!("{config:?}"), format!("{webhooks:?}")] {
+            for secret in ["key-very-secret", "whsec_also-secret", "hunter2", "tok-secret"] {
+                assert!(!shown.contains(secret), "{shown}");
+            }
+            assert!(shown.contains("hook") && shown.contains("<set>"), "{shown}");
+        }
     }
 }
