@@ -79,6 +79,7 @@ pub struct WebhookItemError {
         (status = 401, description = "Not signed, wrongly signed, stale, or wrong credentials", body = ErrorBody),
         (status = 404, description = "Unknown provider, or none configured for it", body = ErrorBody),
         (status = 413, description = "The body is larger than the limit", body = ErrorBody),
+        (status = 502, description = "An SNS subscription could not be confirmed at its SubscribeURL", body = ErrorBody),
         (status = 503, description = "Store unavailable: nothing stored; retry after Retry-After", body = ErrorBody),
     ))]
 pub async fn receive(
