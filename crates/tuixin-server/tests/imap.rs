@@ -341,3 +341,71 @@ async fn tls_implicit_and_starttls_trust_a_private_ca_and_refuse_an_unknown_one(
     assert_eq!(dovecot.search("INBOX", "SEEN").await.len(), BOUNCES.len());
     service.stop().await;
 }
+
+/// How many logins Dovecot has logged so far.
+fn logins(dovecot: &Dovecot) -> usize {
+    std::fs::read_to_string(dovecot.dir.path().join("dovecot.log"))
+        .unwrap_or_default()
+        .matches("Login: user=<bounces>")
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_over_one_store_poll_a_mailbox_with_one_reader() {
+    let Some(dovecot) = Dovecot::start() else { return };
+    dovecot.append("INBOX", &bounces()).await;
+    let expected = expected_records().len();
+    for (db, _dir) in databases(true).await {
+        dovecot.mark_all_unseen("INBOX").await;
+        let first = Service::start(&db).await;
+        let second = Service::start(&db).await;
+        let mailbox = dovecot
+            .mailbox(&format!("shared{}", NEXT.fetch_add(1, Ordering::Relaxed)), After::Seen);
+        let before = logins(&dovecot);
+        let a = tuixin_server::imap::start(&first.app, vec![mailbox.clone()]);
+        let b = tuixin_server::imap::start(&second.app, vec![mailbox.clone()]);
+        let all_in = until(Duration::from_secs(20), || async {
+            first.counts().await.events as usize == expected
+        })
+        .await;
+        assert!(all_in, "{db}: {:?}", first.counts().await);
+        // Both keep polling; only the lease holder ever logged in.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(logins(&dovecot) - before, 1, "{db}: one reader for the mailbox");
+        assert_eq!(second.counts().await.events as usize, expected, "{db}");
+        a.stop().await;
+        b.stop().await;
+        first.stop().await;
+        second.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_over_the_size_limit_is_not_fetched_and_shows_as_a_failure() {
+    let Some(dovecot) = Dovecot::start() else { return };
+    // The Exchange NDR is the one example over 5,000 bytes.
+    dovecot.append("INBOX", &bounces()).await;
+    let (db, _dir) = databases(false).await.remove(0);
+    let service = Service::start(&db).await;
+    let mut mailbox = dovecot.mailbox("sized", After::Seen);
+    mailbox.max_message_bytes = 5_000;
+    let pollers = tuixin_server::imap::start(&service.app, vec![mailbox]);
+    let shown = until(Duration::from_secs(20), || async {
+        service.sources().await.to_string().contains("more than the limit of 5000 bytes")
+    })
+    .await;
+    assert!(shown, "{}", service.sources().await);
+    pollers.stop().await;
+    let decoder = Decoder::new(Classifier::builtin());
+    let small: usize = BOUNCES
+        .iter()
+        .map(|n| example(n))
+        .filter(|m| m.len() <= 5_000)
+        .map(|m| decoder.decode(&m).unwrap().len())
+        .sum();
+    assert_eq!(service.counts().await.events as usize, small);
+    assert_eq!(service.counts().await.raw_inputs as usize, BOUNCES.len() - 1);
+    // Not a bounce as far as anyone knows: left unseen (act_on = bounces).
+    assert_eq!(dovecot.search("INBOX", "UNSEEN").await, vec![3]);
+    service.stop().await;
+}
