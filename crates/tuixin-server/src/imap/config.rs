@@ -171,6 +171,16 @@ fn valid_folder(name: &str) -> bool {
     !name.is_empty() && !name.chars().any(|c| matches!(c, '"' | '\\' | '\r' | '\n' | '\0'))
 }
 
+/// `localhost`, or a loopback IP address.
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 impl ImapConfig {
     /// Applies the defaults and reads the password; an error names what is missing.
     pub fn resolve(&self) -> Result<Mailbox, ImapError> {
@@ -180,6 +190,13 @@ impl ImapConfig {
         }
         if self.host.is_empty() {
             return Err(bad("no host".to_owned()));
+        }
+        // No TLS sends the password in the clear: only to a server on this machine.
+        if self.tls == TlsMode::None && !is_loopback(&self.host) {
+            return Err(bad(format!(
+                "tls = \"none\" is for a server on this machine only, not {}",
+                self.host
+            )));
         }
         let password = match (&self.password_env, &self.password_file) {
             (Some(var), None) => std::env::var(var)
@@ -261,5 +278,12 @@ mod tests {
         assert_eq!(mailbox.after, After::Move("Done".to_owned()));
         assert_eq!(mailbox.password.expose(), "hunter2-secret");
         assert!(!format!("{mailbox:?}").contains("hunter2"));
+        // Plain IMAP only on this machine.
+        let plain = ImapConfig { tls: TlsMode::None, ..config.clone() };
+        assert!(plain.resolve().unwrap_err().to_string().contains("this machine only"));
+        let local = ImapConfig { host: "127.0.0.1".to_owned(), ..plain.clone() };
+        assert_eq!(local.resolve().unwrap().port, 143);
+        assert!(is_loopback("localhost") && is_loopback("::1") && is_loopback("[::1]"));
+        assert!(!is_loopback("10.0.0.1"));
     }
 }

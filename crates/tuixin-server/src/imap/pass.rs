@@ -95,6 +95,21 @@ pub async fn capabilities(
     .await
 }
 
+/// With `after = move:FOLDER`, creates the folder when it is missing (an existing one is left
+/// as it is), so that the first move does not fail.
+pub async fn ensure_target_folder(
+    session: &mut ImapSession,
+    mailbox: &Mailbox,
+) -> Result<(), ImapError> {
+    let After::Move(folder) = &mailbox.after else { return Ok(()) };
+    bounded(mailbox, "CREATE", async {
+        // The server says NO when it exists already: that is fine.
+        let _ = session.create(folder).await;
+        Ok(())
+    })
+    .await
+}
+
 fn protocol(mailbox: &Mailbox, what: &str, e: async_imap::error::Error) -> ImapError {
     match e {
         async_imap::error::Error::Io(e) => ImapError::Connect {
@@ -409,6 +424,7 @@ async fn delete(
 pub async fn run_once(mailbox: &Mailbox, target: &Target) -> Result<PassSummary, ImapError> {
     let mut session = super::connect::open(mailbox).await?;
     let caps = capabilities(&mut session, mailbox).await?;
+    ensure_target_folder(&mut session, mailbox).await?;
     let summary = pass(&mut session, mailbox, caps, target).await?;
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), session.logout()).await;
     Ok(summary)

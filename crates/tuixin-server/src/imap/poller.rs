@@ -187,6 +187,7 @@ async fn session(
 ) -> Result<Ended, ImapError> {
     let mut session = super::connect::open(mailbox).await?;
     let caps: Capabilities = capabilities(&mut session, mailbox).await?;
+    super::pass::ensure_target_folder(&mut session, mailbox).await?;
     loop {
         let summary = pass(&mut session, mailbox, caps, target).await?;
         *backoff = BACKOFF_START;

@@ -210,10 +210,13 @@ service anvil {{
         session.logout().await.unwrap();
     }
 
-    /// The UIDs of a folder matching a search.
+    /// The UIDs of a folder matching a search (none while the folder does not exist).
     pub async fn search(&self, folder: &str, query: &str) -> Vec<u32> {
         let mut session = self.client().await;
-        session.select(folder).await.unwrap();
+        if session.select(folder).await.is_err() {
+            session.logout().await.unwrap();
+            return Vec::new();
+        }
         let mut uids: Vec<u32> = session.uid_search(query).await.unwrap().into_iter().collect();
         uids.sort_unstable();
         session.logout().await.unwrap();
