@@ -277,6 +277,9 @@ async fn batch(
         .await?;
         bodies.extend(fetched);
     }
+    // A message the server listed but sent no body for is recorded, not silently passed over.
+    let missing: Vec<u32> =
+        small.iter().copied().filter(|u| !bodies.iter().any(|(b, _)| b == u)).collect();
     let source = mailbox.source();
     let folder = mailbox.folder.clone();
     let (inputs, mut failed, decoded_uids, failed_uids) = tokio::task::spawn_blocking(move || {
@@ -318,6 +321,14 @@ async fn batch(
     .await
     .map_err(|e| ImapError::Protocol { name: mailbox.name.clone(), why: e.to_string() })?;
     let now = crate::time::now();
+    for &uid in &missing {
+        failed.push(FailedInput {
+            source: mailbox.source(),
+            origin: format!("{} uid {uid}", mailbox.folder),
+            received_at: now,
+            error: "the server sent no body for the message".to_owned(),
+        });
+    }
     for &uid in &large {
         failed.push(FailedInput {
             source: mailbox.source(),

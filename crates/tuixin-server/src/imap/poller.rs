@@ -40,8 +40,9 @@ impl Pollers {
         self.tasks.is_empty()
     }
 
-    /// Stops every poller (a pass in progress finishes its current step; an IDLE is ended
-    /// with DONE and the session logged out; leases are given up) and waits for them.
+    /// Stops every poller (a pass in progress finishes first, so nothing committed is left
+    /// unacknowledged; an IDLE is ended with DONE; the session is logged out and the lease
+    /// given up) and waits for them.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         for task in self.tasks {
