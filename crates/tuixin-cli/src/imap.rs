@@ -149,6 +149,7 @@ pub fn run(
         store: store.clone(),
         committer: tuixin_server::commit::Committer::start(store.clone()),
         policy: Arc::new(move || policy.clone()),
+        lease: None,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let result = runtime.block_on(tuixin_server::imap::run_once(&mailbox, &target));

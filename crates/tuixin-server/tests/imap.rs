@@ -315,6 +315,7 @@ async fn tls_implicit_and_starttls_trust_a_private_ca_and_refuse_an_unknown_one(
         store: Arc::clone(&service.app.store),
         committer: service.app.committer.clone(),
         policy: Arc::new(|| Arc::new(tuixin::lifecycle::Policy::builtin().clone())),
+        lease: None,
     };
     let mut implicit = dovecot.mailbox("implicit", After::Seen);
     implicit.host = "localhost".to_owned();

@@ -14,7 +14,7 @@ pub mod pass;
 pub mod poller;
 
 pub use config::{ActOn, After, ImapConfig, Mailbox, Password, TlsMode};
-pub use pass::{PassSummary, Target, run_once};
+pub use pass::{Lease, PassSummary, Target, run_once};
 pub use poller::{Pollers, start};
 
 /// What went wrong with a mailbox; the text never holds the password.

@@ -32,6 +32,34 @@ pub struct Target {
     pub committer: Committer,
     /// The policy in force at the time of a commit.
     pub policy: Arc<dyn Fn() -> Arc<Policy> + Send + Sync>,
+    /// The lease a poller holds on the mailbox, renewed after every batch of a long pass;
+    /// None for a one-shot run.
+    pub lease: Option<Lease>,
+}
+
+/// A lease held on a mailbox (see [`tuixin_store::Store::lease_take`]).
+#[derive(Debug, Clone)]
+pub struct Lease {
+    /// This server's name in the lease row.
+    pub holder: String,
+    /// How long each renewal lasts.
+    pub span: std::time::Duration,
+}
+
+/// Takes or renews the mailbox's lease for `lease.holder`: false while another server holds it.
+pub async fn renew_lease(
+    mailbox: &Mailbox,
+    target: &Target,
+    lease: &Lease,
+) -> Result<bool, ImapError> {
+    let name = state_key(&mailbox.name);
+    let holder = lease.holder.clone();
+    let span = lease.span.as_secs() as i64;
+    store_call(mailbox, target, move |s| {
+        let now = crate::time::now();
+        s.lease_take(&name, &holder, now, now + span)
+    })
+    .await
 }
 
 impl std::fmt::Debug for Target {
@@ -214,6 +242,14 @@ pub async fn pass(
         summary.add(batch(session, mailbox, caps, target, chunk).await?);
         let last_uid = chunk.last().copied().unwrap_or(last);
         save_state(mailbox, target, State { validity, last_uid }).await?;
+        if let Some(lease) = &target.lease
+            && !renew_lease(mailbox, target, lease).await?
+        {
+            return Err(ImapError::Store {
+                name: mailbox.name.clone(),
+                why: "the mailbox's lease passed to another server during a pass".to_owned(),
+            });
+        }
     }
     if uids.is_empty() && saved.validity != validity {
         save_state(mailbox, target, State { validity, last_uid: last }).await?;

@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use tuixin_store::FailedInput;
 
 use super::connect::{ImapSession, bounded};
-use super::pass::{Capabilities, Target, capabilities, pass};
+use super::pass::{Capabilities, Lease, Target, capabilities, pass};
 use super::{ImapError, Mailbox};
 use crate::app::App;
 
@@ -59,12 +59,17 @@ pub fn start(app: &Arc<App>, mailboxes: Vec<Mailbox>) -> Pollers {
         store: Arc::clone(&app.store),
         committer: app.committer.clone(),
         policy: Arc::new(move || policy_app.policy()),
+        lease: None,
     };
     let holder = holder_id();
     let tasks = mailboxes
         .into_iter()
         .map(|mailbox| {
-            tokio::spawn(poll(mailbox, target.clone(), holder.clone(), stopping.clone()))
+            let target = Target {
+                lease: Some(Lease { holder: holder.clone(), span: lease_span(&mailbox) }),
+                ..target.clone()
+            };
+            tokio::spawn(poll(mailbox, target, holder.clone(), stopping.clone()))
         })
         .collect();
     Pollers { stop, tasks }
@@ -97,18 +102,8 @@ enum Ended {
 }
 
 async fn take_lease(mailbox: &Mailbox, target: &Target, holder: &str) -> Result<bool, ImapError> {
-    let store = target.store.clone();
-    let name = super::pass::state_key(&mailbox.name);
-    let holder = holder.to_owned();
-    let span = lease_span(mailbox).as_secs() as i64;
-    tokio::task::spawn_blocking(move || {
-        let now = crate::time::now();
-        store.lease_take(&name, &holder, now, now + span)
-    })
-    .await
-    .map_err(|e| e.to_string())
-    .and_then(|r| r.map_err(|e| e.to_string()))
-    .map_err(|why| ImapError::Store { name: mailbox.name.clone(), why: format!("lease: {why}") })
+    let lease = Lease { holder: holder.to_owned(), span: lease_span(mailbox) };
+    super::pass::renew_lease(mailbox, target, &lease).await
 }
 
 /// Waits `span`, or less if asked to stop: true when stopping.
