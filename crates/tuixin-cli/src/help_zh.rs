@@ -110,6 +110,17 @@ const ARGS: &[(&str, &str, &str)] = &[
         "follow",
         "持续跟踪一个 MTA 日志的新增内容\u{ff08}包括轮转\u{ff09}\u{ff0c}直到被停止\u{ff1b}重启后从存储中保存的位置继续",
     ),
+    (
+        "ingest",
+        "after",
+        "用于 imap://\u{ff08}隐式 TLS\u{ff09}、imap+starttls:// 和 imap+plain://\u{ff08}本机服务器\u{ff09}\u{ff1a}退信存储后如何处理\u{ff1a}seen、move:文件夹 或 delete\u{ff08}其他邮件不动\u{ff09} [默认：seen]",
+    ),
+    (
+        "ingest",
+        "password_file",
+        "用于 imap://\u{ff1a}第一行是密码的文件 [默认：TUIXIN_IMAP_PASSWORD]",
+    ),
+    ("ingest", "ca_file", "用于 imap://\u{ff1a}除内置根证书外额外信任的 CA 证书（PEM 文件）"),
     ("ingest", "db", DB_HELP),
     (
         "serve",

@@ -26,6 +26,7 @@ Examples:
   cat bounce.eml | tuixin ingest -
   tuixin ingest --db postgres://tuixin@db.internal/tuixin bounces/
   tuixin ingest --input postfix --follow /var/log/mail.log
+  TUIXIN_IMAP_PASSWORD=... tuixin ingest --after move:Processed imap://bounces@imap.example.com/INBOX
 
 Every input is stored with its records as events; the same bounce ingested again is counted as a
 duplicate and changes nothing. A summary goes to stderr.
@@ -78,6 +79,19 @@ pub struct IngestArgs {
     #[arg(long)]
     pub follow: bool,
 
+    /// For imap:// (implicit TLS), imap+starttls:// and imap+plain:// (local servers):
+    /// what to do with a bounce once stored: seen, move:FOLDER or delete (other mail is left)
+    #[arg(long, value_name = "ACTION", default_value = "seen")]
+    pub after: String,
+
+    /// For imap://: a file whose first line is the password [default: TUIXIN_IMAP_PASSWORD]
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+
+    /// For imap://: a PEM file of CA certificates to trust beside the built-in roots
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+
     #[command(flatten)]
     pub db: DbArg,
 }
@@ -107,6 +121,23 @@ pub fn run(config: &Config, args: &IngestArgs) -> anyhow::Result<()> {
         return Err(crate::UsageError(crate::say::bad_source(&args.source, lang)).into());
     }
     let policy = crate::policy::load(args.policy.as_deref(), config)?;
+    if args.paths.iter().any(|p| crate::imap::is_mailbox_url(p)) {
+        let [url] = args.paths.as_slice() else {
+            return Err(crate::UsageError(
+                "an imap:// mailbox is ingested alone, without other paths".to_owned(),
+            )
+            .into());
+        };
+        let shot = crate::imap::OneShot {
+            url: &url.to_string_lossy(),
+            source: &args.source,
+            password_file: args.password_file.clone(),
+            after: &args.after,
+            ca_file: args.ca_file.clone(),
+            quiet: args.quiet,
+        };
+        return crate::imap::run(crate::db::open(&args.db)?, policy, &shot);
+    }
     let store = crate::db::open(&args.db)?;
     let paths: Vec<PathBuf> =
         if args.paths.is_empty() { vec![PathBuf::from("-")] } else { args.paths.clone() };

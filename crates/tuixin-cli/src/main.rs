@@ -11,6 +11,7 @@ mod events;
 mod explain;
 mod follow;
 mod help_zh;
+mod imap;
 mod ingest;
 mod inputs;
 mod logs;

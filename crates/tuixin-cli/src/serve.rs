@@ -72,6 +72,9 @@ struct FileConfig {
     upkeep_interval_secs: Option<u64>,
     #[serde(default)]
     webhooks: std::collections::BTreeMap<String, tuixin_server::webhooks::WebhookConfig>,
+    /// `[[imap]]`: the mailboxes to poll for bounces.
+    #[serde(default)]
+    imap: Vec<tuixin_server::imap::ImapConfig>,
 }
 
 fn read_config(path: &Path, config: &Config) -> anyhow::Result<FileConfig> {
@@ -135,6 +138,12 @@ pub fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
         webhooks,
         ..defaults
     };
+    // IMAP mailboxes: their passwords read now, so a missing one is a usage error at start.
+    let mailboxes = file
+        .imap
+        .iter()
+        .map(|m| m.resolve().map_err(|e| UsageError(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
     let store = crate::db::open(&crate::db::DbArg { db })?;
     let shown_db = store.display_url();
     let first_token = if store.tokens()?.iter().all(|t| t.revoked_at.is_some()) {
@@ -166,7 +175,9 @@ pub fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
             out.flush()?;
         }
         tracing::info!(db = %shown_db, addr = %local, "serving");
+        let pollers = tuixin_server::imap::start(&app, mailboxes);
         tuixin_server::serve(listener, app, tuixin_server::shutdown_signal()).await?;
+        pollers.stop().await;
         tracing::info!("stopped");
         Ok(())
     })

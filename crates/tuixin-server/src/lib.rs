@@ -8,6 +8,7 @@ pub mod api;
 pub mod app;
 pub mod commit;
 pub mod error;
+pub mod imap;
 pub mod import;
 pub mod openapi;
 pub mod rate;

@@ -16,6 +16,7 @@ mod error;
 mod event;
 mod ingest;
 mod jobs;
+mod lease;
 mod lifecycle;
 mod lookup;
 mod manual;

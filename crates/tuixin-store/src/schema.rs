@@ -7,14 +7,14 @@
 use std::sync::LazyLock;
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// SQLite's `application_id` for a tuixin database ("tuix").
 pub const APPLICATION_ID: i64 = 0x7475_6978;
 
 /// Each version's statements, with `{INT}`, `{BLOB}` and `{SERIAL}` standing for the types
 /// that differ between the backends.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 const V1: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -198,6 +198,17 @@ CREATE INDEX ingest_failures_received ON ingest_failures (received_at);
 /// Version 6: raw inputs may be kept compressed; `encoding` says how (`identity`, `deflate`).
 const V6: &str = "
 ALTER TABLE raw_inputs ADD COLUMN encoding TEXT NOT NULL DEFAULT 'identity';
+";
+
+/// Version 7: leases, so that one job (an IMAP mailbox's poller) runs on one server at a time
+/// when several share a database: the holder renews before `expires_at`; another may take the
+/// lease only after it.
+const V7: &str = "
+CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at {INT} NOT NULL
+);
 ";
 
 fn render(sql: &str, int: &str, blob: &str, serial: &str) -> String {

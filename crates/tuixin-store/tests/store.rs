@@ -429,3 +429,58 @@ fn importing_the_same_rows_again_later_changes_nothing_even_without_times() {
         assert_eq!(after, before, "{}", backend.name);
     }
 }
+
+#[test]
+fn a_lease_has_one_holder_until_it_expires_or_is_released() {
+    for backend in backends::all() {
+        let store = backend.open();
+        let name = "imap:bounces";
+        assert!(store.lease_take(name, "server-a", NOW, NOW + 60).unwrap(), "{}", backend.name);
+        // Another server is refused while it runs; its holder renews it.
+        assert!(
+            !store.lease_take(name, "server-b", NOW + 30, NOW + 90).unwrap(),
+            "{}",
+            backend.name
+        );
+        assert!(
+            store.lease_take(name, "server-a", NOW + 30, NOW + 90).unwrap(),
+            "{}",
+            backend.name
+        );
+        assert!(
+            !store.lease_take(name, "server-b", NOW + 89, NOW + 149).unwrap(),
+            "{}",
+            backend.name
+        );
+        // Past its expiry another server takes it, and the first one is then refused.
+        assert!(
+            store.lease_take(name, "server-b", NOW + 90, NOW + 150).unwrap(),
+            "{}",
+            backend.name
+        );
+        assert!(
+            !store.lease_take(name, "server-a", NOW + 91, NOW + 151).unwrap(),
+            "{}",
+            backend.name
+        );
+        // A release by one that does not hold it changes nothing; by the holder, frees it.
+        store.lease_release(name, "server-a").unwrap();
+        assert!(
+            !store.lease_take(name, "server-c", NOW + 92, NOW + 152).unwrap(),
+            "{}",
+            backend.name
+        );
+        store.lease_release(name, "server-b").unwrap();
+        assert!(
+            store.lease_take(name, "server-c", NOW + 93, NOW + 153).unwrap(),
+            "{}",
+            backend.name
+        );
+        // Leases are per name.
+        assert!(
+            store.lease_take("imap:other", "server-a", NOW + 93, NOW + 153).unwrap(),
+            "{}",
+            backend.name
+        );
+    }
+}
