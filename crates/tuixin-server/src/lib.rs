@@ -10,6 +10,7 @@ pub mod error;
 pub mod import;
 pub mod openapi;
 pub mod rate;
+pub mod smtp;
 pub mod svg;
 pub mod telemetry;
 pub mod time;
