@@ -17,6 +17,13 @@ Examples:
   tuixin serve                                  # tuixin.db, http://127.0.0.1:8080/
   tuixin serve --db postgres://tuixin@db.internal/tuixin --http 0.0.0.0:8080
   TUIXIN_HTTP=127.0.0.1:9000 tuixin serve --config tuixin.toml --log-json
+  tuixin serve --smtp 0.0.0.0:25 --bounce-domain bounce.example.com   # bounces by mail too
+  tuixin serve --lmtp unix:/run/tuixin/lmtp.sock --bounce-domain bounce.example.com
+
+The SMTP/LMTP listener takes mail only for the bounce domains and addresses (550 5.1.1 for any
+other recipient: never a relay), and says 250 only once the message is in the store (451 4.3.0
+while the store is unavailable). VERP (bounces+alice=example.org@...) names the bounced address
+where the bounce names none.
 
 With no token in the store yet, an admin token is made and printed once on stdout, with the URL.
 SIGTERM or Ctrl-C stops accepting connections, finishes the requests in flight and exits 0.
@@ -35,8 +42,11 @@ pub struct ServeArgs {
 
     /// A TOML file with any of: db, http, policy, log_json, max_body_bytes, request_timeout_secs,
     /// max_concurrent, rate_limit_per_second (per token), max_import_bytes,
-    /// header_read_timeout_secs, max_connections, raw_retention_days, upkeep_interval_secs (flags
-    /// and TUIXIN_* variables win over it)
+    /// header_read_timeout_secs, max_connections, raw_retention_days, upkeep_interval_secs, and
+    /// an [smtp] section (smtp, lmtp, hostname, bounce_domains, bounce_addresses, verp_separators,
+    /// max_message_bytes, max_recipients, max_line_bytes, max_errors, idle_timeout_secs,
+    /// command_timeout_secs, max_connections, tls_cert, tls_key) (flags and TUIXIN_* variables
+    /// win over it)
     #[arg(long, env = "TUIXIN_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -212,15 +222,13 @@ pub fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| UsageError(say::cannot_listen(&at, &e.to_string(), config.lang)))?;
             let shared = tuixin_server::smtp::Shared::new(settings, protocol, app.clone())?;
-            tracing::info!(addr = %at, protocol = protocol.source(), "taking bounces by mail");
+            let bound = listener.describe();
+            tracing::info!(addr = %bound, protocol = protocol.source(), "taking bounces by mail");
             {
                 use std::io::Write;
                 let mut out = std::io::stdout().lock();
-                writeln!(
-                    out,
-                    "{}",
-                    say::listening(&format!("{}://{at}", protocol.source()), config.lang)
-                )?;
+                let url = format!("{}://{bound}", protocol.source());
+                writeln!(out, "{}", say::listening(&url, config.lang))?;
                 out.flush()?;
             }
             mail_tasks.push(tokio::spawn(tuixin_server::smtp::serve_smtp(

@@ -17,6 +17,8 @@ struct Serve {
     child: Child,
     addr: String,
     token: Option<String>,
+    /// The mail listeners it announced (`smtp://ADDR:PORT`, `lmtp://...`).
+    mail: Vec<String>,
 }
 
 fn serve(db: &str, extra: &[&str]) -> Serve {
@@ -41,12 +43,17 @@ fn serve(db: &str, extra: &[&str]) -> Serve {
     assert!(line.contains("listening on http://127.0.0.1:"), "{line}");
     let addr = line.trim().rsplit("http://").next().unwrap().trim_end_matches('/').to_owned();
     let mut token = None;
+    let mut mail = Vec::new();
     while let Ok(line) = rx.recv_timeout(Duration::from_millis(700)) {
         if line.starts_with("tuixin_") {
             token = Some(line);
+        } else if let Some((_, url)) = line.split_once("listening on ")
+            && !url.starts_with("http")
+        {
+            mail.push(url.trim().to_owned());
         }
     }
-    Serve { child, addr, token }
+    Serve { child, addr, token, mail }
 }
 
 impl Serve {
@@ -214,4 +221,61 @@ fn token_list_shows_no_secret_and_revoke_refuses_unknown_names() {
     assert!(server.token.is_some());
     let (status, _) = server.term();
     assert!(status.success());
+}
+
+/// Whether swaks is installed; with CI=true a missing swaks fails the test.
+fn have_swaks() -> bool {
+    let found = Command::new("swaks").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "CI=true but swaks is not installed (apt-get install swaks)"
+        );
+        eprintln!("note: swaks not installed: test skipped");
+    }
+    found
+}
+
+#[test]
+fn serve_smtp_takes_a_bounce_by_mail_and_check_reports_it_suppressed() {
+    if !have_swaks() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db").display().to_string();
+    let server = serve(&db, &["--smtp", "127.0.0.1:0", "--bounce-domain", "bounce.example.com"]);
+    assert_eq!(server.mail.len(), 1, "{:?}", server.mail);
+    let port = server.mail[0].rsplit(':').next().unwrap().to_owned();
+    let swaks = |to: &str| {
+        let out = Command::new("swaks")
+            .args(["--server", "127.0.0.1", "--port", &port, "--from", "<>", "--to", to])
+            .args(["--data", &format!("@{DSN}"), "--timeout", "20"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let accepted = swaks("bounces@bounce.example.com");
+    assert!(accepted.contains("250 2.0.0 Message accepted"), "{accepted}");
+    let relayed = swaks("someone@example.org");
+    assert!(relayed.contains("550 5.1.1"), "{relayed}");
+    let check =
+        tuixin().args(["check", "alice.example@mail.example.org", "--db", &db]).output().unwrap();
+    assert_eq!(check.status.code(), Some(1), "suppressed: {check:?}");
+    let (status, _) = server.term();
+    assert!(status.success());
+}
+
+#[test]
+fn serve_refuses_a_mail_listener_without_a_bounce_domain() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db").display().to_string();
+    let out = tuixin()
+        .args(["serve", "--db", &db, "--http", "127.0.0.1:0", "--smtp", "127.0.0.1:0"])
+        .env_remove("TUIXIN_BOUNCE_DOMAIN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no bounce domain or bounce address"), "{err}");
+    assert!(err.contains("never a relay"), "{err}");
 }

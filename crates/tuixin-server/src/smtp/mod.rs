@@ -121,6 +121,23 @@ pub enum SmtpListener {
     Unix(tokio::net::UnixListener),
 }
 
+impl SmtpListener {
+    /// Where it listens: `ADDR:PORT` (the port bound, when 0 was asked), or `unix:PATH`.
+    pub fn describe(&self) -> String {
+        match self {
+            SmtpListener::Tcp(l) => {
+                l.local_addr().map_or_else(|_| "?".to_owned(), |a| a.to_string())
+            }
+            #[cfg(unix)]
+            SmtpListener::Unix(l) => l
+                .local_addr()
+                .ok()
+                .and_then(|a| a.as_pathname().map(|p| format!("unix:{}", p.display())))
+                .unwrap_or_else(|| "unix:?".to_owned()),
+        }
+    }
+}
+
 /// What every session of one listener shares.
 pub struct Shared {
     /// The settings.
