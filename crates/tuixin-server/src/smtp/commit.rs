@@ -32,6 +32,10 @@ pub struct Job {
     pub done: oneshot::Sender<Result<(), CommitError>>,
 }
 
+/// Writes one batch durably (blocking): the store's ingest, or what a test or fuzz target
+/// puts in its place.
+pub type Writer = dyn Fn(&[Input], &[FailedInput]) -> Result<(), String> + Send + Sync;
+
 /// The sessions' handle on the commit task.
 #[derive(Clone)]
 pub struct Committer {
@@ -39,10 +43,23 @@ pub struct Committer {
 }
 
 impl Committer {
-    /// Starts the commit task over the app's store; it ends when every handle is dropped.
+    /// Starts the commit task over the app's store (one transaction per batch, with the
+    /// policy in force); it ends when every handle is dropped.
     pub fn start(app: Arc<App>) -> Committer {
+        Committer::with_writer(Arc::new(move |inputs: &[Input], failed: &[FailedInput]| {
+            let summary = app
+                .store
+                .ingest_reporting(inputs, failed, &app.policy(), crate::time::now())
+                .map_err(|e| e.to_string())?;
+            metrics::counter!("tuixin_events_ingested_total").increment(summary.new_events as u64);
+            Ok(())
+        }))
+    }
+
+    /// Starts the commit task over another writer.
+    pub fn with_writer(writer: Arc<Writer>) -> Committer {
         let (queue, jobs) = mpsc::channel(QUEUE);
-        tokio::spawn(run(app, jobs));
+        tokio::spawn(run(writer, jobs));
         Committer { queue }
     }
 
@@ -61,7 +78,7 @@ impl Committer {
     }
 }
 
-async fn run(app: Arc<App>, mut jobs: mpsc::Receiver<Job>) {
+async fn run(writer: Arc<Writer>, mut jobs: mpsc::Receiver<Job>) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let taken = std::mem::take(&mut batch);
@@ -74,21 +91,14 @@ async fn run(app: Arc<App>, mut jobs: mpsc::Receiver<Job>) {
                 (inputs, failed, replies)
             },
         );
-        let store = app.store.clone();
-        let policy = app.policy();
         let size = inputs.len();
         let started = std::time::Instant::now();
-        let outcome = tokio::task::spawn_blocking(move || {
-            store.ingest_reporting(&inputs, &failed, &policy, crate::time::now())
-        })
-        .await;
+        let write = writer.clone();
+        let outcome = tokio::task::spawn_blocking(move || write(&inputs, &failed)).await;
         let outcome = match outcome {
-            Ok(Ok(summary)) => {
-                metrics::counter!("tuixin_events_ingested_total")
-                    .increment(summary.new_events as u64);
+            Ok(Ok(())) => {
                 tracing::debug!(
                     messages = size,
-                    new_events = summary.new_events,
                     ms = started.elapsed().as_millis() as u64,
                     "smtp batch committed"
                 );
@@ -96,7 +106,7 @@ async fn run(app: Arc<App>, mut jobs: mpsc::Receiver<Job>) {
             }
             Ok(Err(e)) => {
                 tracing::warn!(messages = size, error = %e, "smtp batch not committed; answering 451");
-                Err(CommitError(e.to_string()))
+                Err(CommitError(e))
             }
             Err(e) => Err(CommitError(format!("the store call failed: {e}"))),
         };

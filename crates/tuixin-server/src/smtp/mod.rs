@@ -158,8 +158,17 @@ impl Shared {
         protocol: Protocol,
         app: Arc<App>,
     ) -> Result<Arc<Shared>, SmtpError> {
+        Shared::with_committer(settings, protocol, Committer::start(app))
+    }
+
+    /// As [`Shared::new`], with messages going to `committer`.
+    pub fn with_committer(
+        settings: SmtpSettings,
+        protocol: Protocol,
+        committer: Committer,
+    ) -> Result<Arc<Shared>, SmtpError> {
         let tls = Shared::check(&settings)?;
-        Ok(Arc::new(Shared { committer: Committer::start(app), settings, protocol, tls }))
+        Ok(Arc::new(Shared { committer, settings, protocol, tls }))
     }
 
     /// Checks the settings without starting anything: what `serve` does before it binds.
