@@ -670,3 +670,45 @@ async fn too_many_recipients_and_connections_are_refused() {
     assert!(replies.contains("452 4.5.3"));
     l.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lmtp_on_a_unix_socket() {
+    if !have_swaks() {
+        return;
+    }
+    let (db, dir) = backends().await.remove(0);
+    let l = start(db, dir, Protocol::Lmtp, settings()).await;
+    // A second listener of the same store on a Unix socket, as an MTA's lmtp:unix: transport
+    // reaches it.
+    let sockets = tempfile::tempdir().unwrap();
+    let path = sockets.path().join("lmtp.sock");
+    let unix = tokio::net::UnixListener::bind(&path).unwrap();
+    let shared = Shared::new(settings(), Protocol::Lmtp, l.app.clone()).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let done =
+        tokio::spawn(tuixin_server::smtp::serve_smtp(SmtpListener::Unix(unix), shared, async {
+            let _ = stopped.await;
+        }));
+    let data = example("postfix-dsn.eml");
+    let mut command = std::process::Command::new("swaks");
+    command.args(["--socket", &path.display().to_string(), "--protocol", "LMTP"]);
+    command.args(["--from", "<>", "--to", "bounces@bounce.example.com", "--data", &data]);
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap();
+    let transcript = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{transcript}");
+    assert!(
+        transcript.contains("250 2.1.5 <bounces@bounce.example.com> Message accepted"),
+        "{transcript}"
+    );
+    assert!(!l.allowed("alice.example@mail.example.org").await);
+    let events = l.events("alice.example@mail.example.org").await;
+    let raw_id = events[0].raw_id.clone().unwrap();
+    let conn = rusqlite::Connection::open(&l.db).unwrap();
+    let origin: String = conn
+        .query_row("SELECT origin FROM raw_inputs WHERE id = ?1", [raw_id], |r| r.get(0))
+        .unwrap();
+    assert!(origin.starts_with("client=unix "), "{origin}");
+    let _ = stop.send(());
+    done.await.unwrap().unwrap();
+    l.stop().await;
+}
