@@ -712,3 +712,23 @@ async fn lmtp_on_a_unix_socket() {
     done.await.unwrap().unwrap();
     l.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stopping_tells_idle_sessions_421_and_returns() {
+    let l = start_sqlite(Protocol::Smtp, settings()).await;
+    let mut socket = tokio::net::TcpStream::connect(l.addr).await.unwrap();
+    socket.write_all(b"EHLO c.example\r\n").await.unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !String::from_utf8_lossy(&seen).contains("250 HELP") {
+        let n = socket.read(&mut buf).await.unwrap();
+        assert!(n > 0);
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let started = std::time::Instant::now();
+    l.stop().await;
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let mut rest = String::new();
+    socket.read_to_string(&mut rest).await.unwrap();
+    assert!(rest.starts_with("421 4.3.2"), "{rest:?}");
+}
