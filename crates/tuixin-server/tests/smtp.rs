@@ -732,3 +732,23 @@ async fn stopping_tells_idle_sessions_421_and_returns() {
     socket.read_to_string(&mut rest).await.unwrap();
     assert!(rest.starts_with("421 4.3.2"), "{rest:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_that_never_ends_is_timed_out() {
+    let settings = SmtpSettings { command_timeout: Duration::from_secs(1), ..settings() };
+    let l = start_sqlite(Protocol::Smtp, settings).await;
+    // The client starts a message and stalls before its end: the slot is freed.
+    let replies = talk(
+        &l,
+        b"HELO c\r\nMAIL FROM:<>\r\nRCPT TO:<b@bounce.example.com>\r\nDATA\r\nSubject: half\r\n",
+    )
+    .await;
+    assert_eq!(replies.len(), 5, "{replies:?}");
+    assert!(replies[4].starts_with("421 4.4.2"), "{replies:?}");
+    let stored: i64 = rusqlite::Connection::open(&l.db)
+        .unwrap()
+        .query_row("SELECT count(*) FROM raw_inputs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, 0);
+    l.stop().await;
+}

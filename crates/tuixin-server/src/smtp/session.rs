@@ -331,9 +331,9 @@ impl Session {
         };
         let lmtp = self.shared.protocol == Protocol::Lmtp;
         match request {
-            Request::Ehlo { host } | Request::Lhlo { host } | Request::Helo { host } => {
-                self.greet(&request_kind(line), host, lmtp, io)
-            }
+            Request::Ehlo { host } => self.greet(Hello::Ehlo, host, io),
+            Request::Helo { host } => self.greet(Hello::Helo, host, io),
+            Request::Lhlo { host } => self.greet(Hello::Lhlo, host, io),
             Request::Mail { from } => {
                 if self.helo.is_none() {
                     let hello = if lmtp { "LHLO" } else { "EHLO/HELO" };
@@ -447,10 +447,11 @@ impl Session {
     }
 
     /// EHLO, HELO or LHLO.
-    fn greet(&mut self, kind: &str, host: String, lmtp: bool, io: &mut Io) -> Next {
+    fn greet(&mut self, kind: Hello, host: String, io: &mut Io) -> Next {
+        let lmtp = self.shared.protocol == Protocol::Lmtp;
         let wrong = match kind {
-            "LHLO" => !lmtp,
-            _ => lmtp,
+            Hello::Lhlo => !lmtp,
+            Hello::Ehlo | Hello::Helo => lmtp,
         };
         if wrong {
             io.reply(if lmtp {
@@ -463,7 +464,7 @@ impl Session {
         self.reset();
         self.helo = Some(bounded(&host, MAX_HELO));
         let settings = &self.shared.settings;
-        if kind == "HELO" {
+        if kind == Hello::Helo {
             io.reply(&format!("250 {}", settings.hostname));
             return Next::Go;
         }
@@ -593,10 +594,12 @@ impl Session {
     }
 }
 
-/// The command word of a line, uppercased (EHLO, HELO or LHLO where it matters).
-fn request_kind(line: &[u8]) -> String {
-    let word: Vec<u8> = line.iter().take(4).map(u8::to_ascii_uppercase).collect();
-    String::from_utf8_lossy(&word).into_owned()
+/// The greeting a client used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hello {
+    Ehlo,
+    Helo,
+    Lhlo,
 }
 
 /// `text` cut to at most `max` bytes at a character boundary.
