@@ -522,7 +522,12 @@ impl Session {
             }
             Ok(Ok(Some(message))) => message,
         };
+        // From the end of the data to the answer: decoding, the wait for the group commit, and
+        // the commit itself.
+        let started = std::time::Instant::now();
         let outcome = self.deliver(message).await;
+        metrics::histogram!("tuixin_smtp_data_to_reply_seconds")
+            .record(started.elapsed().as_secs_f64());
         match &outcome {
             Ok(()) => count_message("accepted"),
             Err(_) => count_message("store_unavailable"),
