@@ -61,6 +61,27 @@ for s in 'bounces+alice=example.org@bounce.example.com' 'returns-bob=example.net
     printf '%s' "$s" >"$tmp/x" && put "$tmp/x" "$here/corpus/verp"
 done
 
-for t in decode explain rules smtp_session verp; do
+# esp: one small payload per provider, its first byte naming the provider (Provider::ALL order).
+mkdir -p "$here/corpus/esp"
+python3 - "$here/corpus/esp" <<'PY'
+import hashlib, sys
+seeds = [
+    (0, '{"Type":"Notification","TopicArn":"t","SignatureVersion":"1","Message":"{\\"notificationType\\":\\"Bounce\\",\\"bounce\\":{\\"bounceType\\":\\"Permanent\\",\\"bounceSubType\\":\\"General\\",\\"bouncedRecipients\\":[{\\"emailAddress\\":\\"a@example.org\\",\\"status\\":\\"5.1.1\\",\\"diagnosticCode\\":\\"smtp; 550 5.1.1 unknown\\"}]},\\"mail\\":{\\"source\\":\\"s@example.net\\"}}"}'),
+    (1, '[{"email":"a@example.org","timestamp":1,"event":"bounce","type":"blocked","status":"5.7.1","reason":"550 5.7.1 blocked","sg_event_id":"e"}]'),
+    (2, '{"signature":{},"event-data":{"event":"failed","severity":"permanent","recipient":"a@example.org","timestamp":1.5,"delivery-status":{"code":550,"message":"5.1.1 no such user","mx-host":"mx.example.org"}}}'),
+    (3, '{"RecordType":"Bounce","Type":"HardBounce","Email":"a@example.org","Details":"smtp;550 5.1.1 unknown","BouncedAt":"2026-12-07T05:50:00Z"}'),
+    (4, '[{"msys":{"message_event":{"type":"bounce","bounce_class":"10","raw_reason":"550 5.1.1 unknown","rcpt_to":"a@example.org","timestamp":"1"}}}]'),
+    (5, '[{"event":"bounce","time":1,"MessageID":1,"email":"a@example.org","hard_bounce":true,"error_related_to":"recipient","error":"user unknown"}]'),
+    (6, '{"event":"hard_bounce","email":"a@example.org","ts_event":1,"message-id":"<a@b>","reason":"550 5.1.1 unknown"}'),
+    (7, '{"type":"email.bounced","created_at":"2026-12-07T05:50:00Z","data":{"to":["a@example.org"],"bounce":{"message":"550 5.1.1","type":"Permanent","subType":"General"}}}'),
+    (8, '{"event":"MessageDeliveryFailed","payload":{"status":"HardFail","details":"to mx.example.org (192.0.2.1)","output":"550 5.1.1 unknown","message":{"to":"a@example.org"}}}'),
+    (9, '[{"eventType":"Microsoft.Communication.EmailDeliveryReportReceived","data":{"recipient":"a@example.org","status":"Bounced","deliveryStatusDetails":{"statusMessage":"550 5.1.1"}}}]'),
+]
+for provider, text in seeds:
+    data = bytes([provider]) + text.encode()
+    open(f"{sys.argv[1]}/{hashlib.sha1(data).hexdigest()}", "wb").write(data)
+PY
+
+for t in decode explain rules esp smtp_session verp; do
     echo "$t: $(ls "$here/corpus/$t" | wc -l) seeds"
 done

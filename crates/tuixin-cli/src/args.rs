@@ -169,8 +169,10 @@ pub struct ParseArgs {
     pub paths: Vec<std::path::PathBuf>,
 
     /// What the inputs are: auto tells mail, MTA logs and JSON apart by content (stdin by the
-    /// lines already waiting in it, a terminal and folders as mail); a log format reads every input as that log, one record per
-    /// recipient per result line, the line number in `message`
+    /// lines already waiting in it, a terminal and folders as mail; a JSON file's provider by its
+    /// shape); a log format reads every input as that log, one record per recipient per result
+    /// line, the line number in `message`; a webhook provider reads each input as one payload,
+    /// one record per recipient per event, the event's index + 1 in `message`
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "auto")]
     pub input: crate::logs::InputFormat,
 

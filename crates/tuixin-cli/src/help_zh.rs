@@ -60,7 +60,7 @@ const ARGS: &[(&str, &str, &str)] = &[
     (
         "parse",
         "input",
-        "输入是什么\u{ff1a}auto 按内容区分邮件、MTA 日志和 JSON\u{ff08}标准输入看其中已有的行\u{ff1b}终端和文件夹按邮件读取\u{ff09}\u{ff1b}指定日志格式时每个输入都按该日志读取\u{ff0c}每个结果行的每个收件人一条记录\u{ff0c}行号在 message 中\u{ff1b}取值\u{ff1a}auto、mail、postfix、exim、sendmail、qmail、kumomta（JSON 日志）、pmta（PowerMTA 记账 CSV）、smtp-reply（单独的 SMTP 回复行）\u{ff1b}ses、sendgrid、mailgun、postmark、sparkpost、mailjet、brevo、resend、postal、azure 尚未支持 [默认：auto]",
+        "输入是什么\u{ff1a}auto 按内容区分邮件、MTA 日志和 JSON\u{ff08}标准输入看其中已有的行\u{ff1b}终端和文件夹按邮件读取\u{ff1b}JSON 文件按其格式认出服务商\u{ff09}\u{ff1b}指定日志格式时每个输入都按该日志读取\u{ff0c}每个结果行的每个收件人一条记录\u{ff0c}行号在 message 中\u{ff1b}指定 webhook 服务商时每个输入是一份数据\u{ff0c}每个事件的每个收件人一条记录\u{ff0c}事件序号加 1 在 message 中\u{ff1b}取值\u{ff1a}auto、mail、postfix、exim、sendmail、qmail、kumomta（JSON 日志）、pmta（PowerMTA 记账 CSV）、smtp-reply（单独的 SMTP 回复行）\u{ff1b}ses（Amazon SES）、sendgrid、mailgun、postmark、sparkpost、mailjet、brevo、resend、postal、azure（Azure 通信服务）webhook 数据 [默认：auto]",
     ),
     ("parse", "format", "输出格式 [默认：终端上为 human，否则为 jsonl；加 --json 时为 json]"),
     ("parse", "explain", "为每条记录附上代码表对其代码的解释"),
@@ -92,12 +92,12 @@ const ARGS: &[(&str, &str, &str)] = &[
     (
         "ingest",
         "source",
-        "退信的来源，随每个事件存储（如 file、imap:bounces、smtp）\u{ff1b}未另行指定时 MTA 日志的事件为 log:格式（如 log:postfix）",
+        "退信的来源，随每个事件存储（如 file、imap:bounces、smtp）\u{ff1b}未另行指定时 MTA 日志的事件为 log:格式（如 log:postfix）\u{ff0c}webhook 数据的事件为 webhook:服务商（如 webhook:ses）",
     ),
     (
         "ingest",
         "input",
-        "输入是什么\u{ff1a}auto 按内容区分邮件、MTA 日志和 JSON\u{ff08}标准输入看其中已有的行\u{ff1b}终端和文件夹按邮件读取\u{ff09}\u{ff1b}指定日志格式时每个输入都按该日志读取\u{ff0c}每个结果行作为其记录的原始输入存储\u{ff1b}取值\u{ff1a}auto、mail、postfix、exim、sendmail、qmail、kumomta（JSON 日志）、pmta（PowerMTA 记账 CSV）、smtp-reply（单独的 SMTP 回复行）\u{ff1b}ses、sendgrid、mailgun、postmark、sparkpost、mailjet、brevo、resend、postal、azure 尚未支持 [默认：auto]",
+        "输入是什么\u{ff1a}auto 按内容区分邮件、MTA 日志和 JSON\u{ff08}标准输入看其中已有的行\u{ff1b}终端和文件夹按邮件读取\u{ff1b}JSON 文件按其格式认出服务商\u{ff09}\u{ff1b}指定日志格式时每个输入都按该日志读取\u{ff0c}每个结果行作为其记录的原始输入存储\u{ff1b}指定 webhook 服务商时每个输入作为一份数据读取\u{ff1b}取值\u{ff1a}auto、mail、postfix、exim、sendmail、qmail、kumomta（JSON 日志）、pmta（PowerMTA 记账 CSV）、smtp-reply（单独的 SMTP 回复行）\u{ff1b}ses（Amazon SES）、sendgrid、mailgun、postmark、sparkpost、mailjet、brevo、resend、postal、azure（Azure 通信服务）webhook 数据 [默认：auto]",
     ),
     ("ingest", "policy", "自定义生命周期策略文件，叠加在内置策略之上（见 tuixin policy）"),
     (
@@ -108,6 +108,11 @@ const ARGS: &[(&str, &str, &str)] = &[
     ("ingest", "batch", "每个事务最多存储的邮件数（每批提交一次）"),
     ("ingest", "jobs", "解析线程数 [默认：全部 CPU 核心]"),
     ("ingest", "quiet", "不在标准错误输出显示进度条和汇总"),
+    (
+        "ingest",
+        "follow",
+        "持续跟踪一个 MTA 日志的新增内容\u{ff08}包括轮转\u{ff09}\u{ff0c}直到被停止\u{ff1b}重启后从存储中保存的位置继续",
+    ),
     ("ingest", "db", DB_HELP),
     (
         "serve",

@@ -25,6 +25,7 @@ Examples:
   tuixin ingest --source imap:bounces archive.mbox.gz
   cat bounce.eml | tuixin ingest -
   tuixin ingest --db postgres://tuixin@db.internal/tuixin bounces/
+  tuixin ingest --input postfix --follow /var/log/mail.log
 
 Every input is stored with its records as events; the same bounce ingested again is counted as a
 duplicate and changes nothing. A summary goes to stderr.
@@ -40,13 +41,15 @@ pub struct IngestArgs {
     pub paths: Vec<PathBuf>,
 
     /// Where the bounces came from, stored with each event (e.g. file, imap:bounces, smtp); an
-    /// MTA log's events get `log:FORMAT` (log:postfix) unless another name is given
+    /// MTA log's events get `log:FORMAT` (log:postfix) and a webhook payload's
+    /// `webhook:PROVIDER` (webhook:ses) unless another name is given
     #[arg(long, value_name = "NAME", default_value = "file")]
     pub source: String,
 
     /// What the inputs are: auto tells mail, MTA logs and JSON apart by content (stdin by the
-    /// lines already waiting in it, a terminal and folders as mail); a log format reads every input as that log, each result
-    /// line stored as the raw input of its records
+    /// lines already waiting in it, a terminal and folders as mail; a JSON file's provider by its
+    /// shape); a log format reads every input as that log, each result line stored as the raw
+    /// input of its records; a webhook provider reads each input as one payload of its events
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "auto")]
     pub input: crate::logs::InputFormat,
 
@@ -69,6 +72,11 @@ pub struct IngestArgs {
     /// No progress bar and no summary on stderr
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Follow one MTA log as it grows, through rotation, until stopped; a restart resumes
+    /// from the position kept in the store
+    #[arg(long)]
+    pub follow: bool,
 
     #[command(flatten)]
     pub db: DbArg,
@@ -104,12 +112,69 @@ pub fn run(config: &Config, args: &IngestArgs) -> anyhow::Result<()> {
         if args.paths.is_empty() { vec![PathBuf::from("-")] } else { args.paths.clone() };
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
     let classifier = crate::rules::classifier(config)?;
-    let routed = crate::logs::route(&paths, args.input, lang)?;
+    let routed = crate::logs::route(&paths, args.input);
+    if args.follow {
+        let [(path, format)] = routed.logs.as_slice() else {
+            return Err(crate::UsageError(crate::say::follow_needs_one_log(lang)).into());
+        };
+        if paths.len() != 1 || path.as_os_str() == "-" {
+            return Err(crate::UsageError(crate::say::follow_needs_one_log(lang)).into());
+        }
+        let source = if args.source == "file" {
+            format!("log:{}", format.name())
+        } else {
+            args.source.clone()
+        };
+        let follow = crate::follow::Follow {
+            path,
+            format: *format,
+            source,
+            classifier: &classifier,
+            policy: &policy,
+            lang,
+            quiet: args.quiet,
+        };
+        return crate::follow::run(&store, &follow);
+    }
     let mut other_failed = 0;
-    for path in &routed.payloads {
-        let text = crate::say::payload_not_yet(&path.display().to_string(), lang);
-        crate::note(format_args!("tuixin: {}", visible(&text)));
-        other_failed += 1;
+    if !routed.payloads.is_empty() {
+        // One payload is one raw input with the records of all its events.
+        let mut summary = IngestSummary::default();
+        let read = crate::payloads::read_payloads_with(
+            &routed.payloads,
+            &classifier,
+            lang,
+            |provider, records, raw| {
+                let source = if args.source == "file" {
+                    format!("webhook:{}", provider.name())
+                } else {
+                    args.source.clone()
+                };
+                let origin = records.first().map(|r| r.origin.clone()).unwrap_or_default();
+                let mut input = Input {
+                    raw: raw.to_vec(),
+                    records,
+                    source,
+                    origin,
+                    received_at: crate::time::now(),
+                    packed: None,
+                };
+                input.pack();
+                summary.add(&store.ingest(
+                    std::slice::from_ref(&input),
+                    &policy,
+                    crate::time::now(),
+                )?);
+                Ok(())
+            },
+        )?;
+        if !args.quiet {
+            crate::note(format_args!("{}", crate::payloads::summary_line(&read, lang)));
+            let failures =
+                Failures { inputs: read.inputs, failed: read.failed, ..Failures::default() };
+            crate::note(format_args!("{}", summary_line(&summary, &failures, lang)));
+        }
+        other_failed += read.failed;
     }
     if !routed.logs.is_empty() {
         // One result line is one raw input with its records; a batch is one transaction.

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
+use tuixin::esp::Provider;
 use tuixin::logs::{DETECT_BYTES, InputKind, LogFormat, LogOptions, LogReader, detect_input};
 use tuixin::{Classifier, Lang, Reason};
 
@@ -31,25 +32,25 @@ pub enum InputFormat {
     Pmta,
     /// Bare SMTP reply lines
     SmtpReply,
-    /// Amazon SES notifications (not yet)
+    /// Amazon SES notifications (one payload a file)
     Ses,
-    /// SendGrid event webhook (not yet)
+    /// SendGrid event webhook (one payload a file)
     Sendgrid,
-    /// Mailgun webhook (not yet)
+    /// Mailgun webhook (one payload a file)
     Mailgun,
-    /// Postmark webhook (not yet)
+    /// Postmark webhook (one payload a file)
     Postmark,
-    /// SparkPost webhook (not yet)
+    /// SparkPost webhook (one payload a file)
     Sparkpost,
-    /// Mailjet webhook (not yet)
+    /// Mailjet webhook (one payload a file)
     Mailjet,
-    /// Brevo webhook (not yet)
+    /// Brevo webhook (one payload a file)
     Brevo,
-    /// Resend webhook (not yet)
+    /// Resend webhook (one payload a file)
     Resend,
-    /// Postal webhook (not yet)
+    /// Postal webhook (one payload a file)
     Postal,
-    /// Azure Communication Services events (not yet)
+    /// Azure Communication Services events (one payload a file)
     Azure,
 }
 
@@ -68,10 +69,21 @@ impl InputFormat {
         })
     }
 
-    /// The name as the flag spells it.
-    pub fn name(self) -> String {
-        use clap::ValueEnum;
-        self.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default()
+    /// The webhook provider read, for the providers.
+    pub fn provider(self) -> Option<Provider> {
+        Some(match self {
+            InputFormat::Ses => Provider::Ses,
+            InputFormat::Sendgrid => Provider::SendGrid,
+            InputFormat::Mailgun => Provider::Mailgun,
+            InputFormat::Postmark => Provider::Postmark,
+            InputFormat::Sparkpost => Provider::SparkPost,
+            InputFormat::Mailjet => Provider::Mailjet,
+            InputFormat::Brevo => Provider::Brevo,
+            InputFormat::Resend => Provider::Resend,
+            InputFormat::Postal => Provider::Postal,
+            InputFormat::Azure => Provider::Azure,
+            _ => return None,
+        })
     }
 }
 
@@ -82,18 +94,23 @@ pub struct Routed {
     pub logs: Vec<(PathBuf, LogFormat)>,
     /// Inputs read as mail.
     pub mail: Vec<PathBuf>,
-    /// Inputs that are JSON payloads, which no reader takes yet.
-    pub payloads: Vec<PathBuf>,
+    /// Inputs read as webhook payloads, with their provider (`None`: told by the payload's
+    /// shape).
+    pub payloads: Vec<(PathBuf, Option<Provider>)>,
 }
 
 /// Sends each path to its reader: all to one with an explicit format; with `auto`, a regular
-/// file by its first bytes (decompressed), stdin and folders to mail. A webhook provider's
-/// name is refused: its readers are not built yet.
-pub fn route(paths: &[PathBuf], input: InputFormat, lang: Lang) -> anyhow::Result<Routed> {
+/// file by its first bytes (decompressed), stdin and folders to mail; JSON that is no log is a
+/// webhook payload whose provider its shape tells.
+pub fn route(paths: &[PathBuf], input: InputFormat) -> Routed {
     let mut routed = Routed::default();
     if let Some(format) = input.log() {
         routed.logs = paths.iter().map(|p| (p.clone(), format)).collect();
-        return Ok(routed);
+        return routed;
+    }
+    if let Some(provider) = input.provider() {
+        routed.payloads = paths.iter().map(|p| (p.clone(), Some(provider))).collect();
+        return routed;
     }
     match input {
         InputFormat::Mail => routed.mail = paths.to_vec(),
@@ -111,16 +128,15 @@ pub fn route(paths: &[PathBuf], input: InputFormat, lang: Lang) -> anyhow::Resul
                 };
                 match kind {
                     Some(InputKind::Log(format)) => routed.logs.push((path.clone(), format)),
-                    Some(InputKind::Json) => routed.payloads.push(path.clone()),
+                    Some(InputKind::Json) => routed.payloads.push((path.clone(), None)),
                     Some(InputKind::Mail) | None => routed.mail.push(path.clone()),
                 }
             }
         }
-        other => {
-            return Err(crate::UsageError(crate::say::input_not_yet(&other.name(), lang)).into());
-        }
+        // The log formats and the providers returned above.
+        _ => {}
     }
-    Ok(routed)
+    routed
 }
 
 /// What an input file is, by its first bytes.
@@ -150,7 +166,7 @@ fn sniff_stdin() -> Option<InputKind> {
 }
 
 /// An input opened for reading, decompressed where it is compressed (`-` is stdin).
-fn open(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
+pub(crate) fn open(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
     let raw: Box<dyn BufRead + Send> = if path.as_os_str() == "-" {
         Box::new(BufReader::with_capacity(1 << 16, io::stdin()))
     } else {

@@ -129,7 +129,7 @@ struct Summary {
 pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
     let paths: Vec<PathBuf> =
         if args.paths.is_empty() { vec![PathBuf::from("-")] } else { args.paths.clone() };
-    let routed = crate::logs::route(&paths, args.input, config.lang)?;
+    let routed = crate::logs::route(&paths, args.input);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() && !config.json {
         Format::Human
@@ -140,10 +140,21 @@ pub fn run(config: &Config, args: &ParseArgs) -> anyhow::Result<()> {
     });
     let classifier = crate::rules::classifier(config)?;
     let mut other_failed = 0;
-    for path in &routed.payloads {
-        let text = crate::say::payload_not_yet(&path.display().to_string(), config.lang);
-        crate::note(format_args!("tuixin: {}", visible(&text)));
-        other_failed += 1;
+    if !routed.payloads.is_empty() {
+        let out: Box<dyn Write> = if format == Format::Human {
+            Box::new(anstream::stdout().lock())
+        } else {
+            Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout().lock()))
+        };
+        let mut printer = Printer::new(out, format, config.lang, args.explain, args.why);
+        let summary = crate::payloads::read_payloads(
+            &routed.payloads, &classifier, &mut printer, config.lang,
+        )?;
+        printer.finish()?;
+        if !args.quiet {
+            crate::note(format_args!("{}", crate::payloads::summary_line(&summary, config.lang)));
+        }
+        other_failed += summary.failed;
     }
     if !routed.logs.is_empty() {
         let out: Box<dyn Write> = if format == Format::Human {

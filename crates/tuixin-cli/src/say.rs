@@ -442,26 +442,38 @@ pub fn token_revoked(token: &str, n: u64, lang: Lang) -> String {
     }
 }
 
-/// An `--input` whose reader is not built yet (the webhook providers'), in `lang`.
-pub fn input_not_yet(name: &str, lang: Lang) -> String {
+/// JSON that `--input auto` found to match no webhook provider's shape, in `lang`.
+pub fn payload_unknown(path: &str, lang: Lang) -> String {
     match lang {
         Lang::En => format!(
-            "--input {name}: reading {name} webhook payloads is not built yet (logs and mail are: auto, mail, postfix, exim, sendmail, qmail, kumomta, pmta, smtp-reply)"
+            "{path}: JSON that matches no webhook provider's shape (name one with --input ses, sendgrid, mailgun, postmark, sparkpost, mailjet, brevo, resend, postal or azure)"
         ),
         Lang::Zh => format!(
-            "--input {name}\u{ff1a}尚不支持读取 {name} 的 webhook 数据\u{ff08}已支持日志和邮件\u{ff1a}auto、mail、postfix、exim、sendmail、qmail、kumomta、pmta、smtp-reply\u{ff09}"
+            "{path}\u{ff1a}该 JSON 不符合任何 webhook 服务商的格式\u{ff08}可用 --input ses、sendgrid、mailgun、postmark、sparkpost、mailjet、brevo、resend、postal 或 azure 指定\u{ff09}"
         ),
     }
 }
 
-/// An input that `--input auto` found to be JSON other than a KumoMTA log, in `lang`.
-pub fn payload_not_yet(path: &str, lang: Lang) -> String {
+/// A webhook payload that cannot be read as a whole, in `lang` (the reader's words follow).
+pub fn payload_error(path: &str, error: &tuixin::esp::PayloadError, lang: Lang) -> String {
     match lang {
-        Lang::En => format!(
-            "{path}: JSON that is no KumoMTA log (a webhook payload?): webhook payloads are not read yet"
-        ),
+        Lang::En => format!("{path}: {error}"),
         Lang::Zh => format!(
-            "{path}\u{ff1a}不是 KumoMTA 日志的 JSON\u{ff08}webhook 数据\u{ff1f}\u{ff09}\u{ff1a}尚不支持读取 webhook 数据"
+            "{path}\u{ff1a}无法读取 {} 的 webhook 数据\u{ff1a}{}",
+            error.provider, error.kind
+        ),
+    }
+}
+
+/// One event of a payload that looks like the provider's but cannot be read, in `lang`.
+pub fn payload_item_error(path: &str, error: &tuixin::esp::ItemError, lang: Lang) -> String {
+    match lang {
+        Lang::En => {
+            format!("{path}: event {} (from 0) could not be read: {}", error.index, error.why)
+        }
+        Lang::Zh => format!(
+            "{path}\u{ff1a}第 {} 个事件\u{ff08}从 0 起\u{ff09}无法读取\u{ff1a}{}",
+            error.index, error.why
         ),
     }
 }
@@ -477,6 +489,38 @@ pub fn log_line_error(error: &tuixin::logs::LineError, lang: Lang) -> String {
         Lang::Zh => format!(
             "{}\u{ff1a}看似 {} 的投递结果行\u{ff0c}但无法读取\u{ff1a}{}",
             error.line, error.format, error.why
+        ),
+    }
+}
+
+/// `--follow` given something other than one log file, in `lang`.
+pub fn follow_needs_one_log(lang: Lang) -> String {
+    match lang {
+        Lang::En => "--follow takes one MTA log file (its format named with --input, or told by its content)".to_owned(),
+        Lang::Zh => "--follow 只接受一个 MTA 日志文件\u{ff08}用 --input 指定格式\u{ff0c}或按内容识别\u{ff09}".to_owned(),
+    }
+}
+
+/// A followed log being read from a line on, in `lang`.
+pub fn following(path: &str, line: usize, lang: Lang) -> String {
+    match lang {
+        Lang::En if line == 0 => format!("following {path} from its start"),
+        Lang::En => format!("following {path} after line {line}"),
+        Lang::Zh if line == 0 => format!("从头跟踪 {path}"),
+        Lang::Zh => format!("从第 {line} 行之后跟踪 {path}"),
+    }
+}
+
+/// What a followed log's new lines stored, in `lang`.
+pub fn followed(path: &str, line: usize, done: &tuixin_store::IngestSummary, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "{path}: up to line {line}: {} new event(s), {} suppression(s) added",
+            done.new_events, done.suppressions_added
+        ),
+        Lang::Zh => format!(
+            "{path}\u{ff1a}至第 {line} 行\u{ff1a}新事件 {} 个\u{ff0c}新增抑制 {} 条",
+            done.new_events, done.suppressions_added
         ),
     }
 }

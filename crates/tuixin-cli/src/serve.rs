@@ -116,6 +116,8 @@ struct FileConfig {
     raw_retention_days: Option<u32>,
     upkeep_interval_secs: Option<u64>,
     smtp: Option<SmtpConfig>,
+    #[serde(default)]
+    webhooks: std::collections::BTreeMap<String, tuixin_server::webhooks::WebhookConfig>,
 }
 
 fn read_config(path: &Path, config: &Config) -> anyhow::Result<FileConfig> {
@@ -153,6 +155,8 @@ pub fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
     let policy_path = args.policy.clone().or(file.policy);
     let policy = crate::policy::load(policy_path.as_deref(), config)?;
     let defaults = Settings::default();
+    let webhooks = tuixin_server::webhooks::Webhooks::from_config(&file.webhooks)
+        .map_err(|e| UsageError(e.to_string()))?;
     let settings = Settings {
         max_body_bytes: args
             .max_body_bytes
@@ -174,6 +178,7 @@ pub fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
         upkeep_interval: file
             .upkeep_interval_secs
             .map_or(defaults.upkeep_interval, |s| Duration::from_secs(s.max(1))),
+        webhooks,
         ..defaults
     };
     let mail = mail_listeners(args, file.smtp.unwrap_or_default())?;

@@ -1,5 +1,5 @@
 //! `tuixin parse --input FORMAT` on MTA logs as a user runs it: records per result line, the
-//! format told by content, per-line errors, refused webhook formats.
+//! format told by content, per-line errors, webhook payloads named or told by their shape.
 
 use std::io::Write;
 use std::process::{Command, Output};
@@ -76,31 +76,95 @@ fn csv_output_and_chinese_messages() {
     assert!(stderr.contains("看似 postfix 的投递结果行"), "{stderr}");
 }
 
+/// An SNS notification of an SES bounce and a delivery, as SES documents them.
+fn ses_payload() -> tempfile::NamedTempFile {
+    let bounce = r#"{"notificationType":"Bounce","bounce":{"bounceType":"Permanent","bounceSubType":"General","bouncedRecipients":[{"emailAddress":"bob@example.org","action":"failed","status":"5.1.1","diagnosticCode":"smtp; 550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown"}],"timestamp":"2026-12-07T05:50:00.000Z","reportingMTA":"dsn; a8-1.smtp-out.amazonses.com"},"mail":{"source":"news@example.net","messageId":"0100-a","destination":["bob@example.org"]}}"#;
+    let envelope = serde_json::json!({
+        "Type": "Notification", "MessageId": "1", "TopicArn": "arn:aws:sns:us-east-1:123456789012:b",
+        "Message": bounce, "SignatureVersion": "1", "Signature": "x", "SigningCertURL": "https://sns.example/c.pem"
+    });
+    let delivery = r#"{"notificationType":"Delivery","delivery":{"timestamp":"2026-12-07T05:51:00.000Z","recipients":["alice@example.org"],"smtpResponse":"250 2.0.0 OK"},"mail":{"source":"news@example.net","messageId":"0100-b"}}"#;
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    writeln!(file, "{envelope}").unwrap();
+    writeln!(file, "{delivery}").unwrap();
+    file
+}
+
 #[test]
-fn webhook_formats_are_refused_until_their_readers_exist() {
-    let log = postfix_log();
-    let out = tuixin(&["parse", "--input", "sendgrid", log.path().to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not built yet"));
-    let out = tuixin(&["parse", "--input", "nonsense", log.path().to_str().unwrap()]);
+fn a_webhook_payload_named_or_told_by_shape_gives_its_records() {
+    let payload = ses_payload();
+    let path = payload.path().to_str().unwrap();
+    for input in ["ses", "auto"] {
+        let out = tuixin(&["parse", "--input", input, "--format", "jsonl", path]);
+        assert!(out.status.success(), "{input}: {}", String::from_utf8_lossy(&out.stderr));
+        let got = records(&out);
+        assert_eq!(got.len(), 2, "{input}");
+        assert_eq!(got[0]["recipient"], "bob@example.org");
+        assert_eq!(got[0]["action"], "failed");
+        assert_eq!(got[0]["reason"], "userunknown");
+        assert_eq!(got[0]["hardbounce"], true);
+        assert_eq!(got[0]["decodedby"], "esp.ses");
+        assert_eq!(got[0]["message"], 1);
+        assert_eq!(got[0]["origin"], path);
+        assert_eq!(got[1]["recipient"], "alice@example.org");
+        assert_eq!(got[1]["action"], "delivered");
+        assert_eq!(got[1]["message"], 2);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("1 payload(s), 2 event(s) with 2 record(s)"), "{stderr}");
+    }
+    // Read as another provider's, it is not that provider's shape: named, exit status 1.
+    let out = tuixin(&["parse", "--input", "sendgrid", path]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a sendgrid payload"));
+    let out = tuixin(&["parse", "--input", "nonsense", path]);
     assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
-fn a_json_payload_under_auto_is_named_and_the_rest_still_read() {
+fn json_of_no_provider_and_broken_payloads_are_named_and_the_rest_still_read() {
     let log = postfix_log();
-    let mut payload = tempfile::NamedTempFile::new().unwrap();
-    payload.write_all(br#"[{"event":"bounce","email":"a@example.org"}]"#).unwrap();
+    let mut unknown = tempfile::NamedTempFile::new().unwrap();
+    unknown.write_all(br#"[{"event":"bounce","email":"a@example.org"}]"#).unwrap();
+    let mut cut = tempfile::NamedTempFile::new().unwrap();
+    cut.write_all(b"[{\"email\":\"a@example.org\",\"event\":\"bounce\",\n\"sg_event_id\":\"x")
+        .unwrap();
     let out = tuixin(&[
         "parse",
         "--format",
         "jsonl",
-        payload.path().to_str().unwrap(),
+        unknown.path().to_str().unwrap(),
         log.path().to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(records(&out).len(), 2);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("webhook payloads are not read yet"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("matches no webhook provider's shape"), "{stderr}");
+    let out = tuixin(&["parse", "--input", "sendgrid", cut.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("truncated JSON") && stderr.contains("line 2"), "{stderr}");
+}
+
+#[test]
+fn ingesting_a_webhook_payload_suppresses_its_hard_bounce_once() {
+    let payload = ses_payload();
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("t.db").display());
+    assert!(tuixin(&["db", "migrate", "--db", &db]).status.success());
+    let path = payload.path().to_str().unwrap();
+    let first = tuixin(&["ingest", "--db", &db, "--input", "ses", path]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(String::from_utf8_lossy(&first.stderr).contains("2 new events"));
+    // The same payload again (a redelivered webhook) adds nothing.
+    let again = tuixin(&["ingest", "--db", &db, path]);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("0 new events, 2 duplicates"), "{stderr}");
+    let bob = tuixin(&["check", "--db", &db, "bob@example.org"]);
+    assert_eq!(bob.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&bob.stdout);
+    assert!(said.contains("userunknown") && said.contains("webhook:ses"), "{said}");
+    let alice = tuixin(&["check", "--db", &db, "alice@example.org"]);
+    assert_eq!(alice.status.code(), Some(0));
 }
 
 #[test]

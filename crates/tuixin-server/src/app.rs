@@ -44,6 +44,8 @@ pub struct Settings {
     pub upkeep_interval: Duration,
     /// Days raw inputs are kept (events keep their records).
     pub raw_retention_days: u32,
+    /// The ESP webhooks configured (`POST /v1/webhooks/{provider}`); none by default.
+    pub webhooks: crate::webhooks::Webhooks,
 }
 
 impl Default for Settings {
@@ -62,6 +64,7 @@ impl Default for Settings {
             max_connections: 4096,
             upkeep_interval: Duration::from_secs(300),
             raw_retention_days: 30,
+            webhooks: crate::webhooks::Webhooks::default(),
         }
     }
 }
@@ -89,6 +92,8 @@ pub struct App {
     pub rate: Option<crate::rate::RateLimiter>,
     /// The settings.
     pub settings: Settings,
+    /// Group commit of ingested inputs (webhook calls).
+    pub committer: crate::commit::Committer,
 }
 
 /// The store, shared; when the last handle would be dropped on an async thread it is dropped
@@ -140,8 +145,10 @@ impl App {
         }
         let tokens = Tokens::new(settings.token_refresh);
         tokens.reload(&store)?;
+        let store = Arc::new(store);
         Ok(Arc::new(App {
-            store: SharedStore(Some(Arc::new(store))),
+            committer: crate::commit::Committer::start(store.clone()),
+            store: SharedStore(Some(store)),
             tokens,
             policy: RwLock::new(Arc::new(policy)),
             rate: settings

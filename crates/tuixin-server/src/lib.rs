@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod app;
+pub mod commit;
 pub mod error;
 pub mod import;
 pub mod openapi;
@@ -16,6 +17,7 @@ pub mod telemetry;
 pub mod time;
 pub mod token;
 pub mod web;
+pub mod webhooks;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -54,6 +56,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/addresses/{address}", get(addresses::get_one))
         .route("/v1/ingest/messages", post(ingest::messages_handler))
         .route("/v1/ingest/logs", post(logs::logs_handler))
+        .route("/v1/webhooks/{provider}", post(crate::webhooks::receive::receive))
         .route("/v1/policy", get(policy::get).put(policy::put))
         .route("/v1/alerts", get(alerts::list))
         // Import jobs (helper "api").

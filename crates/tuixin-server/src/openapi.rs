@@ -29,6 +29,7 @@ use crate::api;
         api::policy::put,
         api::alerts::list,
         api::logs::logs_handler,
+        crate::webhooks::receive::receive,
         api::imports::create,
         api::imports::get_one,
         api::alerts::ack,

@@ -474,7 +474,13 @@ async fn limits_unknown_routes_methods_policy_and_alerts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_in_the_openapi_document_answers_as_documented() {
-    each_backend(Settings::default(), |s| async move {
+    let postmark: tuixin_server::webhooks::WebhookConfig =
+        serde_json::from_value(json!({"token": "shared-token"})).unwrap();
+    let webhooks = tuixin_server::webhooks::Webhooks::from_config(
+        &[("postmark".to_owned(), postmark)].into_iter().collect(),
+    )
+    .unwrap();
+    each_backend(Settings { webhooks, ..Settings::default() }, |s| async move {
         assert_eq!(
             ingest(&s, &s.write, example("postfix-dsn.eml"), "message/rfc822").await.status(),
             StatusCode::OK
@@ -515,6 +521,7 @@ async fn every_route_in_the_openapi_document_answers_as_documented() {
                 };
                 let url = s.url(
                     &path
+                        .replace("{provider}", "postmark?token=shared-token")
                         .replace("{address}", "alice.example@mail.example.org")
                         .replace("{id}", &this_id),
                 );
@@ -547,6 +554,11 @@ async fn every_route_in_the_openapi_document_answers_as_documented() {
                     }
                     "/v1/alerts/{id}/ack" => request.json(&json!({"note": "test"})),
                     "/v1/ingest/logs" => request.body(POSTFIX_LOG),
+                    "/v1/webhooks/{provider}" => request.json(&json!({
+                        "RecordType": "Bounce", "Type": "HardBounce", "TypeCode": 1,
+                        "Email": "webhook@example.org", "BouncedAt": "2026-12-07T10:00:00Z",
+                        "Details": "smtp;550 5.1.1 The email account that you tried to reach does not exist."
+                    })),
                     "/v1/imports" => request.body("address,reason\nimported@example.org,manual\n"),
                     _ => request,
                 };

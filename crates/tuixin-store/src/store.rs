@@ -178,6 +178,37 @@ impl Store {
         })
     }
 
+    /// Several callers' ingests in one transaction (group commit: one commit, one sync to
+    /// disk, for all of them), each counted on its own; all are stored or none is.
+    pub fn ingest_group(
+        &self,
+        jobs: &[IngestJob<'_>],
+        now: Timestamp,
+    ) -> Result<Vec<IngestSummary>, StoreError> {
+        let packed: Vec<Vec<std::borrow::Cow<'_, crate::PackedRaw>>> = jobs
+            .iter()
+            .map(|job| {
+                job.inputs
+                    .iter()
+                    .map(|input| match &input.packed {
+                        Some(p) => std::borrow::Cow::Borrowed(p),
+                        None => std::borrow::Cow::Owned(crate::PackedRaw::new(&input.raw)),
+                    })
+                    .collect()
+            })
+            .collect();
+        let prepared: Vec<Vec<Prepared>> =
+            jobs.iter().zip(&packed).map(|(job, packed)| prepare(job.inputs, packed)).collect();
+        self.write(|tx| {
+            let mut out = Vec::with_capacity(jobs.len());
+            for ((job, packed), prepared) in jobs.iter().zip(&packed).zip(&prepared) {
+                out.push(crate::ingest::run(tx, job.inputs, packed, prepared, job.policy, now)?);
+                crate::stats::record_failures(tx, job.failed)?;
+            }
+            Ok(out)
+        })
+    }
+
     /// Deletes raw inputs (and records of failed inputs) received before `before` (events
     /// keep their records); how many raw inputs.
     pub fn prune_raw(&self, before: Timestamp) -> Result<u64, StoreError> {
@@ -484,4 +515,15 @@ fn prepare(batch: &[Input], packed: &[std::borrow::Cow<'_, crate::PackedRaw>]) -
     }
     out.sort_by(|a, b| (&a.key, &a.id).cmp(&(&b.key, &b.id)));
     out
+}
+
+/// One caller's part of [`Store::ingest_group`].
+#[derive(Debug, Clone, Copy)]
+pub struct IngestJob<'a> {
+    /// Its inputs, as for [`Store::ingest`].
+    pub inputs: &'a [Input],
+    /// Its inputs that could not be read, as for [`Store::ingest_reporting`].
+    pub failed: &'a [FailedInput],
+    /// The policy its events are judged by.
+    pub policy: &'a Policy,
 }

@@ -4,7 +4,7 @@
 mod backends;
 
 use tuixin::lifecycle::Policy;
-use tuixin_store::{EventFilter, Store, StoreError};
+use tuixin_store::{EventFilter, FailedInput, IngestJob, Store, StoreError};
 
 fn policy() -> &'static Policy {
     Policy::builtin()
@@ -39,6 +39,47 @@ fn the_same_bounces_twice_are_stored_once() {
         );
         assert_eq!(counts.events as usize, records);
         assert_eq!(counts.raw_inputs as usize, batch.len());
+    }
+}
+
+#[test]
+fn a_group_commit_counts_each_caller_on_its_own_and_stores_a_bounce_once() {
+    for backend in backends::all() {
+        let store = backend.open();
+        let first = backends::examples("webhook:a", NOW);
+        let second = backends::examples("webhook:b", NOW);
+        let records: usize = first.iter().map(|i| i.records.len()).sum();
+        let failed = [FailedInput {
+            source: "webhook:b".to_owned(),
+            origin: "webhook".to_owned(),
+            received_at: NOW,
+            error: "refused: the signature does not match".to_owned(),
+        }];
+        let jobs = [
+            IngestJob { inputs: &first, failed: &[], policy: policy() },
+            IngestJob { inputs: &second, failed: &failed, policy: policy() },
+            IngestJob { inputs: &[], failed: &[], policy: policy() },
+        ];
+        let summaries = store.ingest_group(&jobs, NOW).unwrap();
+        assert_eq!(summaries.len(), 3, "{}", backend.name);
+        // The first caller stored the bounces; the second, in the same transaction, found them.
+        assert_eq!(
+            (summaries[0].new_events, summaries[0].duplicates),
+            (records, 0),
+            "{}",
+            backend.name
+        );
+        assert_eq!(
+            (summaries[1].new_events, summaries[1].duplicates),
+            (0, records),
+            "{}",
+            backend.name
+        );
+        assert_eq!(summaries[2].inputs, 0, "{}", backend.name);
+        assert_eq!(store.counts().unwrap().events as usize, records, "{}", backend.name);
+        let sources = store.stats_sources(NOW).unwrap();
+        let b = sources.iter().find(|s| s.source == "webhook:b");
+        assert_eq!(b.map(|s| s.failures), Some(1), "{}: {sources:?}", backend.name);
     }
 }
 

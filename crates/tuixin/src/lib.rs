@@ -7,6 +7,7 @@
 pub mod classify;
 pub mod code;
 mod decode;
+pub mod esp;
 mod lang;
 pub mod lifecycle;
 pub mod logs;
