@@ -47,6 +47,20 @@ for f in "$rules"/*.toml "$rules"/providers/*.toml; do
     put "$f" "$here/corpus/rules"
 done
 
+# smtp_session: the first byte picks SMTP (even) or LMTP (odd); then what a client sends.
+mkdir -p "$here/corpus/smtp_session" "$here/corpus/verp"
+dsn="$here/../examples/postfix-dsn.eml"
+{ printf '\000EHLO c.example\r\nMAIL FROM:<> SIZE=900\r\nRCPT TO:<b+a=example.org@bounce.example.com>\r\nDATA\r\n'
+  sed 's/^\./../; s/$/\r/' "$dsn"; printf '.\r\nRSET\r\nVRFY x\r\nQUIT\r\n'; } >"$tmp/x" && put "$tmp/x" "$here/corpus/smtp_session"
+printf '\001LHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<a@bounce.example.com>\r\nRCPT TO:<x@example.org>\r\nDATA\r\nSubject: x\r\n\r\n..dot\r\n.\r\n' >"$tmp/x" && put "$tmp/x" "$here/corpus/smtp_session"
+printf '\000HELO c\r\nMAIL FROM:<x@y> BODY=8BITMIME SMTPUTF8\r\nSTARTTLS\r\nBDAT 10 LAST\r\nHELP\r\n' >"$tmp/x" && put "$tmp/x" "$here/corpus/smtp_session"
+
+# verp: envelope recipients.
+for s in 'bounces+alice=example.org@bounce.example.com' 'returns-bob=example.net@mail.example.net' \
+         'a+b=c=d.example@bounce.example.com' 'bounces@bounce.example.com' '+=@' 'x=y.z'; do
+    printf '%s' "$s" >"$tmp/x" && put "$tmp/x" "$here/corpus/verp"
+done
+
 # esp: one small payload per provider, its first byte naming the provider (Provider::ALL order).
 mkdir -p "$here/corpus/esp"
 python3 - "$here/corpus/esp" <<'PY'
@@ -68,6 +82,6 @@ for provider, text in seeds:
     open(f"{sys.argv[1]}/{hashlib.sha1(data).hexdigest()}", "wb").write(data)
 PY
 
-for t in decode explain rules esp; do
+for t in decode explain rules esp smtp_session verp; do
     echo "$t: $(ls "$here/corpus/$t" | wc -l) seeds"
 done

@@ -75,7 +75,7 @@ pub enum Command {
     /// suppression list
     #[command(subcommand)]
     Policy(PolicyCommand),
-    /// Serve the HTTP API: check, suppressions, events, ingest, policy, alerts, metrics
+    /// Serve the HTTP API: check, suppressions, events, ingest, policy, alerts, metrics; take bounces by SMTP/LMTP
     #[command(after_help = crate::serve::EXAMPLES)]
     Serve(crate::serve::ServeArgs),
     /// Make, list and revoke the API tokens of tuixin serve

@@ -33,7 +33,10 @@ const ABOUT: &[(&str, &str)] = &[
         "检查策略文件：TOML 有效、字段和原因已知、取值可用，且不允许发件方、邮件内容或网络原因导致抑制",
     ),
     ("policy show", "打印生效的策略：内置策略（带注释），或叠加了策略文件后的结果"),
-    ("serve", "提供 HTTP API：检查、抑制列表、事件、导入退信、策略、告警、监控指标"),
+    (
+        "serve",
+        "提供 HTTP API：检查、抑制列表、事件、导入退信、策略、告警、监控指标\u{ff1b}以 SMTP/LMTP 接收退信",
+    ),
     ("token", "创建、列出和撤销 tuixin serve 的 API 令牌"),
     ("token create", "创建令牌：单独一行打印到标准输出\u{ff0c}只显示这一次（存储中只保存其哈希）"),
     ("token list", "列出令牌（从不显示其密钥）"),
@@ -131,7 +134,7 @@ const ARGS: &[(&str, &str, &str)] = &[
     (
         "serve",
         "config",
-        "TOML 配置文件\u{ff0c}可含 db、http、policy、log_json、max_body_bytes、request_timeout_secs、max_concurrent、rate_limit_per_second（每个令牌）、max_import_bytes、header_read_timeout_secs、max_connections、raw_retention_days、upkeep_interval_secs（命令行参数和 TUIXIN_* 环境变量优先）",
+        "TOML 配置文件\u{ff0c}可含 db、http、policy、log_json、max_body_bytes、request_timeout_secs、max_concurrent、rate_limit_per_second（每个令牌）、max_import_bytes、header_read_timeout_secs、max_connections、raw_retention_days、upkeep_interval_secs\u{ff0c}以及 [smtp] 段（smtp、lmtp、hostname、bounce_domains、bounce_addresses、verp_separators、max_message_bytes、max_recipients、max_line_bytes、max_errors、idle_timeout_secs、command_timeout_secs、max_connections、tls_cert、tls_key）（命令行参数和 TUIXIN_* 环境变量优先）",
     ),
     (
         "serve",
@@ -140,6 +143,17 @@ const ARGS: &[(&str, &str, &str)] = &[
     ),
     ("serve", "log_json", "以 JSON 行格式输出日志（标准错误输出）"),
     ("serve", "max_body_bytes", "请求体的最大字节数\u{ff1b}超过则以 413 拒绝 [默认：33554432]"),
+    (
+        "serve",
+        "smtp",
+        "同时在此地址和端口以 SMTP 接收退信（例如 0.0.0.0:25）\u{ff1b}需要退信域名或退信地址",
+    ),
+    ("serve", "lmtp", "同时在此地址和端口\u{ff0c}或 Unix 套接字（unix:路径）上以 LMTP 接收退信"),
+    (
+        "serve",
+        "bounce_domain",
+        "其所有地址（含 VERP）都是退信地址的域名\u{ff1b}发往其他域名的收件人以 550 拒绝\u{ff0c}绝不转发（可重复\u{ff1b}加在 [smtp] bounce_domains 之上）",
+    ),
     ("token create", "name", "供人和审计记录看的名称（例如使用它的服务）"),
     ("token create", "scope", "逗号分隔的范围\u{ff1a}check、read、write、admin"),
     ("token create", "db", DB_HELP),

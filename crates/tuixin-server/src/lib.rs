@@ -12,6 +12,7 @@ pub mod imap;
 pub mod import;
 pub mod openapi;
 pub mod rate;
+pub mod smtp;
 pub mod svg;
 pub mod telemetry;
 pub mod time;
