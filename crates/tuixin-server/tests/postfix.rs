@@ -80,7 +80,9 @@ impl Postfix {
         std::fs::write(config.join("master.cf"), MASTER_CF).unwrap();
         std::fs::write(
             config.join("transport"),
-            format!("bounce.example.com smtp:[127.0.0.1]:{listener_port}\n"),
+            format!(
+                "bounce.example.com smtp:[127.0.0.1]:{listener_port}\nelsewhere.example smtp:[127.0.0.1]:{listener_port}\n"
+            ),
         )
         .unwrap();
         let main_cf = format!(
@@ -241,6 +243,95 @@ async fn a_real_postfix_dsn_for_an_unknown_user_ends_suppressed() {
     assert_eq!(events[0].source, "smtp");
     assert_eq!(events[0].record["deliverystatus"], "5.1.1");
     assert_eq!(events[0].record["reason"], "userunknown");
+    drop(postfix);
+    let _ = stop.send(());
+    done.await.unwrap().unwrap();
+}
+
+/// A listener on 127.0.0.1 for `bounce.example.com` (the harness's transport map sends that
+/// domain and `elsewhere.example` to it); stopped by the sender it returns.
+async fn listener(
+    app: std::sync::Arc<App>,
+) -> (u16, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>) {
+    let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = socket.local_addr().unwrap().port();
+    let settings = SmtpSettings {
+        hostname: "mx.bounce.example.com".to_owned(),
+        recipients: BounceRecipients::new(&["bounce.example.com".to_owned()], &[], &[]),
+        ..SmtpSettings::default()
+    };
+    let shared = Shared::new(settings, Protocol::Smtp, app).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let done =
+        tokio::spawn(tuixin_server::smtp::serve_smtp(SmtpListener::Tcp(socket), shared, async {
+            let _ = stopped.await;
+        }));
+    (port, stop, done)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_log_lines_a_real_postfix_writes_are_read_into_the_records_of_what_happened() {
+    use tuixin::logs::{LogFormat, read_log};
+    if !can_run() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db").display().to_string();
+    let app = tokio::task::spawn_blocking(move || {
+        App::new(Store::open(&db).unwrap(), Settings::default()).unwrap()
+    })
+    .await
+    .unwrap();
+    let (port, stop, done) = listener(app.clone()).await;
+    let postfix = Postfix::start(dir.path(), port);
+    let message = "From: Example Shop News <news@shop.example.com>\nSubject: January deals\nMessage-Id: <jan-2@shop.example.com>\n\nHello.\n";
+    // A local user that does not exist (Postfix's local delivery bounces it), and a remote
+    // address whose server (our listener, which takes only its bounce domain) refuses the RCPT.
+    postfix.sendmail(
+        "bounces+a=shop.example.com@bounce.example.com",
+        "nosuchuser@mta.shop.example.com",
+        message,
+    );
+    postfix.sendmail(
+        "bounces+b=shop.example.com@bounce.example.com",
+        "someone@elsewhere.example",
+        message,
+    );
+    // Both bounced, and both DSNs delivered to the listener.
+    let mut log = String::new();
+    for _ in 0..120 {
+        log = postfix.log();
+        if log.matches("status=bounced").count() >= 2 && log.matches("status=sent").count() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let (records, errors) = read_log(LogFormat::Postfix, log.as_bytes());
+    assert!(errors.is_empty(), "{errors:?}\n{log}");
+    let find = |rcpt: &str, action: &str| {
+        records
+            .iter()
+            .find(|r| r.recipient == rcpt && r.action == action)
+            .unwrap_or_else(|| panic!("no {action} record for {rcpt} in {records:#?}\n{log}"))
+    };
+    let local = find("nosuchuser@mta.shop.example.com", "failed");
+    assert_eq!((local.deliverystatus.as_str(), local.hardbounce), ("5.1.1", true), "{local:#?}");
+    assert_eq!(local.reason.to_string(), "userunknown", "{local:#?}");
+    let remote = find("someone@elsewhere.example", "failed");
+    assert_eq!(
+        (remote.deliverystatus.as_str(), remote.replycode.as_str()),
+        ("5.1.1", "550"),
+        "{remote:#?}"
+    );
+    assert!(remote.diagnosticcode.contains("not a bounce address of this server"), "{remote:#?}");
+    assert_eq!(remote.rhost, "127.0.0.1", "{remote:#?}");
+    assert_eq!(remote.reason.to_string(), "userunknown", "{remote:#?}");
+    // The sender and Message-ID come from the qmgr and cleanup lines of the same queue id.
+    assert_eq!(local.addresser, "bounces+a=shop.example.com@bounce.example.com", "{local:#?}");
+    assert_eq!(remote.messageid, "jan-2@shop.example.com", "{remote:#?}");
+    // The DSNs Postfix sent to the listener were delivered.
+    let dsn = find("bounces+b=shop.example.com@bounce.example.com", "delivered");
+    assert_eq!(dsn.deliverystatus, "2.0.0", "{dsn:#?}");
     drop(postfix);
     let _ = stop.send(());
     done.await.unwrap().unwrap();
