@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::mpsc;
 
 use tuixin::lifecycle::Policy;
-use tuixin_store::{FailedInput, IngestJob, IngestSummary, Input, Store};
+use tuixin_store::{FailedInput, IngestSummary, Input, Store};
 
 use crate::error::ApiError;
 
@@ -63,35 +63,65 @@ impl Committer {
 }
 
 fn run(store: &Store, queue: &mpsc::Receiver<Job>) {
-    while let Ok(first) = queue.recv() {
-        let mut records = first.inputs.iter().map(|i| i.records.len()).sum::<usize>();
+    // A job taken from the queue that did not fit the group before it starts the next.
+    let mut next: Option<Job> = None;
+    loop {
+        let first = match next.take() {
+            Some(job) => job,
+            None => match queue.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+        };
+        let mut records = records_of(&first);
         let mut group = vec![first];
         while group.len() < MAX_GROUP_JOBS && records < MAX_GROUP_RECORDS {
             match queue.try_recv() {
+                // One policy per transaction: a job under another (it was just changed) waits.
+                Ok(job) if !Arc::ptr_eq(&job.policy, &group[0].policy) => {
+                    next = Some(job);
+                    break;
+                }
                 Ok(job) => {
-                    records += job.inputs.iter().map(|i| i.records.len()).sum::<usize>();
+                    records += records_of(&job);
                     group.push(job);
                 }
                 Err(_) => break,
             }
         }
-        let now = crate::time::now();
-        let jobs: Vec<IngestJob<'_>> = group
-            .iter()
-            .map(|job| IngestJob { inputs: &job.inputs, failed: &job.failed, policy: &job.policy })
-            .collect();
-        metrics::histogram!("tuixin_commit_group_size").record(jobs.len() as f64);
-        match store.ingest_group(&jobs, now) {
-            Ok(summaries) => {
-                for (job, summary) in group.into_iter().zip(summaries) {
-                    let _ = job.reply.send(Ok(summary));
-                }
+        commit(store, group);
+    }
+}
+
+fn records_of(job: &Job) -> usize {
+    job.inputs.iter().map(|i| i.records.len()).sum()
+}
+
+/// Stores a group's inputs in one transaction and answers each job.
+fn commit(store: &Store, group: Vec<Job>) {
+    let policy = group[0].policy.clone();
+    let mut inputs = Vec::new();
+    let mut failed = Vec::new();
+    let mut ranges = Vec::with_capacity(group.len());
+    let mut replies = Vec::with_capacity(group.len());
+    for job in group {
+        let start = inputs.len();
+        inputs.extend(job.inputs);
+        ranges.push(start..inputs.len());
+        failed.extend(job.failed);
+        replies.push(job.reply);
+    }
+    metrics::histogram!("tuixin_commit_group_size").record(replies.len() as f64);
+    match store.ingest_group(&inputs, &ranges, &failed, &policy, crate::time::now()) {
+        Ok(summaries) => {
+            for (reply, summary) in replies.into_iter().zip(summaries) {
+                let _ = reply.send(Ok(summary));
             }
-            Err(e) => {
-                let error = ApiError::from(e);
-                for job in group {
-                    let _ = job.reply.send(Err(error.clone()));
-                }
+        }
+        Err(e) => {
+            let error = ApiError::from(e);
+            for reply in replies {
+                let _ = reply.send(Err(error.clone()));
             }
         }
     }

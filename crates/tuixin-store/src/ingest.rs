@@ -26,8 +26,30 @@ pub(crate) fn run(
     policy: &Policy,
     now: Timestamp,
 ) -> Result<IngestSummary, StoreError> {
+    run_each(tx, batch, packed, prepared, policy, now).map(|(summary, _)| summary)
+}
+
+/// Runs one batch in `tx`: its summary, and each input's part of it (the suppressions an
+/// address's events changed are the part of the input of its latest event; alerts are counted
+/// in the whole only).
+pub(crate) fn run_each(
+    tx: &mut dyn Tx,
+    batch: &[Input],
+    packed: &[std::borrow::Cow<'_, PackedRaw>],
+    prepared: &[Prepared],
+    policy: &Policy,
+    now: Timestamp,
+) -> Result<(IngestSummary, Vec<IngestSummary>), StoreError> {
     let mut summary =
         IngestSummary { inputs: batch.len(), records: prepared.len(), ..IngestSummary::default() };
+    let mut each: Vec<IngestSummary> = batch
+        .iter()
+        .map(|input| IngestSummary {
+            inputs: 1,
+            records: input.records.len(),
+            ..IngestSummary::default()
+        })
+        .collect();
     let mut raws: Vec<(&PackedRaw, &Input)> =
         packed.iter().map(|p| p.as_ref()).zip(batch).collect();
     raws.sort_by(|a, b| a.0.id.cmp(&b.0.id));
@@ -59,6 +81,7 @@ pub(crate) fn run(
     for p in prepared {
         if previous == Some(p.id.as_str()) {
             summary.duplicates += 1;
+            each[p.input].duplicates += 1;
             continue;
         }
         previous = Some(&p.id);
@@ -109,11 +132,14 @@ pub(crate) fn run(
     for (p, event) in candidates {
         if !inserted.contains(&p.id) {
             summary.duplicates += 1;
+            each[p.input].duplicates += 1;
             continue;
         }
         summary.new_events += 1;
+        each[p.input].new_events += 1;
         if p.key.is_none() {
             summary.invalid_addresses += 1;
+            each[p.input].invalid_addresses += 1;
         }
         new_events.push((p, event));
     }
@@ -151,7 +177,11 @@ pub(crate) fn run(
                 writes.audit(&key, &step.actions, &audit);
                 state = step.state;
             }
+            let (added, lifted) = (writes.added(), writes.lifted());
             writes.state(&key, address, &before, &state, now)?;
+            let latest = &mut each[group[group.len() - 1].0.input];
+            latest.suppressions_added += writes.added() - added;
+            latest.suppressions_lifted += writes.lifted() - lifted;
         }
         i = j;
     }
@@ -168,5 +198,5 @@ pub(crate) fn run(
     observations
         .sort_by(|a, b| (a.0.as_str(), &a.1, a.2, a.3).cmp(&(b.0.as_str(), &b.1, b.2, b.3)));
     summary.alerts_opened += crate::alerts::feed(tx, &observations, &policy.alerts, now)?;
-    Ok(summary)
+    Ok((summary, each))
 }

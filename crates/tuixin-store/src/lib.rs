@@ -45,7 +45,7 @@ pub use stats::{
     RateMetric, SourceHealth, StatsRange, Summary, SummaryQuery, THRESHOLDS, Threshold,
     ThresholdCheck, ThresholdLevel, TimeSeries, check_thresholds,
 };
-pub use store::{Counts, IngestJob, Migrated, OpenOptions, Store};
+pub use store::{Counts, Migrated, OpenOptions, Store};
 pub use suppression::{
     CheckOutcome, SuppressionFilter, SuppressionRow, SuppressionSort, valid_scope,
 };

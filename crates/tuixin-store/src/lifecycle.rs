@@ -119,6 +119,16 @@ impl Writes {
         }
     }
 
+    /// Suppression entries added so far.
+    pub fn added(&self) -> usize {
+        self.changes.added
+    }
+
+    /// Suppression entries lifted so far.
+    pub fn lifted(&self) -> usize {
+        self.changes.lifted
+    }
+
     /// The address's new state, and its suppressions as they differ from `before`. Each
     /// address at most once per [`Writes`].
     pub fn state(

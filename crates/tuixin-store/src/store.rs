@@ -178,35 +178,41 @@ impl Store {
         })
     }
 
-    /// Several callers' ingests in one transaction (group commit: one commit, one sync to
-    /// disk, for all of them), each counted on its own; all are stored or none is.
+    /// Several callers' inputs in one transaction (group commit: one commit, one sync to disk,
+    /// and one set of statements for all of them), under one policy; each caller's part
+    /// (`jobs`: ranges of `inputs`) counted on its own, as [`Store::ingest`] counts it except
+    /// that alerts opened are counted in no part. All are stored or none is.
     pub fn ingest_group(
         &self,
-        jobs: &[IngestJob<'_>],
+        inputs: &[Input],
+        jobs: &[std::ops::Range<usize>],
+        failed: &[FailedInput],
+        policy: &Policy,
         now: Timestamp,
     ) -> Result<Vec<IngestSummary>, StoreError> {
-        let packed: Vec<Vec<std::borrow::Cow<'_, crate::PackedRaw>>> = jobs
+        let packed: Vec<std::borrow::Cow<'_, crate::PackedRaw>> = inputs
             .iter()
-            .map(|job| {
-                job.inputs
-                    .iter()
-                    .map(|input| match &input.packed {
-                        Some(p) => std::borrow::Cow::Borrowed(p),
-                        None => std::borrow::Cow::Owned(crate::PackedRaw::new(&input.raw)),
-                    })
-                    .collect()
+            .map(|input| match &input.packed {
+                Some(p) => std::borrow::Cow::Borrowed(p),
+                None => std::borrow::Cow::Owned(crate::PackedRaw::new(&input.raw)),
             })
             .collect();
-        let prepared: Vec<Vec<Prepared>> =
-            jobs.iter().zip(&packed).map(|(job, packed)| prepare(job.inputs, packed)).collect();
-        self.write(|tx| {
-            let mut out = Vec::with_capacity(jobs.len());
-            for ((job, packed), prepared) in jobs.iter().zip(&packed).zip(&prepared) {
-                out.push(crate::ingest::run(tx, job.inputs, packed, prepared, job.policy, now)?);
-                crate::stats::record_failures(tx, job.failed)?;
-            }
-            Ok(out)
-        })
+        let prepared = prepare(inputs, &packed);
+        let each = self.write(|tx| {
+            let (_, each) = crate::ingest::run_each(tx, inputs, &packed, &prepared, policy, now)?;
+            crate::stats::record_failures(tx, failed)?;
+            Ok(each)
+        })?;
+        Ok(jobs
+            .iter()
+            .map(|range| {
+                let mut summary = IngestSummary::default();
+                for part in &each[range.clone()] {
+                    summary.add(part);
+                }
+                summary
+            })
+            .collect())
     }
 
     /// Deletes raw inputs (and records of failed inputs) received before `before` (events
@@ -515,15 +521,4 @@ fn prepare(batch: &[Input], packed: &[std::borrow::Cow<'_, crate::PackedRaw>]) -
     }
     out.sort_by(|a, b| (&a.key, &a.id).cmp(&(&b.key, &b.id)));
     out
-}
-
-/// One caller's part of [`Store::ingest_group`].
-#[derive(Debug, Clone, Copy)]
-pub struct IngestJob<'a> {
-    /// Its inputs, as for [`Store::ingest`].
-    pub inputs: &'a [Input],
-    /// Its inputs that could not be read, as for [`Store::ingest_reporting`].
-    pub failed: &'a [FailedInput],
-    /// The policy its events are judged by.
-    pub policy: &'a Policy,
 }
