@@ -16,6 +16,10 @@ pub(crate) const IDENTITY: &str = "identity";
 /// The `encoding` of raw bytes kept as a raw DEFLATE stream (RFC 1951).
 pub(crate) const DEFLATE: &str = "deflate";
 
+/// Raw inputs shorter than this are kept as received: a log line or a one-event webhook body
+/// shrinks by a few dozen bytes at most, and setting up a compressor costs more than that saves.
+const MIN_DEFLATE_BYTES: usize = 1024;
+
 /// A raw input ready to be stored: its id, and its bytes in the encoding they are kept in.
 #[derive(Debug, Clone)]
 pub struct PackedRaw {
@@ -25,9 +29,13 @@ pub struct PackedRaw {
 }
 
 impl PackedRaw {
-    /// Hashes and compresses `raw` (the work the store's writer would otherwise do itself).
+    /// Hashes and compresses `raw` (the work the store's writer would otherwise do itself); one
+    /// under 1 KiB is kept as it is.
     pub fn new(raw: &[u8]) -> PackedRaw {
         let id = raw_id(raw);
+        if raw.len() < MIN_DEFLATE_BYTES {
+            return PackedRaw { id, encoding: IDENTITY, bytes: raw.to_vec() };
+        }
         let mut encoder =
             DeflateEncoder::new(Vec::with_capacity(raw.len() / 2), Compression::fast());
         let packed = encoder.write_all(raw).and_then(|()| encoder.finish());
@@ -75,11 +83,28 @@ mod tests {
 
     #[test]
     fn bytes_that_do_not_shrink_are_kept_as_they_are() {
-        let noise: Vec<u8> =
-            (0..64u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        // xorshift64: bytes with nothing for deflate to find.
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        let noise: Vec<u8> = (0..4096)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 32) as u8
+            })
+            .collect();
         let packed = PackedRaw::new(&noise);
         assert_eq!(packed.encoding, IDENTITY);
         assert_eq!(unpack("t", packed.encoding, packed.bytes).unwrap(), noise);
         assert!(unpack("t", "zstd", vec![1]).is_err());
+    }
+
+    #[test]
+    fn inputs_under_a_kilobyte_are_kept_as_they_are_even_when_they_would_shrink() {
+        let line = b"Dec  7 05:50:02 mx postfix/smtp[804]: 4A1B: to=<a@example.org>, status=bounced (said: 550 5.1.1 unknown unknown unknown unknown unknown)";
+        let packed = PackedRaw::new(line);
+        assert_eq!((packed.encoding, packed.bytes.as_slice()), (IDENTITY, &line[..]));
+        let longer = line.repeat(8);
+        assert_eq!(PackedRaw::new(&longer).encoding, DEFLATE);
     }
 }
