@@ -747,6 +747,9 @@ async fn an_import_job_runs_in_the_background_in_batches_and_reports_refused_row
         let big = "address,reason\n".to_owned() + &"a@example.com,bounce\n".repeat(120_000);
         let r =
             s.http.post(s.url("/v1/imports")).bearer_auth(&s.write).body(big).send().await.unwrap();
+        // The rest of the body is not read: the client is told the connection ends here, so
+        // its next request goes on another one.
+        assert_eq!(r.headers().get("connection").map(|v| v.as_bytes()), Some(&b"close"[..]));
         assert_eq!(error_of(r, StatusCode::PAYLOAD_TOO_LARGE).await["code"], "too_large");
         error_of(s.get("/v1/imports/nope", &s.read).await, StatusCode::NOT_FOUND).await;
     })
