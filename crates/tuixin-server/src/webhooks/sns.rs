@@ -26,6 +26,10 @@ const MAX_CERT_BYTES: usize = 64 << 10;
 /// Certificates kept at most.
 const MAX_CERTS: usize = 32;
 
+/// Certificate fetches under way at once at most (calls naming certificates not yet fetched
+/// wait their turn, so forged calls cannot make the server send requests without bound).
+const MAX_FETCHES: usize = 2;
+
 /// An SNS HTTP(S) message, as SNS posts it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -107,6 +111,7 @@ pub struct Sns {
     origin: Regex,
     client: reqwest::Client,
     certs: Mutex<HashMap<String, Vec<u8>>>,
+    fetches: tokio::sync::Semaphore,
 }
 
 impl Sns {
@@ -119,7 +124,12 @@ impl Sns {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| format!("HTTP client: {e}"))?;
-        Ok(Sns { origin, client, certs: Mutex::new(HashMap::new()) })
+        Ok(Sns {
+            origin,
+            client,
+            certs: Mutex::new(HashMap::new()),
+            fetches: tokio::sync::Semaphore::new(MAX_FETCHES),
+        })
     }
 
     /// Refuses a URL whose origin the pattern does not allow (or that carries credentials).
@@ -155,9 +165,33 @@ impl Sns {
         rsa(&key, hash, &signature, signed.as_bytes())
     }
 
+    /// Refuses a certificate URL that is not an allowed origin's
+    /// `/SimpleNotificationService-NAME.pem` (the form SNS gives them), with no query.
+    pub fn certificate_url(&self, url: &str) -> Result<reqwest::Url, Refused> {
+        let parsed = self.allowed(url)?;
+        let name = parsed.path().strip_prefix("/SimpleNotificationService-");
+        let name = name.and_then(|n| n.strip_suffix(".pem")).unwrap_or_default();
+        if name.is_empty()
+            || !name.bytes().all(|b| b.is_ascii_alphanumeric())
+            || parsed.query().is_some()
+            || parsed.fragment().is_some()
+        {
+            return Err(Refused::Certificate(format!(
+                "{url:.200} is not an SNS signing certificate"
+            )));
+        }
+        Ok(parsed)
+    }
+
     /// The subject public key (DER) of the certificate at `url`.
     async fn public_key(&self, url: &str) -> Result<Vec<u8>, Refused> {
-        let parsed = self.allowed(url)?;
+        let parsed = self.certificate_url(url)?;
+        if let Some(key) = self.certs.lock().expect("cert cache").get(url) {
+            return Ok(key.clone());
+        }
+        let _turn =
+            self.fetches.acquire().await.map_err(|_| Refused::Certificate("closed".into()))?;
+        // Fetched by a call that held the turn before this one.
         if let Some(key) = self.certs.lock().expect("cert cache").get(url) {
             return Ok(key.clone());
         }
@@ -246,6 +280,25 @@ mod tests {
         assert!(c.contains("SubscribeURL\nhttps://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription\nTimestamp\n"), "{c}");
         assert!(c.contains("Token\ntok\nTopicArn\n") && !c.contains("Subject"), "{c}");
         assert_eq!(envelope("Other", None).string_to_sign(), Err(Refused::Malformed("Type")));
+    }
+
+    #[test]
+    fn only_sns_certificate_names_are_fetched() {
+        let sns = Sns::new(DEFAULT_HOST_PATTERN).unwrap();
+        let base = "https://sns.eu-west-1.amazonaws.com";
+        assert!(
+            sns.certificate_url(&format!(
+                "{base}/SimpleNotificationService-a86cb10b4e1f29c941702d737128f7b6.pem"
+            ))
+            .is_ok()
+        );
+        for bad in [
+            "/SimpleNotificationService-.pem", "/SimpleNotificationService-abc.pem?x=1",
+            "/SimpleNotificationService-abc.pem#x", "/SimpleNotificationService-a/b.pem",
+            "/other.pem", "/SimpleNotificationService-abc.txt", "/",
+        ] {
+            assert!(sns.certificate_url(&format!("{base}{bad}")).is_err(), "{bad}");
+        }
     }
 
     #[test]
