@@ -34,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
             max_errors: 50,
             ..SmtpSettings::default()
         };
-        let committer = Committer::with_writer(Arc::new(|_: &[_], _: &[_]| Ok(())));
+        let committer = Committer::with_writer(Arc::new(|_: Vec<_>, _: Vec<_>| Ok(())));
         let shared = Shared::with_committer(settings, protocol, committer).unwrap();
         let (client, server) = tokio::io::duplex(16 * 1024);
         let (_stop, stopping) = tokio::sync::watch::channel(false);

@@ -332,39 +332,32 @@ pub fn read_logs<W: Write>(
 
 /// The summary line of the logs read.
 pub fn summary_line(s: &LogSummary, lang: Lang) -> String {
-    let reasons: Vec<String> = s
-        .reasons
-        .iter()
-        .map(|(r, n)| match lang {
-            Lang::En => format!("{r} {n}"),
-            Lang::Zh => format!("{} {n}", r.text(lang).title),
-        })
-        .collect();
+    let reasons = reasons_text(&s.reasons, lang);
     match lang {
         Lang::En => format!(
             "tuixin: {} log(s), {} lines, {} records{}; {} result line(s) unreadable, {} line(s) cut, {} could not be read",
-            s.inputs,
-            s.lines,
-            s.records,
-            if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) },
-            s.unreadable,
-            s.cut,
-            s.failed
+            s.inputs, s.lines, s.records, reasons, s.unreadable, s.cut, s.failed
         ),
         Lang::Zh => format!(
             "tuixin\u{ff1a}日志 {} 个\u{ff0c}{} 行\u{ff0c}记录 {} 条{}\u{ff1b}{} 行结果无法读取\u{ff0c}{} 行过长被截断\u{ff0c}{} 个无法读取",
-            s.inputs,
-            s.lines,
-            s.records,
-            if reasons.is_empty() {
-                String::new()
-            } else {
-                format!("\u{ff08}{}\u{ff09}", reasons.join("\u{3001}"))
-            },
-            s.unreadable,
-            s.cut,
-            s.failed
+            s.inputs, s.lines, s.records, reasons, s.unreadable, s.cut, s.failed
         ),
+    }
+}
+
+/// Records by reason, as a summary line shows them after its count: ` (userunknown 2, ...)`,
+/// or nothing when there are none.
+pub fn reasons_text(reasons: &BTreeMap<Reason, usize>, lang: Lang) -> String {
+    if reasons.is_empty() {
+        return String::new();
+    }
+    let each = reasons.iter().map(|(r, n)| match lang {
+        Lang::En => format!("{r} {n}"),
+        Lang::Zh => format!("{} {n}", r.text(lang).title),
+    });
+    match lang {
+        Lang::En => format!(" ({})", each.collect::<Vec<_>>().join(", ")),
+        Lang::Zh => format!("\u{ff08}{}\u{ff09}", each.collect::<Vec<_>>().join("\u{3001}")),
     }
 }
 

@@ -108,38 +108,15 @@ pub fn read_payloads<W: std::io::Write>(
 
 /// The summary line of the payloads read.
 pub fn summary_line(s: &PayloadSummary, lang: Lang) -> String {
-    let reasons: Vec<String> = s
-        .reasons
-        .iter()
-        .map(|(r, n)| match lang {
-            Lang::En => format!("{r} {n}"),
-            Lang::Zh => format!("{} {n}", r.text(lang).title),
-        })
-        .collect();
+    let reasons = crate::logs::reasons_text(&s.reasons, lang);
     match lang {
         Lang::En => format!(
             "tuixin: {} payload(s), {} event(s) with {} record(s){}, {} of no interest; {} event(s) unreadable, {} payload(s) could not be read",
-            s.inputs,
-            s.events,
-            s.records,
-            if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) },
-            s.ignored,
-            s.unreadable,
-            s.failed
+            s.inputs, s.events, s.records, reasons, s.ignored, s.unreadable, s.failed
         ),
         Lang::Zh => format!(
             "tuixin\u{ff1a}webhook 数据 {} 个\u{ff0c}事件 {} 个\u{ff0c}记录 {} 条{}\u{ff0c}无关事件 {} 个\u{ff1b}{} 个事件无法读取\u{ff0c}{} 个数据无法读取",
-            s.inputs,
-            s.events,
-            s.records,
-            if reasons.is_empty() {
-                String::new()
-            } else {
-                format!("\u{ff08}{}\u{ff09}", reasons.join("\u{3001}"))
-            },
-            s.ignored,
-            s.unreadable,
-            s.failed
+            s.inputs, s.events, s.records, reasons, s.ignored, s.unreadable, s.failed
         ),
     }
 }

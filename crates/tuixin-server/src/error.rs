@@ -120,6 +120,21 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// A request body that could not be read: 413 past `limit` bytes, 400 otherwise.
+    pub fn body(rejection: &axum::extract::rejection::BytesRejection, limit: usize) -> ApiError {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the body is larger than {limit} bytes"),
+            )
+        } else {
+            ApiError::malformed(rejection.body_text())
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
         ApiError::from_store(error, "address")

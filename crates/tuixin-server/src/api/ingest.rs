@@ -65,17 +65,7 @@ pub async fn messages_handler(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<IngestResult>, ApiError> {
     app.authorize(&headers, TokenScope::Write).await?;
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("the body is larger than {} bytes", app.settings.max_body_bytes),
-            )
-        } else {
-            ApiError::malformed(e.body_text())
-        }
-    })?;
+    let body = body.map_err(|e| ApiError::body(&e, app.settings.max_body_bytes))?;
     let content_type =
         headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let messages = messages(&body, content_type)?;

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use tuixin::Classifier;
 use tuixin::logs::{InputKind, LogFormat, LogOptions, LogReader, detect_input, year_of};
@@ -103,17 +103,7 @@ pub async fn logs_handler(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<LogIngestResult>, ApiError> {
     app.authorize(&headers, TokenScope::Write).await?;
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("the body is larger than {} bytes", app.settings.max_body_bytes),
-            )
-        } else {
-            ApiError::malformed(e.body_text())
-        }
-    })?;
+    let body = body.map_err(|e| ApiError::body(&e, app.settings.max_body_bytes))?;
     let format = format_of(&query, &body)?;
     let policy = app.policy();
     app.blocking(move |store| {

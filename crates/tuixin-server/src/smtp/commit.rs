@@ -34,7 +34,7 @@ pub struct Job {
 
 /// Writes one batch durably (blocking): the store's ingest, or what a test or fuzz target
 /// puts in its place.
-pub type Writer = dyn Fn(&[Input], &[FailedInput]) -> Result<(), String> + Send + Sync;
+pub type Writer = dyn Fn(Vec<Input>, Vec<FailedInput>) -> Result<(), String> + Send + Sync;
 
 /// The sessions' handle on the commit task.
 #[derive(Clone)]
@@ -43,14 +43,16 @@ pub struct Committer {
 }
 
 impl Committer {
-    /// Starts the commit task over the app's store (one transaction per batch, with the
-    /// policy in force); it ends when every handle is dropped.
+    /// Starts the commit task over the app's group commit (a batch shares its transaction
+    /// with whatever else is being stored then, under the policy in force); it ends when every
+    /// handle is dropped.
     pub fn start(app: Arc<App>) -> Committer {
-        Committer::with_writer(Arc::new(move |inputs: &[Input], failed: &[FailedInput]| {
-            let summary = app
-                .store
-                .ingest_reporting(inputs, failed, &app.policy(), crate::time::now())
-                .map_err(|e| e.to_string())?;
+        let runtime = tokio::runtime::Handle::current();
+        Committer::with_writer(Arc::new(move |inputs: Vec<Input>, failed: Vec<FailedInput>| {
+            // The writer runs on a blocking thread: it waits there for the commit.
+            let summary = runtime
+                .block_on(app.committer.ingest(inputs, failed, app.policy()))
+                .map_err(|e| e.message)?;
             metrics::counter!("tuixin_events_ingested_total").increment(summary.new_events as u64);
             Ok(())
         }))
@@ -94,7 +96,7 @@ async fn run(writer: Arc<Writer>, mut jobs: mpsc::Receiver<Job>) {
         let size = inputs.len();
         let started = std::time::Instant::now();
         let write = writer.clone();
-        let outcome = tokio::task::spawn_blocking(move || write(&inputs, &failed)).await;
+        let outcome = tokio::task::spawn_blocking(move || write(inputs, failed)).await;
         let outcome = match outcome {
             Ok(Ok(())) => {
                 tracing::debug!(

@@ -91,17 +91,7 @@ pub async fn receive(
 ) -> Result<Response, ApiError> {
     let webhook = find(&app, &name)?;
     let provider = webhook.provider;
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("the body is larger than {} bytes", app.settings.max_body_bytes),
-            )
-        } else {
-            ApiError::malformed(e.body_text())
-        }
-    })?;
+    let body = body.map_err(|e| ApiError::body(&e, app.settings.max_body_bytes))?;
     let now = crate::time::now();
     let checked = check(webhook, &query, &headers, &body, now).await;
     let envelope = match checked {
